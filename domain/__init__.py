@@ -1,0 +1,1 @@
+"""Business rules and persistence of billing runs; imports neither GraphQL nor Dramatiq."""

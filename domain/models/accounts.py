@@ -1,0 +1,86 @@
+"""Accounts, their users, school grants and API tokens."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from tortoise import fields
+
+from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from domain.models.school import School
+
+
+class Role(StrEnum):
+    """What a user may do: ADMIN everything, FINANCE finance work, VIEWER reads."""
+
+    ADMIN = "ADMIN"
+    FINANCE = "FINANCE"
+    VIEWER = "VIEWER"
+
+
+class Account(Model):
+    """An organisation (a school or a group of schools) that owns schools and users."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "account"
+
+
+class User(Model):
+    """A person who calls the API with a token."""
+
+    id = fields.IntField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="users", on_delete=fields.CASCADE
+    )
+    account_id: int
+    email = fields.CharField(max_length=254, unique=True)
+    name = fields.CharField(max_length=200, null=True)
+    role = fields.CharEnumField(Role, max_length=16)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "app_user"
+
+
+class SchoolGrant(Model):
+    """A FINANCE or VIEWER user's right to work in one school."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="grants", on_delete=fields.CASCADE
+    )
+    user_id: int
+    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
+        "models.School", related_name="grants", on_delete=fields.CASCADE
+    )
+    school_id: int
+
+    class Meta:
+        table = "school_grant"
+        unique_together = (("user", "school"),)
+
+
+class ApiToken(Model):
+    """A bearer token - only its SHA-256 hash is stored."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="tokens", on_delete=fields.CASCADE
+    )
+    user_id: int
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_token"
+
+

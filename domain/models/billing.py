@@ -1,0 +1,208 @@
+"""Billing runs, their stored preview and the frozen list of students they bill."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from tortoise import fields
+from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from domain.models.accounts import User
+    from domain.models.fees import FeeStructure
+    from domain.models.school import Grade, School, SchoolClass, Stream, Student, Term
+
+
+class RunStatus(StrEnum):
+    """DRAFT -> PROCESSING -> COMPLETED | PARTIALLY_COMPLETED | FAILED."""
+
+    DRAFT = "DRAFT"
+    PROCESSING = "PROCESSING"
+    COMPLETED = "COMPLETED"
+    PARTIALLY_COMPLETED = "PARTIALLY_COMPLETED"
+    FAILED = "FAILED"
+
+
+FINISHED_STATUSES = frozenset(
+    {RunStatus.COMPLETED, RunStatus.PARTIALLY_COMPLETED, RunStatus.FAILED}
+)
+
+
+class ScopeKind(StrEnum):
+    """Which students a run covers."""
+
+    ALL_STUDENTS = "ALL_STUDENTS"
+    GRADE = "GRADE"
+    STREAM = "STREAM"
+    SCHOOL_CLASS = "SCHOOL_CLASS"
+    MANUAL = "MANUAL"
+
+
+class PreviewStatus(StrEnum):
+    TO_BILL = "TO_BILL"
+    EXCLUDED = "EXCLUDED"
+
+
+class ExclusionReason(StrEnum):
+    """Why a student in scope is not billed, in order of precedence."""
+
+    ALREADY_INVOICED = "ALREADY_INVOICED"
+    INACTIVE = "INACTIVE"
+    MANUAL_OVERRIDE = "MANUAL_OVERRIDE"
+
+
+class ItemStatus(StrEnum):
+    """What generation did with one frozen student of a run."""
+
+    PENDING = "PENDING"
+    INVOICED = "INVOICED"
+    SKIPPED = "SKIPPED"
+    FAILED = "FAILED"
+
+
+class BillingRun(Model):
+    """One term's billing of a fee structure to a scope of students."""
+
+    id = fields.IntField(primary_key=True)
+    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
+        "models.School", related_name="billing_runs", on_delete=fields.CASCADE
+    )
+    school_id: int
+    term: fields.ForeignKeyRelation[Term] = fields.ForeignKeyField(
+        "models.Term", related_name="billing_runs", on_delete=fields.RESTRICT
+    )
+    term_id: int
+    fee_structure: fields.ForeignKeyRelation[FeeStructure] = fields.ForeignKeyField(
+        "models.FeeStructure", related_name="billing_runs", on_delete=fields.RESTRICT
+    )
+    fee_structure_id: int
+    name = fields.CharField(max_length=300)
+    reference = fields.CharField(max_length=200, null=True)
+    scope_kind = fields.CharEnumField(ScopeKind, max_length=16)
+    scope_grade: fields.ForeignKeyNullableRelation[Grade] = fields.ForeignKeyField(
+        "models.Grade", related_name="scope_grade_runs", null=True, on_delete=fields.RESTRICT
+    )
+    scope_grade_id: int | None
+    scope_stream: fields.ForeignKeyNullableRelation[Stream] = fields.ForeignKeyField(
+        "models.Stream", related_name="scope_stream_runs", null=True, on_delete=fields.RESTRICT
+    )
+    scope_stream_id: int | None
+    scope_class: fields.ForeignKeyNullableRelation[SchoolClass] = fields.ForeignKeyField(
+        "models.SchoolClass", related_name="scope_class_runs", null=True, on_delete=fields.RESTRICT
+    )
+    scope_class_id: int | None
+    invoice_date = fields.DateField()
+    due_date = fields.DateField()
+    status = fields.CharEnumField(RunStatus, max_length=24, default=RunStatus.DRAFT)
+
+    created_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="created_runs", on_delete=fields.RESTRICT
+    )
+    created_by_id: int
+    created_at = fields.DatetimeField(auto_now_add=True)
+    confirmed_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="confirmed_runs", null=True, on_delete=fields.RESTRICT
+    )
+    confirmed_by_id: int | None
+    confirmed_at = fields.DatetimeField(null=True)
+    completed_at = fields.DatetimeField(null=True)
+
+    # The latest preview's figures (its lines are PreviewLine rows).
+    preview_generated_at = fields.DatetimeField(null=True)
+    preview_invoice_count = fields.IntField(default=0)
+    preview_total = fields.DecimalField(max_digits=14, decimal_places=2, default=0)
+    preview_already_invoiced = fields.IntField(default=0)
+    preview_inactive = fields.IntField(default=0)
+    preview_manual = fields.IntField(default=0)
+
+    # Progress of generation; kept equal to the run's items by each chunk's transaction.
+    items_total = fields.IntField(default=0)
+    items_invoiced = fields.IntField(default=0)
+    items_skipped = fields.IntField(default=0)
+    items_failed = fields.IntField(default=0)
+    invoiced_amount = fields.DecimalField(max_digits=14, decimal_places=2, default=0)
+    chunk_count = fields.IntField(default=0)
+    last_progress_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "billing_run"
+        indexes = (("school", "created_at"),)
+
+
+class BillingRunScopeStudent(Model):
+    """A hand-picked student of a MANUAL scope."""
+
+    id = fields.IntField(primary_key=True)
+    run: fields.ForeignKeyRelation[BillingRun] = fields.ForeignKeyField(
+        "models.BillingRun", related_name="scope_students", on_delete=fields.CASCADE
+    )
+    run_id: int
+    student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
+        "models.Student", related_name="manual_scope_runs", on_delete=fields.CASCADE
+    )
+    student_id: int
+
+    class Meta:
+        table = "billing_run_scope_student"
+        unique_together = (("run", "student"),)
+
+
+class BillingRunExclusion(Model):
+    """A student left out of a run by hand (MANUAL_OVERRIDE)."""
+
+    id = fields.IntField(primary_key=True)
+    run: fields.ForeignKeyRelation[BillingRun] = fields.ForeignKeyField(
+        "models.BillingRun", related_name="exclusions", on_delete=fields.CASCADE
+    )
+    run_id: int
+    student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
+        "models.Student", related_name="manual_exclusions", on_delete=fields.CASCADE
+    )
+    student_id: int
+
+    class Meta:
+        table = "billing_run_exclusion"
+        unique_together = (("run", "student"),)
+
+
+class PreviewLine(Model):
+    """One student of the latest preview - `position` orders the lines by name."""
+
+    id = fields.BigIntField(primary_key=True)
+    run: fields.ForeignKeyRelation[BillingRun] = fields.ForeignKeyField(
+        "models.BillingRun", related_name="preview_lines", on_delete=fields.CASCADE
+    )
+    run_id: int
+    position = fields.IntField()
+    student_id = fields.IntField()
+    status = fields.CharEnumField(PreviewStatus, max_length=16)
+    amount = fields.DecimalField(max_digits=12, decimal_places=2)
+    exclusion_reason = fields.CharEnumField(ExclusionReason, max_length=24, null=True)
+    existing_invoice_id = fields.BigIntField(null=True)
+
+    class Meta:
+        table = "billing_preview_line"
+        unique_together = (("run", "position"),)
+
+
+class BillingRunItem(Model):
+    """A student frozen at confirm - generation turns it into an invoice, a skip or a failure."""
+
+    id = fields.BigIntField(primary_key=True)
+    run: fields.ForeignKeyRelation[BillingRun] = fields.ForeignKeyField(
+        "models.BillingRun", related_name="items", on_delete=fields.CASCADE
+    )
+    run_id: int
+    chunk = fields.IntField()
+    student_id = fields.IntField()
+    status = fields.CharEnumField(ItemStatus, max_length=16, default=ItemStatus.PENDING)
+    invoice_id = fields.BigIntField(null=True)
+    message = fields.TextField(null=True)
+    processed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "billing_run_item"
+        unique_together = (("run", "student_id"),)
+        indexes = (("run", "chunk", "status"),)
+

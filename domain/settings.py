@@ -1,0 +1,38 @@
+"""Configuration from the environment, with the embedded default (SQLite, in-process workers)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; read once per process from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    database_url: str = Field(default="sqlite://billing.sqlite3")
+    redis_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    debug: bool = False
+    #: Students per generation message (one transaction each).
+    billing_chunk_size: int = 2000
+    #: Seconds a PROCESSING run may go without progress before the sweeper re-enqueues it.
+    billing_sweep_idle_seconds: float = 120.0
+    #: Seconds between two sweeps.
+    billing_sweep_interval_seconds: float = 30.0
+    #: Seconds the Redis broker waits for a killed worker's heartbeat before requeueing.
+    billing_heartbeat_timeout_seconds: float = 60.0
+    #: Worker threads per `billing worker` process (and in-process in embedded mode).
+    billing_worker_threads: int = 2
+    #: Smallest pause between two subscription pushes of one run (seconds; about 10 a second).
+    billing_event_min_interval_seconds: float = 0.1
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings (cached; tests clear the cache after changing the environment)."""
+    return Settings()
