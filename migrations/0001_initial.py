@@ -117,7 +117,7 @@ class Migration(migrations.Migration):
                 ('guardian_phone', fields.CharField(null=True, max_length=32)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'student', 'app': 'models', 'unique_together': (('school', 'admission_number'),), 'indexes': [Index(fields=['school', 'school_class'])], 'pk_attr': 'id', 'table_description': 'A student - admission numbers are unique within a school.'},
+            options={'table': 'student', 'app': 'models', 'unique_together': (('school', 'admission_number'),), 'indexes': [Index(fields=['school_id', 'school_class_id'])], 'pk_attr': 'id', 'table_description': 'A student - admission numbers are unique within a school.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -193,7 +193,7 @@ class Migration(migrations.Migration):
                 ('chunk_count', fields.IntField(default=0)),
                 ('last_progress_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'billing_run', 'app': 'models', 'indexes': [Index(fields=['school', 'created_at'])], 'pk_attr': 'id', 'table_description': "One term's billing of a fee structure to a scope of students."},
+            options={'table': 'billing_run', 'app': 'models', 'indexes': [Index(fields=['school_id', 'created_at'])], 'pk_attr': 'id', 'table_description': "One term's billing of a fee structure to a scope of students."},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -218,7 +218,7 @@ class Migration(migrations.Migration):
                 ('message', fields.TextField(null=True, unique=False)),
                 ('processed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'billing_run_item', 'app': 'models', 'unique_together': (('run', 'student_id'),), 'indexes': [Index(fields=['run', 'chunk', 'status'])], 'pk_attr': 'id', 'table_description': 'A student frozen at confirm - generation turns it into an invoice, a skip or a failure.'},
+            options={'table': 'billing_run_item', 'app': 'models', 'unique_together': (('run', 'student_id'),), 'indexes': [Index(fields=['run_id', 'chunk', 'status'])], 'pk_attr': 'id', 'table_description': 'A student frozen at confirm - generation turns it into an invoice, a skip or a failure.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -251,7 +251,7 @@ class Migration(migrations.Migration):
                 ('cancelled_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('cancellation_reason', fields.TextField(null=True, unique=False)),
             ],
-            options={'table': 'invoice', 'app': 'models', 'unique_together': (('school', 'number'),), 'indexes': [Index(fields=['billing_run', 'id']), Index(fields=['school', 'created_at'])], 'pk_attr': 'id', 'table_description': 'What one student owes for one fee structure and term.'},
+            options={'table': 'invoice', 'app': 'models', 'unique_together': (('school', 'number'),), 'indexes': [Index(fields=['billing_run_id', 'id']), Index(fields=['school_id', 'created_at'])], 'pk_attr': 'id', 'table_description': 'What one student owes for one fee structure and term.'},
             bases=['Model'],
         ),
         ops.CreateModel(

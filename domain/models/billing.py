@@ -127,7 +127,7 @@ class BillingRun(Model):
 
     class Meta:
         table = "billing_run"
-        indexes = (("school", "created_at"),)
+        indexes = (("school_id", "created_at"),)
 
 
 class BillingRunScopeStudent(Model):
@@ -204,5 +204,5 @@ class BillingRunItem(Model):
     class Meta:
         table = "billing_run_item"
         unique_together = (("run", "student_id"),)
-        indexes = (("run", "chunk", "status"),)
+        indexes = (("run_id", "chunk", "status"),)
 

@@ -67,7 +67,7 @@ class Invoice(Model):
     class Meta:
         table = "invoice"
         unique_together = (("school", "number"),)
-        indexes = (("billing_run", "id"), ("school", "created_at"))
+        indexes = (("billing_run_id", "id"), ("school_id", "created_at"))
 
 
 class InvoiceLine(Model):

@@ -135,4 +135,4 @@ class Student(Model):
     class Meta:
         table = "student"
         unique_together = (("school", "admission_number"),)
-        indexes = (("school", "school_class"),)
+        indexes = (("school_id", "school_class_id"),)
