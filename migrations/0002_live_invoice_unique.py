@@ -3,8 +3,8 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 
-
 # Tortoise splits SQLite DDL on ";": model docstrings and field comments avoid it.
+
 
 class Migration(migrations.Migration):
     dependencies = [("models", "0001_initial")]

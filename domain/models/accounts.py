@@ -6,7 +6,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from tortoise import fields
-
 from tortoise.models import Model
 
 if TYPE_CHECKING:
@@ -82,5 +81,3 @@ class ApiToken(Model):
 
     class Meta:
         table = "api_token"
-
-

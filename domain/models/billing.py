@@ -205,4 +205,3 @@ class BillingRunItem(Model):
         table = "billing_run_item"
         unique_together = (("run", "student_id"),)
         indexes = (("run_id", "chunk", "status"),)
-

@@ -1,0 +1,147 @@
+"""The ASGI application: /graphql (HTTP + WebSocket), /healthz, /readyz, with a lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from api.context import Context
+from api.schema import build_schema
+from domain import db
+from domain.access import Caller, authenticate, bearer
+from domain.settings import get_settings
+
+logger = logging.getLogger("billing.api")
+
+CALLER_KEY = "billing.caller"
+
+
+class BillingGraphQL(GraphQL[Context, None]):
+    """Strawberry's ASGI view with our context and WebSocket authentication."""
+
+    async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
+        return Context(request=request, response=response, caller_=request.scope.get(CALLER_KEY))
+
+    async def on_ws_connect(self, context: Context) -> None:
+        params = context.connection_params or {}
+        header = params.get("Authorization") or params.get("authorization")
+        caller = await authenticate(bearer(header if isinstance(header, str) else None))
+        if caller is None:
+            raise ConnectionRejectionError()
+        context.caller_ = caller
+        return None
+
+
+def _unauthenticated(message: str) -> Response:
+    body = {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}
+    return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
+
+class GraphQLEndpoint:
+    """Authenticates every HTTP request (except the GraphiQL page) before Strawberry sees it."""
+
+    def __init__(self, view: BillingGraphQL) -> None:
+        self.view = view
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope, receive)
+            wants_ide = request.method == "GET" and "query" not in request.query_params
+            if not wants_ide:
+                token = bearer(request.headers.get("authorization"))
+                if token is None:
+                    await _unauthenticated("Missing bearer token.")(scope, receive, send)
+                    return
+                caller: Caller | None = await authenticate(token)
+                if caller is None:
+                    await _unauthenticated("Unknown, expired or revoked token.")(
+                        scope, receive, send
+                    )
+                    return
+                scope[CALLER_KEY] = caller
+        await self.view(scope, receive, send)
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    checks: dict[str, str] = {}
+    ok = True
+    try:
+        await db.conn().execute_query("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # any failure means not ready; the reason is reported
+        ok = False
+        checks["database"] = f"error: {type(exc).__name__}"
+    runtime = request.app.state.runtime
+    if runtime is not None:
+        redis_ok = await runtime.ping()
+        checks["redis"] = "ok" if redis_ok else "error"
+        ok = ok and redis_ok
+    return JSONResponse(
+        {"status": "ok" if ok else "unavailable", **checks}, status_code=200 if ok else 503
+    )
+
+
+def create_app(*, run_workers: bool | None = None, manage_runtime: bool = True) -> Starlette:
+    """The app; with no REDIS_URL it also runs the workers in-process (the embedded default).
+
+    `manage_runtime=False` leaves the database and queue to the caller (tests own them).
+    """
+    settings = get_settings()
+    schema = build_schema()
+    view = BillingGraphQL(
+        schema,
+        graphql_ide="graphiql",
+        allow_queries_via_get=True,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        keep_alive=True,
+        keep_alive_interval=15,
+    )
+    endpoint = GraphQLEndpoint(view)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if not manage_runtime:
+            yield
+            return
+        await db.init_db(settings.database_url)
+        from workers.runtime import Runtime
+
+        runtime = Runtime.for_server(settings, run_workers=run_workers)
+        app.state.runtime = runtime
+        await runtime.start()
+        logger.info(json.dumps({"event": "started", "redis": bool(settings.redis_url)}))
+        try:
+            yield
+        finally:
+            await runtime.stop()
+            await db.close_db()
+
+    app = Starlette(
+        debug=False,
+        routes=[
+            Route("/graphql", endpoint, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", view),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.runtime = None
+    return app

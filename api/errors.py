@@ -1,0 +1,81 @@
+"""UserError payload entries, top-level client errors, and masking of everything else."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from domain.errors import DomainError
+from domain.errors import ErrorCode as DomainErrorCode
+
+logger = logging.getLogger("billing.api")
+
+ErrorCode = strawberry.enum(
+    DomainErrorCode,
+    name="ErrorCode",
+    description="Why a request was refused; clients branch on it.",
+)
+
+
+@strawberry.type(description="A failure the user can act on.")
+class UserError:
+    field: list[str] | None = strawberry.field(
+        description='Path to the input field at fault, e.g. ["input", "dueDate"]; '
+        "null when no single field is."
+    )
+    code: ErrorCode = strawberry.field(description="What went wrong, as a stable code.")
+    message: str = strawberry.field(description="What went wrong, for a person.")
+
+
+def user_errors(error: DomainError, prefix: tuple[str, ...] = ("input",)) -> list[UserError]:
+    """The payload's `errors` for a domain refusal; fields are paths from the mutation's input."""
+    return [
+        UserError(
+            field=[*prefix, *p.field] if p.field is not None else None,
+            code=p.code,
+            message=p.message,
+        )
+        for p in error.problems
+    ]
+
+
+class ClientError(GraphQLError):
+    """A top-level error the client caused (e.g. `first` over 100); never masked."""
+
+    def __init__(self, message: str, code: str = "INVALID_INPUT", **kwargs: Any) -> None:
+        super().__init__(message, extensions={"code": code}, **kwargs)
+
+
+def _is_client_error(error: GraphQLError) -> bool:
+    original = error.original_error
+    if original is None:  # parse and validation errors: the query itself is wrong
+        return True
+    return isinstance(original, ClientError | DomainError)
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    if _is_client_error(error):
+        return False
+    logger.error(
+        "unexpected error in %s",
+        ".".join(map(str, error.path or [])) or "operation",
+        exc_info=error.original_error,
+    )
+    return True
+
+
+def error_masking(debug: bool) -> MaskErrors:
+    """Bugs answer "Unexpected error." with a logged trace (unless debugging)."""
+    return MaskErrors(
+        should_mask_error=(lambda e: False) if debug else _should_mask,
+        error_message="Unexpected error.",
+    )
+
+
+def domain_error_to_graphql(error: DomainError) -> ClientError:
+    """A domain refusal outside a payload (a query or subscription) as a top-level error."""
+    return ClientError(error.problems[0].message, error.code.value)

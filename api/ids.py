@@ -1,0 +1,58 @@
+"""Opaque Relay global ids: base64 of "TypeName:pk"."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable, Sequence
+
+from domain.errors import DomainError, ErrorCode, Problem
+
+
+def encode_id(type_name: str, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
+
+
+def decode_any(global_id: str) -> tuple[str, int] | None:
+    """(type name, pk) of a global id, or None when it is not one of ours."""
+    try:
+        padded = global_id + "=" * (-len(global_id) % 4)
+        raw = base64.urlsafe_b64decode(padded.encode()).decode()
+        type_name, _, pk = raw.partition(":")
+        value = int(pk)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    if not type_name or value <= 0 or value > 2**62:
+        return None
+    return type_name, value
+
+
+def decode_id(global_id: str, type_name: str) -> int | None:
+    """The pk of a global id of the given type, or None (answered as NOT_FOUND by the domain)."""
+    decoded = decode_any(global_id)
+    if decoded is None or decoded[0] != type_name:
+        return None
+    return decoded[1]
+
+
+def decode_optional(global_id: str | None, type_name: str) -> int | None:
+    return None if global_id is None else decode_id(global_id, type_name)
+
+
+def decode_many(
+    global_ids: Iterable[str], type_name: str, field: Sequence[str], what: str
+) -> list[int]:
+    """Pks of a list of ids; any id that is not one of `type_name` is NOT_FOUND at its index."""
+    pks: list[int] = []
+    problems: list[Problem] = []
+    for index, gid in enumerate(global_ids):
+        pk = decode_id(gid, type_name)
+        if pk is None:
+            problems.append(
+                Problem(ErrorCode.NOT_FOUND, f"{what} not found.", (*field, str(index)))
+            )
+        else:
+            pks.append(pk)
+    if problems:
+        raise DomainError(problems)
+    return pks

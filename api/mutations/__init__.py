@@ -1,0 +1,1 @@
+"""Mutation resolvers: decode ids, call one domain function, map DomainError to UserErrors."""

@@ -1,0 +1,54 @@
+"""The Strawberry schema: root types merged from each area, limits and error masking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+
+from api.errors import error_masking
+from api.mutations.setup import SetupMutation
+from api.queries import SetupQuery
+from api.types.fees import FeeStructure
+from api.types.school import Grade, School, SchoolClass, Stream, Term
+from api.types.students import Student
+from api.types.users import User
+from domain.settings import get_settings
+
+#: Deepest selection a client may ask for (the contract's deepest useful path is about 8).
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 4000
+
+Query = merge_types("Query", (SetupQuery,))
+Mutation = merge_types("Mutation", (SetupMutation,))
+
+
+def build_schema(*, debug: bool | None = None) -> strawberry.Schema:
+    debug = get_settings().debug if debug is None else debug
+    # Factories: Strawberry builds fresh extension instances for each operation.
+    extensions: list[Any] = [
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+        lambda: error_masking(debug),
+    ]
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[School, Term, Grade, Stream, SchoolClass, Student, FeeStructure, User],
+        extensions=extensions,
+    )
+
+
+schema = build_schema(debug=False)

@@ -1,0 +1,1 @@
+"""GraphQL types: views of domain objects that hold no rule."""

@@ -1,0 +1,115 @@
+"""Node, Money, PageInfo and the generic connection every list is served through."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from tortoise.queryset import QuerySet
+
+from api.errors import ClientError
+
+T = TypeVar("T")
+
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+
+
+@strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")
+class Node:
+    id: strawberry.ID = strawberry.field(description="Opaque global id.")
+
+
+@strawberry.type(description="An amount of money in a currency.")
+class Money:
+    amount: Decimal = strawberry.field(description="Exact amount, as a decimal string.")
+    currency: str = strawberry.field(description="ISO 4217 code, e.g. KES.")
+
+
+@strawberry.type(description="Where a page sits in its list.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Items precede this page.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first item.")
+    end_cursor: str | None = strawberry.field(
+        description="Cursor of the last item; pass as `after`."
+    )
+
+
+@strawberry.type(description="One item of a page, with its cursor.")
+class Edge(Generic[T]):
+    cursor: str = strawberry.field(description="Pass as `after` to continue after this item.")
+    node: T = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="A page of a list, with the size of the whole filtered list.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(description="The items of this page.")
+    page_info: PageInfo = strawberry.field(description="Paging state.")
+    total_count: int = strawberry.field(description="How many items the whole filtered list has.")
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """The offset after a cursor (0 when none); a malformed cursor is a client error."""
+    if cursor is None:
+        return 0
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        offset = int(value)
+        if kind != "o" or offset < 0:
+            raise ValueError(cursor)
+    except ValueError as exc:
+        raise ClientError("`after` is not a cursor of this list.") from exc
+    return offset + 1
+
+
+def page_size(first: int | None) -> int:
+    """`first` defaults to 20 and may not exceed 100."""
+    if first is None:
+        return DEFAULT_PAGE
+    if first < 0 or first > MAX_PAGE:
+        raise ClientError(f"`first` must be between 0 and {MAX_PAGE}.")
+    return first
+
+
+async def paginate(
+    qs: QuerySet[Any],
+    first: int | None,
+    after: str | None,
+    wrap: Callable[[Any], T] | Callable[[Any], Awaitable[T]],
+) -> Connection[T]:
+    """One page of a queryset (ordered by the caller) plus the filtered total."""
+    size = page_size(first)
+    start = decode_cursor(after)
+    rows = await qs.offset(start).limit(size + 1) if size else []
+    total = await qs.count()
+    return make_connection(list(rows), start, size, total, wrap)
+
+
+def make_connection(
+    rows: list[Any], start: int, size: int, total: int, wrap: Callable[[Any], Any]
+) -> Connection[Any]:
+    has_next = len(rows) > size
+    rows = rows[:size]
+    edges = [Edge(cursor=encode_cursor(start + i), node=wrap(r)) for i, r in enumerate(rows)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=start > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total,
+    )
+
+
+def money(amount: Decimal | str | int, currency: str) -> Money:
+    return Money(amount=Decimal(amount).quantize(Decimal("0.01")), currency=currency)

@@ -1,0 +1,78 @@
+"""Students, as the finance office sees them."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.context import Context
+from api.ids import encode_id
+from api.types.common import Node
+from api.types.school import School, SchoolClass, load_school
+from domain import models
+
+StudentStatus = strawberry.enum(
+    models.StudentStatus, name="StudentStatus", description="Only ACTIVE students are billed."
+)
+
+
+@strawberry.type(description="A student of a school.")
+class Student(Node):
+    id: strawberry.ID
+    admission_number: str = strawberry.field(description="Unique within the school.")
+    first_name: str = strawberry.field(description="Given name.")
+    last_name: str = strawberry.field(description="Family name.")
+    status: StudentStatus = strawberry.field(description="Only ACTIVE students are billed.")
+    guardian_name: str | None = strawberry.field(description="Who receives the invoices.")
+    guardian_email: str | None = strawberry.field(description="Where invoices are e-mailed.")
+    guardian_phone: str | None = strawberry.field(description="Where invoice SMS go.")
+    school_pk: strawberry.Private[int]
+    class_pk: strawberry.Private[int | None]
+    pk: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, m: models.Student) -> Student:
+        return cls(
+            id=strawberry.ID(encode_id("Student", m.id)),
+            admission_number=m.admission_number,
+            first_name=m.first_name,
+            last_name=m.last_name,
+            status=m.status,
+            guardian_name=m.guardian_name,
+            guardian_email=m.guardian_email,
+            guardian_phone=m.guardian_phone,
+            school_pk=m.school_id,
+            class_pk=m.school_class_id,
+            pk=m.id,
+        )
+
+    @strawberry.field(description="First and last name.")
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @strawberry.field(description="The student's school.")
+    async def school(self, info: strawberry.Info[Context, None]) -> School:
+        return await load_school(info, self.school_pk)
+
+    @strawberry.field(description="The student's class; none means the fee items' default amounts.")
+    async def school_class(self, info: strawberry.Info[Context, None]) -> SchoolClass | None:
+        if self.class_pk is None:
+            return None
+        row = await info.context.loaders.by_id(models.SchoolClass).load(self.class_pk)
+        return SchoolClass.of(row) if row else None
+
+
+@strawberry.input(description="Narrows a list of students.")
+class StudentFilter:
+    statuses: list[StudentStatus] | None = strawberry.field(
+        default=None, description="Only these statuses."
+    )
+    grade_id: strawberry.ID | None = strawberry.field(default=None, description="Only this grade.")
+    stream_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only classes of this stream."
+    )
+    school_class_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only this class."
+    )
+    search: str | None = strawberry.field(
+        default=None, description="Matches admission number or name, case-insensitive."
+    )

@@ -1,0 +1,43 @@
+"""Users and their roles."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.context import Context
+from api.ids import encode_id
+from api.types.common import Node
+from api.types.school import School
+from domain import models
+from domain.access import caller_for_user
+
+Role = strawberry.enum(models.Role, name="Role", description="What a user may do.")
+
+
+@strawberry.type(description="A person who uses the API.")
+class User(Node):
+    id: strawberry.ID
+    email: str = strawberry.field(description="Unique sign-in address.")
+    name: str | None = strawberry.field(description="Display name.")
+    role: Role = strawberry.field(description="ADMIN, FINANCE or VIEWER.")
+    pk: strawberry.Private[int]
+    model: strawberry.Private[models.User]
+
+    @classmethod
+    def of(cls, m: models.User) -> User:
+        return cls(
+            id=strawberry.ID(encode_id("User", m.id)),
+            email=m.email,
+            name=m.name,
+            role=m.role,
+            pk=m.id,
+            model=m,
+        )
+
+    @strawberry.field(description="The schools this user may work in.")
+    async def schools(self, info: strawberry.Info[Context, None]) -> list[School]:
+        caller = await caller_for_user(self.model)
+        # Only schools the viewer may see too: a user of the same account never leaks others.
+        visible = caller.school_ids & info.context.caller.school_ids
+        rows = await models.School.filter(id__in=list(visible)).order_by("name")
+        return [School.of(r) for r in rows]

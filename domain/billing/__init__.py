@@ -1,0 +1,1 @@
+"""Billing runs: create, preview, confirm, generate, retry, sweep."""

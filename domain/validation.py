@@ -1,0 +1,89 @@
+"""Input rules shared by every service: names, currencies, money, dates."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from domain.errors import ErrorCode, Problems
+
+#: ISO 4217 codes in use (active currencies); an unknown code is refused.
+CURRENCIES = frozenset(
+    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP
+    BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP
+    GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR
+    KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK
+    MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR
+    SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS
+    UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWG ZWL""".split()
+)
+
+#: Largest amount NUMERIC(12,2) holds.
+MAX_AMOUNT = Decimal("9999999999.99")
+CENT = Decimal("0.01")
+
+
+def clean_text(
+    problems: Problems, value: str | None, *field: str, max_length: int, required: bool = True
+) -> str | None:
+    """Trimmed text; blank (when required) or too long is INVALID_INPUT."""
+    if value is None:
+        if required:
+            problems.add(ErrorCode.INVALID_INPUT, "This value is required.", *field)
+        return None
+    text = value.strip()
+    if not text:
+        if required:
+            problems.add(ErrorCode.INVALID_INPUT, "This value may not be blank.", *field)
+        return None
+    if len(text) > max_length:
+        problems.add(
+            ErrorCode.INVALID_INPUT, f"This value may be at most {max_length} characters.", *field
+        )
+        return None
+    if any(ord(ch) < 32 and ch not in "\t" for ch in text):
+        problems.add(ErrorCode.INVALID_INPUT, "This value may not hold control characters.", *field)
+        return None
+    return text
+
+
+def clean_currency(problems: Problems, value: str, *field: str) -> str | None:
+    code = (value or "").strip().upper()
+    if code not in CURRENCIES:
+        problems.add(
+            ErrorCode.INVALID_INPUT, f"{value!r} is not an ISO 4217 currency code.", *field
+        )
+        return None
+    return code
+
+
+def clean_amount(
+    problems: Problems, value: Decimal | None, *field: str, positive: bool = False
+) -> Decimal | None:
+    """Money: >= 0 (> 0 when `positive`), at most 2 decimal places, within NUMERIC(12,2)."""
+    try:
+        amount = Decimal(value) if value is not None else None
+    except (InvalidOperation, TypeError, ValueError):
+        amount = None
+    if amount is None or not amount.is_finite():
+        problems.add(ErrorCode.INVALID_INPUT, "This is not an amount.", *field)
+        return None
+    if amount < 0 or (positive and amount == 0):
+        word = "greater than 0" if positive else "0 or more"
+        problems.add(ErrorCode.INVALID_INPUT, f"The amount must be {word}.", *field)
+        return None
+    if amount != amount.quantize(CENT):
+        problems.add(ErrorCode.INVALID_INPUT, "Amounts have at most 2 decimal places.", *field)
+        return None
+    if amount > MAX_AMOUNT:
+        problems.add(ErrorCode.INVALID_INPUT, f"The amount may be at most {MAX_AMOUNT}.", *field)
+        return None
+    return amount.quantize(CENT)
+
+
+def check_date_range(
+    problems: Problems, start: date | None, end: date | None, *end_field: str, what: str
+) -> None:
+    """`start` <= `end`, else INVALID_DATE_RANGE on the end field."""
+    if start is not None and end is not None and end < start:
+        problems.add(ErrorCode.INVALID_DATE_RANGE, what, *end_field)

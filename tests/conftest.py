@@ -1,0 +1,131 @@
+"""Shared fixtures: a migrated database per session, a clean one per test, callers, GraphQL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests import services
+from tests.factories import Factory
+
+
+def _database_url(worker: str) -> str:
+    explicit = os.environ.get("BILLING_TEST_DATABASE_URL")
+    if explicit:
+        return explicit
+    if services.postgres_available():
+        return asyncio.run(services.recreate_pg_database(f"billing_test_{worker}"))
+    path = Path(tempfile.mkdtemp(prefix="billing-test-")) / "test.sqlite3"
+    return f"sqlite://{path}"
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """A freshly migrated database for the whole session (PostgreSQL when reachable)."""
+    from domain.db import migrate_db
+
+    url = _database_url(os.environ.get("PYTEST_XDIST_WORKER", "main"))
+    asyncio.run(migrate_db(url))
+    os.environ["DATABASE_URL"] = url
+    from domain.settings import get_settings
+
+    get_settings.cache_clear()
+    yield url
+
+
+TABLES = [
+    "payment",
+    "invoice_line",
+    "billing_run_item",
+    "billing_preview_line",
+    "billing_run_exclusion",
+    "billing_run_scope_student",
+    "invoice",
+    "billing_run",
+    "fee_item_grade_amount",
+    "fee_item",
+    "fee_structure",
+    "student",
+    "school_class",
+    "stream",
+    "grade",
+    "term",
+    "api_token",
+    "school_grant",
+    "school",
+    "app_user",
+    "account",
+]
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[str]:
+    """Connections on this test's loop, over emptied tables."""
+    from domain import db as dbmod
+
+    await dbmod.init_db(database_url)
+    conn = dbmod.conn()
+    if dbmod.is_postgres(conn):
+        await conn.execute_script(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+    else:
+        for table in TABLES:
+            await conn.execute_script(f"DELETE FROM {table}")
+    try:
+        yield database_url
+    finally:
+        await dbmod.close_db()
+
+
+@pytest.fixture
+async def factory(db: str) -> Factory:
+    return Factory()
+
+
+class GraphQLClient:
+    """Posts operations to the ASGI app over real HTTP semantics (httpx), as one user."""
+
+    def __init__(self, client: httpx.AsyncClient, token: str | None) -> None:
+        self.client = client
+        self.token = token
+
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> httpx.Response:
+        headers = {}
+        tok = token or self.token
+        if tok:
+            headers["Authorization"] = f"Bearer {tok}"
+        return await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+
+    async def __call__(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        response = await self.post(query, variables, token)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+@pytest.fixture
+async def http(db: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client bound to the app (the test owns the database connections)."""
+    from api.app import create_app
+
+    app = create_app(manage_runtime=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+@pytest.fixture
+def gql(http: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(http, None)

@@ -1,0 +1,144 @@
+"""Builders of realistic test data through the ORM (setup data only, never the hot paths)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from domain.access import Caller, caller_for_user, issue_token
+from domain.models import (
+    Account,
+    FeeItem,
+    FeeItemGradeAmount,
+    FeeStructure,
+    Grade,
+    Role,
+    School,
+    SchoolClass,
+    SchoolGrant,
+    Stream,
+    Student,
+    StudentStatus,
+    Term,
+    User,
+)
+
+
+@dataclass
+class Actor:
+    """A user with a token, and the caller they act as."""
+
+    user: User
+    token: str
+    caller: Caller
+
+
+@dataclass
+class SchoolSet:
+    """A school with terms, grades, streams, classes and a fee structure."""
+
+    school: School
+    term: Term
+    grades: list[Grade]
+    streams: list[Stream]
+    classes: list[SchoolClass]
+    fee: FeeStructure
+    items: list[FeeItem] = field(default_factory=list)
+
+
+class Factory:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def _next(self) -> int:
+        self.n += 1
+        return self.n
+
+    async def account(self, name: str | None = None) -> Account:
+        return await Account.create(name=name or f"Account {self._next()}")
+
+    async def actor(
+        self, account: Account, role: Role = Role.ADMIN, schools: list[School] | None = None
+    ) -> Actor:
+        n = self._next()
+        user = await User.create(
+            account=account, email=f"user{n}@example.org", role=role, name=f"User {n}"
+        )
+        for school in schools or []:
+            await SchoolGrant.create(user=user, school=school)
+        token = await issue_token(user)
+        return Actor(user=user, token=token, caller=await caller_for_user(user))
+
+    async def school(
+        self,
+        account: Account,
+        *,
+        name: str | None = None,
+        currency: str = "KES",
+        grades: int = 2,
+        streams: int = 2,
+    ) -> SchoolSet:
+        school = await School.create(
+            account=account, name=name or f"School {self._next()}", currency=currency
+        )
+        term = await Term.create(
+            school=school,
+            name="Term 1 2026",
+            start_date=date(2026, 1, 5),
+            end_date=date(2026, 4, 3),
+        )
+        grade_rows = [
+            await Grade.create(school=school, name=f"Grade {i}", level=i)
+            for i in range(1, grades + 1)
+        ]
+        stream_rows = [
+            await Stream.create(school=school, name=s) for s in ["East", "West", "North"][:streams]
+        ]
+        classes = [
+            await SchoolClass.create(school=school, grade=g, stream=s, name=f"{g.name} {s.name}")
+            for g in grade_rows
+            for s in stream_rows
+        ]
+        fee = await FeeStructure.create(school=school, name="Term Tuition Fee")
+        items = [
+            await FeeItem.create(
+                fee_structure=fee, name="Tuition", amount=Decimal("15000.00"), position=0
+            ),
+            await FeeItem.create(
+                fee_structure=fee, name="Lunch", amount=Decimal("4500.50"), position=1
+            ),
+            await FeeItem.create(
+                fee_structure=fee, name="Transport", amount=Decimal("3000.00"), position=2
+            ),
+        ]
+        if grade_rows:
+            # Grade 1 pays less tuition and no transport.
+            await FeeItemGradeAmount.create(
+                fee_item=items[0], grade=grade_rows[0], amount=Decimal("12000.00")
+            )
+            await FeeItemGradeAmount.create(
+                fee_item=items[2], grade=grade_rows[0], amount=Decimal("0.00")
+            )
+        return SchoolSet(school, term, grade_rows, stream_rows, classes, fee, items)
+
+    async def student(
+        self,
+        school: School,
+        school_class: SchoolClass | None = None,
+        *,
+        status: StudentStatus = StudentStatus.ACTIVE,
+        last_name: str | None = None,
+    ) -> Student:
+        n = self._next()
+        return await Student.create(
+            school=school,
+            admission_number=f"ADM{n:05d}",
+            first_name=f"First{n}",
+            last_name=last_name or f"Last{n:05d}",
+            status=status,
+            school_class=school_class,
+            guardian_name=f"Guardian {n}",
+            guardian_email=f"guardian{n}@example.org",
+            guardian_phone=f"+2547000{n:05d}",
+        )

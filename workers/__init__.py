@@ -1,0 +1,1 @@
+"""Dramatiq broker and actors: each actor takes ids and calls one domain function."""

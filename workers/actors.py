@@ -1,0 +1,39 @@
+"""Actors: thin, idempotent, taking ids only. The database is the source of truth."""
+
+from __future__ import annotations
+
+import logging
+
+import dramatiq
+
+from domain.billing import generation
+from workers.broker import QUEUE
+
+logger = logging.getLogger("billing.workers")
+
+
+@dramatiq.actor(queue_name=QUEUE, max_retries=25, min_backoff=250, max_backoff=30_000)
+async def generate_chunk(run_id: int, chunk: int) -> None:
+    """Invoice one chunk of a confirmed run (safe to run twice)."""
+    await generation.generate_chunk(run_id, chunk)
+
+
+@dramatiq.actor(queue_name=QUEUE, max_retries=3, min_backoff=1000)
+async def sweep() -> None:
+    """Re-enqueue the pending chunks of runs that made no progress for a while."""
+    for run_id, chunk in await generation.claim_stalled_chunks():
+        generate_chunk.send(run_id, chunk)
+
+
+ALL = [generate_chunk, sweep]
+
+
+def enqueue_chunks(run_id: int, chunks: list[int]) -> None:
+    """Send one message per chunk; a failure leaves the run to the sweeper."""
+    try:
+        for chunk in chunks:
+            generate_chunk.send(run_id, chunk)
+    except Exception:
+        logger.warning(
+            "could not enqueue run %s; the sweeper will pick it up", run_id, exc_info=True
+        )
