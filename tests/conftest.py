@@ -21,7 +21,8 @@ def _database_url(worker: str) -> str:
     if explicit:
         return explicit
     if services.postgres_available():
-        return asyncio.run(services.recreate_pg_database(f"billing_test_{worker}"))
+        name = os.environ.get("BILLING_TEST_DB_NAME", f"billing_test_{worker}")
+        return asyncio.run(services.recreate_pg_database(name))
     path = Path(tempfile.mkdtemp(prefix="billing-test-")) / "test.sqlite3"
     return f"sqlite://{path}"
 
