@@ -1,11 +1,288 @@
-"""Invoice generation, chunk by chunk; sweeping stalled runs."""
+"""Invoice generation, one chunk per transaction; retrying failures; sweeping stalled runs.
+
+A chunk is idempotent: it works only on its PENDING items, so a redelivered message, a
+retried transaction or a sweeper's re-enqueue finds nothing left to do and changes nothing.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
 
-async def generate_chunk(run_id: int, chunk: int) -> None:
-    raise NotImplementedError
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from domain.access import Caller
+from domain.billing.runs import get_run, lock_run
+from domain.billing.sql import (
+    amount_from_cents,
+    execute,
+    fetch,
+    for_update,
+    grade_prices_cte,
+    invoice_number,
+)
+from domain.errors import DomainError, ErrorCode
+from domain.events import run_events
+from domain.models import BillingRun, BillingRunItem, ItemStatus, Role, RunStatus
+from domain.settings import get_settings
+
+logger = logging.getLogger("billing.generation")
 
 
-async def claim_stalled_chunks() -> list[tuple[int, int]]:
-    return []
+class NumberingConflict(RuntimeError):
+    """An invoice of the chunk collided with one written outside the school's lock; retry."""
+
+
+def final_status(invoiced: int, failed: int) -> RunStatus:
+    """COMPLETED without failures; PARTIALLY_COMPLETED with some; FAILED when none was invoiced."""
+    if failed == 0:
+        return RunStatus.COMPLETED
+    return RunStatus.PARTIALLY_COMPLETED if invoiced > 0 else RunStatus.FAILED
+
+
+async def generate_chunk(run_id: int, chunk: int) -> bool:
+    """Invoice the pending students of one chunk; True when it changed anything."""
+    started = time.perf_counter()
+    async with in_transaction() as connection:
+        changed = await _generate(connection, run_id, chunk)
+    if changed:
+        await run_events().publish(run_id)
+        logger.info(
+            "chunk done run=%s chunk=%s ms=%.1f",
+            run_id,
+            chunk,
+            (time.perf_counter() - started) * 1000,
+        )
+    return changed
+
+
+async def _generate(connection: BaseDBAsyncClient, run_id: int, chunk: int) -> bool:
+    # Lock the school's invoice counter first, then the run (always in this order): chunks
+    # of one school run one at a time, so numbers are gap-free and the "already invoiced"
+    # check below sees every live invoice.
+    heads = await fetch(connection, "SELECT school_id FROM billing_run WHERE id = $1", [run_id])
+    if not heads:
+        return False
+    school_id = heads[0]["school_id"]
+    counter = await fetch(
+        connection,
+        f"SELECT last_invoice_number FROM school WHERE id = $1{for_update(connection)}",
+        [school_id],
+    )
+    last = int(counter[0]["last_invoice_number"])
+    run = await lock_run(run_id)
+    if run.status != RunStatus.PROCESSING:
+        return False
+    now = datetime.now(UTC)
+    prefix = f"INV-{run.invoice_date.year}-"
+
+    inserted = await fetch(
+        connection,
+        f"""WITH {grade_prices_cte("$2", "$4")},
+        eligible AS (
+            SELECT it.student_id, COALESCE(gp.cents, 0) AS cents,
+                   ROW_NUMBER() OVER (ORDER BY it.student_id) AS rn
+            FROM billing_run_item it
+            JOIN student s ON s.id = it.student_id
+            LEFT JOIN school_class c ON c.id = s.school_class_id
+            LEFT JOIN grade_prices gp ON COALESCE(gp.grade_id, 0) = COALESCE(c.grade_id, 0)
+            WHERE it.run_id = $1 AND it.chunk = $5 AND it.status = 'PENDING'
+              AND s.status = 'ACTIVE'
+              AND NOT EXISTS (
+                  SELECT 1 FROM invoice i
+                  WHERE i.student_id = it.student_id AND i.fee_structure_id = $4
+                    AND i.term_id = $3 AND i.status <> 'CANCELLED')
+        )
+        INSERT INTO invoice (school_id, student_id, term_id, fee_structure_id, billing_run_id,
+                             number, invoice_date, due_date, status, total, amount_paid, created_at)
+        SELECT $2, e.student_id, $3, $4, $1, {invoice_number(connection, "$6", "$7 + e.rn")},
+               $8, $9, 'ISSUED', {amount_from_cents(connection, "e.cents")},
+               {amount_from_cents(connection, "0")}, $10
+        FROM eligible e WHERE 1 = 1
+        ON CONFLICT DO NOTHING
+        RETURNING number, total""",
+        [
+            run_id,
+            school_id,
+            run.term_id,
+            run.fee_structure_id,
+            chunk,
+            prefix,
+            last,
+            run.invoice_date,
+            run.due_date,
+            now,
+        ],
+    )
+    count = len(inserted)
+    if count:
+        top = max(int(str(r["number"]).rsplit("-", 1)[1]) for r in inserted)
+        if top != last + count:
+            raise NumberingConflict(f"run {run_id} chunk {chunk}: {count} invoices up to {top}")
+        await execute(
+            connection,
+            "UPDATE school SET last_invoice_number = $1 WHERE id = $2",
+            [last + count, school_id],
+        )
+        await _insert_lines(connection, run, chunk)
+    amount = sum((Decimal(str(r["total"])) for r in inserted), Decimal("0"))
+
+    invoiced = await execute(
+        connection,
+        """UPDATE billing_run_item SET status = 'INVOICED', processed_at = $3,
+               invoice_id = (SELECT i.id FROM invoice i WHERE i.billing_run_id = $1
+                             AND i.student_id = billing_run_item.student_id
+                             AND i.status <> 'CANCELLED')
+           WHERE run_id = $1 AND chunk = $2 AND status = 'PENDING'
+             AND EXISTS (SELECT 1 FROM invoice i WHERE i.billing_run_id = $1
+                         AND i.student_id = billing_run_item.student_id
+                         AND i.status <> 'CANCELLED')""",
+        [run_id, chunk, now],
+    )
+    skipped = await execute(
+        connection,
+        """UPDATE billing_run_item SET status = 'SKIPPED', processed_at = $5,
+               message = 'Already invoiced for this fee structure and term.',
+               invoice_id = (SELECT i.id FROM invoice i
+                             WHERE i.student_id = billing_run_item.student_id
+                               AND i.fee_structure_id = $3 AND i.term_id = $4
+                               AND i.status <> 'CANCELLED')
+           WHERE run_id = $1 AND chunk = $2 AND status = 'PENDING'
+             AND EXISTS (SELECT 1 FROM invoice i WHERE i.student_id = billing_run_item.student_id
+                         AND i.fee_structure_id = $3 AND i.term_id = $4
+                         AND i.status <> 'CANCELLED')""",
+        [run_id, chunk, run.fee_structure_id, run.term_id, now],
+    )
+    # What is left could not be billed: the student left or was made inactive after confirm.
+    failed = await execute(
+        connection,
+        """UPDATE billing_run_item SET status = 'FAILED', processed_at = $3,
+               message = COALESCE((SELECT 'Not billed: the student is ' || s.status
+                                   || ' now (was ACTIVE when the run was confirmed).'
+                                   FROM student s WHERE s.id = billing_run_item.student_id
+                                     AND s.status <> 'ACTIVE'),
+                                  'Not billed: the invoice could not be created.')
+           WHERE run_id = $1 AND chunk = $2 AND status = 'PENDING'""",
+        [run_id, chunk, now],
+    )
+    if invoiced + skipped + failed == 0:
+        return False
+    if invoiced != count:
+        raise NumberingConflict(f"run {run_id} chunk {chunk}: {count} invoices, {invoiced} items")
+
+    run.items_invoiced += invoiced
+    run.items_skipped += skipped
+    run.items_failed += failed
+    run.invoiced_amount = Decimal(run.invoiced_amount) + amount  # type: ignore[assignment]
+    run.last_progress_at = now
+    pending = await fetch(
+        connection,
+        "SELECT COUNT(*) AS n FROM billing_run_item WHERE run_id = $1 AND status = 'PENDING'",
+        [run_id],
+    )
+    if int(pending[0]["n"]) == 0:
+        run.status = final_status(run.items_invoiced, run.items_failed)
+        run.completed_at = now
+    await run.save()
+    return True
+
+
+async def _insert_lines(connection: BaseDBAsyncClient, run: BillingRun, chunk: int) -> None:
+    """The fee items of each new invoice of the chunk, priced for the student's grade."""
+    await execute(
+        connection,
+        """INSERT INTO invoice_line (invoice_id, fee_item_id, position, description, amount)
+        SELECT i.id, fi.id, fi.position, fi.name, COALESCE(ga.amount, fi.amount)
+        FROM billing_run_item it
+        JOIN invoice i ON i.billing_run_id = $1 AND i.student_id = it.student_id
+                      AND i.status <> 'CANCELLED'
+        JOIN student s ON s.id = it.student_id
+        LEFT JOIN school_class c ON c.id = s.school_class_id
+        JOIN fee_item fi ON fi.fee_structure_id = $3
+        LEFT JOIN fee_item_grade_amount ga ON ga.fee_item_id = fi.id AND ga.grade_id = c.grade_id
+        WHERE it.run_id = $1 AND it.chunk = $2 AND it.status = 'PENDING'
+          AND """
+        + "CAST(ROUND(COALESCE(ga.amount, fi.amount) * 100) AS BIGINT) <> 0",
+        [run.id, chunk, run.fee_structure_id],
+    )
+
+
+async def retry_billing_run(caller: Caller, run_id: int | None, *, dispatch: Any) -> BillingRun:
+    """Re-process only the failed students of a PARTIALLY_COMPLETED or FAILED run."""
+    run = await get_run(caller, run_id)
+    caller.require(Role.FINANCE, run.school_id)
+    retryable = {RunStatus.PARTIALLY_COMPLETED, RunStatus.FAILED}
+    if run.status not in retryable:
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            f"Only a PARTIALLY_COMPLETED or FAILED run can be retried; this one is {run.status}.",
+        )
+    async with in_transaction():
+        locked = await lock_run(run.id)
+        if locked.status not in retryable:
+            raise DomainError(ErrorCode.INVALID_STATE, f"The run is {locked.status} now.")
+        chunks = sorted(
+            set(
+                await BillingRunItem.filter(run_id=run.id, status=ItemStatus.FAILED)
+                .distinct()
+                .values_list("chunk", flat=True)
+            )
+        )
+        reset = await BillingRunItem.filter(run_id=run.id, status=ItemStatus.FAILED).update(
+            status=ItemStatus.PENDING, message=None, processed_at=None
+        )
+        locked.items_failed -= reset
+        locked.status = RunStatus.PROCESSING
+        locked.completed_at = None
+        locked.last_progress_at = datetime.now(UTC)
+        await locked.save()
+    await dispatch(run.id, [int(c) for c in chunks])
+    await run_events().publish(run.id)
+    return locked
+
+
+async def claim_stalled_chunks(idle_seconds: float | None = None) -> list[tuple[int, int]]:
+    """Pending chunks of PROCESSING runs idle for too long; each run is claimed by one sweeper."""
+    idle = get_settings().billing_sweep_idle_seconds if idle_seconds is None else idle_seconds
+    now = datetime.now(UTC)
+    cutoff = now - timedelta(seconds=idle)
+    found: list[tuple[int, int]] = []
+    candidates = await BillingRun.filter(status=RunStatus.PROCESSING).values(
+        "id", "last_progress_at"
+    )
+    for row in candidates:
+        seen = row["last_progress_at"]
+        if seen is not None and seen > cutoff:
+            continue
+        # Claim: only the sweeper whose update matches the value it read re-enqueues the run.
+        claimed = await BillingRun.filter(
+            id=row["id"], status=RunStatus.PROCESSING, last_progress_at=seen
+        ).update(last_progress_at=now)
+        if not claimed:
+            continue
+        chunks = (
+            await BillingRunItem.filter(run_id=row["id"], status=ItemStatus.PENDING)
+            .distinct()
+            .values_list("chunk", flat=True)
+        )
+        found.extend((row["id"], int(c)) for c in sorted(set(chunks)))
+        if not chunks:
+            # Nothing pending but never finished (a crash between commit and status): settle it.
+            await _settle(row["id"])
+    if found:
+        logger.warning("sweeper re-enqueues %s chunks of stalled runs", len(found))
+    return found
+
+
+async def _settle(run_id: int) -> None:
+    async with in_transaction():
+        run = await lock_run(run_id)
+        if run.status == RunStatus.PROCESSING:
+            run.status = final_status(run.items_invoiced, run.items_failed)
+            run.completed_at = datetime.now(UTC)
+            await run.save()
+    await run_events().publish(run_id)

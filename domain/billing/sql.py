@@ -86,14 +86,14 @@ _SCOPE_PREDICATES = {
 }
 
 
-def grade_prices_cte() -> str:
+def grade_prices_cte(school: str = "$2", fee_structure: str = "$4") -> str:
     """Whole-cent price of the fee structure for each grade of the school, and for no grade.
 
     Grade amounts override the item's amount; an item at 0 adds nothing.
     """
     return f"""
     grades AS (
-        SELECT g.id AS grade_id FROM grade g WHERE g.school_id = $2
+        SELECT g.id AS grade_id FROM grade g WHERE g.school_id = {school}
         UNION ALL SELECT NULL
     ),
     grade_prices AS (
@@ -103,7 +103,7 @@ def grade_prices_cte() -> str:
         CROSS JOIN fee_item fi
         LEFT JOIN fee_item_grade_amount ga
                ON ga.fee_item_id = fi.id AND ga.grade_id = gr.grade_id
-        WHERE fi.fee_structure_id = $4
+        WHERE fi.fee_structure_id = {fee_structure}
         GROUP BY gr.grade_id
     )"""
 

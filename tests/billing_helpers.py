@@ -1,0 +1,61 @@
+"""Helpers for billing-run tests: a school full of students and a run driven to the end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from domain.billing.confirm import confirm_billing_run
+from domain.billing.generation import generate_chunk
+from domain.billing.preview import preview_billing_run
+from domain.billing.runs import ScopeSpec, create_billing_run
+from domain.models import BillingRun, ScopeKind
+from tests.factories import Actor, Factory, SchoolSet
+
+
+@dataclass
+class Recorder:
+    """A dispatch that records what would be enqueued, for driving chunks by hand."""
+
+    sent: list[tuple[int, int]] = field(default_factory=list)
+
+    async def __call__(self, run_id: int, chunks: list[int]) -> None:
+        self.sent.extend((run_id, c) for c in chunks)
+
+    async def drain(self) -> None:
+        while self.sent:
+            run_id, chunk = self.sent.pop(0)
+            await generate_chunk(run_id, chunk)
+
+
+async def populate(factory: Factory, s: SchoolSet, per_class: int) -> None:
+    for klass in s.classes:
+        for _ in range(per_class):
+            await factory.student(s.school, klass)
+
+
+async def new_run(
+    actor: Actor,
+    s: SchoolSet,
+    scope: ScopeSpec | None = None,
+    invoice_date: date = date(2026, 1, 5),
+    due_date: date = date(2026, 2, 5),
+) -> BillingRun:
+    return await create_billing_run(
+        actor.caller,
+        school_id=s.school.id,
+        term_id=s.term.id,
+        fee_structure_id=s.fee.id,
+        scope=scope or ScopeSpec(ScopeKind.ALL_STUDENTS),
+        invoice_date=invoice_date,
+        due_date=due_date,
+    )
+
+
+async def bill(actor: Actor, run: BillingRun, recorder: Recorder | None = None) -> BillingRun:
+    """Preview, confirm and generate every chunk of a run."""
+    rec = recorder or Recorder()
+    await preview_billing_run(actor.caller, run.id)
+    await confirm_billing_run(actor.caller, run.id, dispatch=rec)
+    await rec.drain()
+    return await BillingRun.get(pk=run.id)
