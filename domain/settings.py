@@ -30,6 +30,15 @@ class Settings(BaseSettings):
     billing_worker_threads: int = 2
     #: Smallest pause between two subscription pushes of one run (seconds; about 10 a second).
     billing_event_min_interval_seconds: float = 0.1
+    #: Where invoice e-mails go out, e.g. smtp://user:pass@mail.example.org:587 (smtps:// for
+    #: implicit TLS); unset: invoices are not e-mailed.
+    smtp_url: str | None = None
+    #: The From address of invoice e-mails.
+    smtp_from: str = "billing@localhost"
+    #: An HTTP endpoint taking a JSON POST {"to", "message", "reference"} per SMS; unset: no SMS.
+    sms_gateway_url: str | None = None
+    #: Seconds one SMTP or gateway call may take before the delivery counts as failed.
+    notify_timeout_seconds: float = 15.0
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,54 @@
+"""Invoice notices to guardians: one delivery record per invoice and channel."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from tortoise import fields
+from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from domain.models.invoices import Invoice
+
+
+class DeliveryChannel(StrEnum):
+    """How a guardian is told about an invoice."""
+
+    EMAIL = "EMAIL"
+    SMS = "SMS"
+
+
+class DeliveryStatus(StrEnum):
+    """QUEUED until a worker sends it - then SENT, FAILED (with a reason) or NO_CONTACT."""
+
+    QUEUED = "QUEUED"
+    SENT = "SENT"
+    FAILED = "FAILED"
+    NO_CONTACT = "NO_CONTACT"
+
+
+class InvoiceDelivery(Model):
+    """The notice of one invoice on one channel - sent at most once (the row is the claim)."""
+
+    id = fields.BigIntField(primary_key=True)
+    invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
+        "models.Invoice", related_name="deliveries", on_delete=fields.CASCADE
+    )
+    invoice_id: int
+    channel = fields.CharEnumField(DeliveryChannel, max_length=8)
+    status = fields.CharEnumField(DeliveryStatus, max_length=16, default=DeliveryStatus.QUEUED)
+    #: The e-mail address or phone number used (none when NO_CONTACT).
+    recipient = fields.CharField(max_length=254, null=True)
+    #: Why the last attempt failed, for a person.
+    reason = fields.TextField(null=True)
+    attempts = fields.IntField(default=0)
+    #: Set while a worker sends - another worker leaves the row alone until the lease ends.
+    claimed_at = fields.DatetimeField(null=True)
+    queued_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField(auto_now=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "invoice_delivery"
+        unique_together = (("invoice", "channel"),)
