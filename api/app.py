@@ -98,10 +98,13 @@ async def readyz(request: Request) -> Response:
     )
 
 
-def create_app(*, run_workers: bool | None = None, manage_runtime: bool = True) -> Starlette:
+def create_app(
+    *, run_workers: bool | None = None, manage_runtime: bool = True, manage_db: bool = True
+) -> Starlette:
     """The app; with no REDIS_URL it also runs the workers in-process (the embedded default).
 
-    `manage_runtime=False` leaves the database and queue to the caller (tests own them).
+    Tests that own the database connections pass `manage_db=False`, and `manage_runtime=False`
+    to leave out the queue too.
     """
     settings = get_settings()
     schema = build_schema()
@@ -120,7 +123,8 @@ def create_app(*, run_workers: bool | None = None, manage_runtime: bool = True) 
         if not manage_runtime:
             yield
             return
-        await db.init_db(settings.database_url)
+        if manage_db:
+            await db.init_db(settings.database_url)
         from workers.runtime import Runtime
 
         runtime = Runtime.for_server(settings, run_workers=run_workers)
@@ -131,7 +135,8 @@ def create_app(*, run_workers: bool | None = None, manage_runtime: bool = True) 
             yield
         finally:
             await runtime.stop()
-            await db.close_db()
+            if manage_db:
+                await db.close_db()
 
     app = Starlette(
         debug=False,

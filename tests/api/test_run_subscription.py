@@ -1,0 +1,137 @@
+"""The embedded default end to end in one process: a served app, in-process workers, and a
+real WebSocket client following a run to COMPLETED."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+import uvicorn
+
+from api.ids import encode_id
+from domain.models import Invoice, Role
+from tests.billing_helpers import populate
+from tests.factories import Factory
+from tests.ws_client import subscribe
+
+WATCH = """subscription($id: ID!) { billingRunUpdated(billingRunId: $id) {
+  status progress { processed total invoiced } studentsBilled totalAmount { amount } } }"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+async def served(db: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
+    """The app with its in-process workers, served on a loopback port by uvicorn."""
+    from api.app import create_app
+    from domain.settings import get_settings
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setattr(get_settings(), "redis_url", None)
+    monkeypatch.setattr(get_settings(), "billing_chunk_size", 7)
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(manage_db=False),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws="websockets-sansio",
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 (uvicorn offers a flag, not an event)
+        await asyncio.sleep(0.02)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_a_subscriber_follows_a_run_to_completed(served: str, factory: Factory) -> None:
+    # given a previewed run of 24 students (4 chunks of 7)
+    account = await factory.account()
+    s = await factory.school(account)
+    await populate(factory, s, 6)
+    finance = await factory.actor(account, Role.FINANCE, schools=[s.school])
+    headers = {"Authorization": f"Bearer {finance.token}"}
+    async with httpx.AsyncClient(base_url=f"http://{served}", headers=headers) as http:
+        created = await http.post(
+            "/graphql",
+            json={
+                "query": """mutation($i: CreateBillingRunInput!) {
+            createBillingRun(input: $i) { billingRun { id } errors { code } } }""",
+                "variables": {
+                    "i": {
+                        "schoolId": encode_id("School", s.school.id),
+                        "termId": encode_id("Term", s.term.id),
+                        "feeStructureId": encode_id("FeeStructure", s.fee.id),
+                        "scope": {"kind": "ALL_STUDENTS"},
+                        "invoiceDate": "2026-01-05",
+                        "dueDate": "2026-02-05",
+                    }
+                },
+            },
+        )
+        run_id = created.json()["data"]["createBillingRun"]["billingRun"]["id"]
+        await http.post(
+            "/graphql",
+            json={
+                "query": """mutation($i: PreviewBillingRunInput!) {
+            previewBillingRun(input: $i) { errors { code } } }""",
+                "variables": {"i": {"billingRunId": run_id}},
+            },
+        )
+        # when a client subscribes and the run is confirmed
+        watcher = asyncio.create_task(
+            subscribe(f"ws://{served}/graphql", finance.token, WATCH, {"id": run_id})
+        )
+        await asyncio.sleep(0.3)
+        confirmed = await http.post(
+            "/graphql",
+            json={
+                "query": """mutation($i: ConfirmBillingRunInput!) {
+            confirmBillingRun(input: $i) { billingRun { status } errors { code } } }""",
+                "variables": {"i": {"billingRunId": run_id}},
+            },
+        )
+        assert confirmed.json()["data"]["confirmBillingRun"]["errors"] == []
+        updates = await asyncio.wait_for(watcher, 30)
+    # then it saw DRAFT first, COMPLETED last, and progress never went back
+    runs = [u["data"]["billingRunUpdated"] for u in updates]
+    assert runs[0]["status"] == "DRAFT"
+    assert runs[-1] == {
+        "status": "COMPLETED",
+        "progress": {"processed": 24, "total": 24, "invoiced": 24},
+        "studentsBilled": 24,
+        "totalAmount": {"amount": "468012.00"},
+    }
+    processed = [r["progress"]["processed"] for r in runs]
+    assert processed == sorted(processed)
+    assert await Invoice.filter(school_id=s.school.id).count() == 24
+
+
+async def test_subscribing_to_a_finished_or_foreign_run(served: str, factory: Factory) -> None:
+    account = await factory.account()
+    s = await factory.school(account)
+    admin = await factory.actor(account)
+    stranger = await factory.actor(await factory.account())
+    from tests.billing_helpers import bill, new_run
+
+    await populate(factory, s, 1)
+    run = await bill(admin, await new_run(admin, s))
+    run_id = encode_id("BillingRun", run.id)
+    once = await subscribe(f"ws://{served}/graphql", admin.token, WATCH, {"id": run_id})
+    assert [u["data"]["billingRunUpdated"]["status"] for u in once] == ["COMPLETED"]
+    foreign = await subscribe(f"ws://{served}/graphql", stranger.token, WATCH, {"id": run_id})
+    assert foreign[0]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
