@@ -1,0 +1,201 @@
+"""Production shape end to end: `billing serve` and `billing worker` as real processes on
+PostgreSQL and Redis, a 2,000-student school billed through GraphQL over HTTP and followed
+with a real WebSocket subscription."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api.ids import decode_id, encode_id
+from domain.db import conn, is_postgres
+from domain.models import BillingRun, Invoice, Role, Student
+from tests import services
+from tests.factories import Factory
+from tests.ws_client import subscribe
+
+pytestmark = pytest.mark.e2e
+
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
+WATCH = """subscription($id: ID!) { billingRunUpdated(billingRunId: $id) {
+  status progress { processed total } studentsBilled totalAmount { amount } } }"""
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Processes:
+    """Real `billing` processes with their logs under test-output/."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        OUTPUT.mkdir(exist_ok=True)
+        log = (OUTPUT / f"{name}.log").open("wb")
+        billing = str(Path(sys.executable).with_name("billing"))
+        proc = subprocess.Popen(
+            [billing, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        self.procs.append(proc)
+        return proc
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def wait_healthy(base: str, limit: float = 30.0) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{base} did not become ready; see test-output/*.log")
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    if not services.redis_available():
+        pytest.skip("Redis is not reachable (set BILLING_REQUIRE_SERVICES=1 to fail instead)")
+    import redis
+
+    url = os.environ.get("BILLING_E2E_REDIS_URL", "redis://127.0.0.1:6379/12")
+    redis.Redis.from_url(url).flushdb()
+    yield url
+
+
+async def test_serve_and_worker_bill_2000_students(
+    db: str, redis_url: str, factory: Factory
+) -> None:
+    if not is_postgres(conn()):
+        pytest.skip("the production shape needs PostgreSQL")
+    # given a school of 2,000 students in 8 classes
+    account = await factory.account()
+    s = await factory.school(account, grades=2, streams=2)
+    finance = await factory.actor(account, Role.FINANCE, schools=[s.school])
+    await Student.bulk_create(
+        [
+            Student(
+                school_id=s.school.id,
+                admission_number=f"E{n:05d}",
+                first_name=f"First{n}",
+                last_name=f"Last{n:05d}",
+                school_class_id=s.classes[n % len(s.classes)].id,
+            )
+            for n in range(2000)
+        ],
+        batch_size=1000,
+    )
+    port = _port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": db,
+        "REDIS_URL": redis_url,
+        "BILLING_CHUNK_SIZE": "250",
+        "BILLING_WORKER_THREADS": "2",
+    }
+    procs = Processes(env)
+    try:
+        procs.start("e2e-serve", "serve", "--port", str(port))
+        procs.start("e2e-worker", "worker")
+        base = f"http://127.0.0.1:{port}"
+        await asyncio.to_thread(wait_healthy, base)
+        headers = {"Authorization": f"Bearer {finance.token}"}
+        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http:
+
+            async def call(query: str, variables: dict[str, object]) -> dict[str, object]:
+                response = await http.post(
+                    "/graphql", json={"query": query, "variables": variables}
+                )
+                assert response.status_code == 200, response.text
+                body: dict[str, object] = response.json()
+                assert "errors" not in body, body
+                return body
+
+            # when a run is created, previewed, watched and confirmed
+            created = await call(
+                """mutation($i: CreateBillingRunInput!) { createBillingRun(input: $i) {
+                    billingRun { id } errors { code message } } }""",
+                {
+                    "i": {
+                        "schoolId": encode_id("School", s.school.id),
+                        "termId": encode_id("Term", s.term.id),
+                        "feeStructureId": encode_id("FeeStructure", s.fee.id),
+                        "scope": {"kind": "ALL_STUDENTS"},
+                        "invoiceDate": "2026-01-05",
+                        "dueDate": "2026-02-05",
+                    }
+                },
+            )
+            run_id = created["data"]["createBillingRun"]["billingRun"]["id"]  # type: ignore[index]
+            previewed = await call(
+                """mutation($i: PreviewBillingRunInput!) { previewBillingRun(input: $i) {
+                    billingRun { preview { invoiceCount totalAmount { amount } } } errors { code } } }""",
+                {"i": {"billingRunId": run_id}},
+            )
+            preview = previewed["data"]["previewBillingRun"]["billingRun"]["preview"]  # type: ignore[index]
+            assert preview["invoiceCount"] == 2000
+            watcher = asyncio.create_task(
+                subscribe(
+                    f"ws://127.0.0.1:{port}/graphql",
+                    finance.token,
+                    WATCH,
+                    {"id": run_id},
+                    limit_seconds=120,
+                )
+            )
+            await asyncio.sleep(0.5)
+            confirmed = await call(
+                """mutation($i: ConfirmBillingRunInput!) { confirmBillingRun(input: $i) {
+                    billingRun { status } errors { code } } }""",
+                {
+                    "i": {
+                        "billingRunId": run_id,
+                        "expectedInvoiceCount": 2000,
+                        "expectedTotalAmount": preview["totalAmount"]["amount"],
+                    }
+                },
+            )
+            assert confirmed["data"]["confirmBillingRun"]["errors"] == []  # type: ignore[index]
+            updates = await asyncio.wait_for(watcher, 120)
+    finally:
+        procs.stop()
+    # then the subscriber saw DRAFT, PROCESSING, then COMPLETED, with monotone progress
+    runs = [u["data"]["billingRunUpdated"] for u in updates]
+    statuses = [r["status"] for r in runs]
+    assert statuses[0] == "DRAFT" and statuses[-1] == "COMPLETED"
+    assert "PROCESSING" in statuses
+    assert statuses.index("PROCESSING") < statuses.index("COMPLETED")
+    processed = [r["progress"]["processed"] for r in runs]
+    assert processed == sorted(processed) and processed[-1] == 2000
+    # and the database holds 2,000 invoices, gap-free, summing to the run's total
+    run = await BillingRun.get(pk=decode_id(run_id, "BillingRun"))
+    invoices = await Invoice.filter(billing_run_id=run.id).values_list("number", "total")
+    assert len(invoices) == 2000 == run.items_invoiced
+    assert sorted(int(n.rsplit("-", 1)[1]) for n, _ in invoices) == list(range(1, 2001))
+    total = sum((Decimal(t) for _, t in invoices), Decimal(0))
+    assert total == run.invoiced_amount == Decimal(preview["totalAmount"]["amount"])
+    assert runs[-1]["totalAmount"]["amount"] == f"{total:.2f}"
