@@ -14,10 +14,9 @@ from domain.errors import ErrorCode as DomainErrorCode
 
 logger = logging.getLogger("billing.api")
 
-ErrorCode = strawberry.enum(
-    DomainErrorCode,
-    name="ErrorCode",
-    description="Why a request was refused; clients branch on it.",
+ErrorCode = DomainErrorCode
+strawberry.enum(
+    ErrorCode, name="ErrorCode", description="Why a request was refused; clients branch on it."
 )
 
 

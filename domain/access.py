@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
@@ -67,7 +67,7 @@ async def issue_token(user: User, expires_at: datetime | None = None) -> str:
 async def caller_for_user(user: User) -> Caller:
     """The caller a user acts as, with the schools they may see right now."""
     if user.role == Role.ADMIN:
-        ids: Iterable[int] = await School.filter(account_id=user.account_id).values_list(
+        ids: Iterable[Any] = await School.filter(account_id=user.account_id).values_list(
             "id", flat=True
         )
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import dramatiq
 
@@ -25,7 +26,7 @@ async def sweep() -> None:
         generate_chunk.send(run_id, chunk)
 
 
-ALL = [generate_chunk, sweep]
+ALL: list[dramatiq.Actor[Any, Any]] = [generate_chunk, sweep]
 
 
 def enqueue_chunks(run_id: int, chunks: list[int]) -> None:
@@ -37,3 +38,8 @@ def enqueue_chunks(run_id: int, chunks: list[int]) -> None:
         logger.warning(
             "could not enqueue run %s; the sweeper will pick it up", run_id, exc_info=True
         )
+
+# The invoice notice actor lives in its own module; imported here so that ALL lists it.
+from workers.notify import send_invoice_notice  # noqa: E402
+
+ALL.append(send_invoice_notice)

@@ -24,19 +24,24 @@ from domain.models.billing import PreviewStatus
 if TYPE_CHECKING:
     from api.types.invoices import Invoice
 
-BillingRunStatus = strawberry.enum(
-    models.RunStatus,
+# The domain's enums, exposed under the contract's names (strawberry.enum marks the class).
+BillingRunStatus = models.RunStatus
+BillingScopeKind = models.ScopeKind
+PreviewLineStatus = PreviewStatus
+ExclusionReason = DomainExclusionReason
+strawberry.enum(
+    BillingRunStatus,
     name="BillingRunStatus",
     description="DRAFT -> PROCESSING -> COMPLETED, PARTIALLY_COMPLETED or FAILED.",
 )
-BillingScopeKind = strawberry.enum(
-    models.ScopeKind, name="BillingScopeKind", description="Which students a run covers."
+strawberry.enum(
+    BillingScopeKind, name="BillingScopeKind", description="Which students a run covers."
 )
-PreviewLineStatus = strawberry.enum(
-    PreviewStatus, name="PreviewLineStatus", description="Whether the preview bills a student."
+strawberry.enum(
+    PreviewLineStatus, name="PreviewLineStatus", description="Whether the preview bills a student."
 )
-ExclusionReason = strawberry.enum(
-    DomainExclusionReason,
+strawberry.enum(
+    ExclusionReason,
     name="ExclusionReason",
     description="Why a student in scope is not billed (in this order of precedence).",
 )

@@ -10,7 +10,7 @@ import logging
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -225,13 +225,7 @@ async def retry_billing_run(caller: Caller, run_id: int | None, *, dispatch: Any
         locked = await lock_run(run.id)
         if locked.status not in retryable:
             raise DomainError(ErrorCode.INVALID_STATE, f"The run is {locked.status} now.")
-        chunks = sorted(
-            set(
-                await BillingRunItem.filter(run_id=run.id, status=ItemStatus.FAILED)
-                .distinct()
-                .values_list("chunk", flat=True)
-            )
-        )
+        chunks = await _chunks_with(run.id, ItemStatus.FAILED)
         reset = await BillingRunItem.filter(run_id=run.id, status=ItemStatus.FAILED).update(
             status=ItemStatus.PENDING, message=None, processed_at=None
         )
@@ -240,7 +234,7 @@ async def retry_billing_run(caller: Caller, run_id: int | None, *, dispatch: Any
         locked.completed_at = None
         locked.last_progress_at = datetime.now(UTC)
         await locked.save()
-    await dispatch(run.id, [int(c) for c in chunks])
+    await dispatch(run.id, chunks)
     await run_events().publish(run.id)
     return locked
 
@@ -264,18 +258,25 @@ async def claim_stalled_chunks(idle_seconds: float | None = None) -> list[tuple[
         ).update(last_progress_at=now)
         if not claimed:
             continue
-        chunks = (
-            await BillingRunItem.filter(run_id=row["id"], status=ItemStatus.PENDING)
-            .distinct()
-            .values_list("chunk", flat=True)
-        )
-        found.extend((row["id"], int(c)) for c in sorted(set(chunks)))
+        chunks = await _chunks_with(row["id"], ItemStatus.PENDING)
+        found.extend((row["id"], c) for c in chunks)
         if not chunks:
             # Nothing pending but never finished (a crash between commit and status): settle it.
             await _settle(row["id"])
     if found:
         logger.warning("sweeper re-enqueues %s chunks of stalled runs", len(found))
     return found
+
+
+async def _chunks_with(run_id: int, status: ItemStatus) -> list[int]:
+    """The chunk numbers of a run that hold items of a status."""
+    values = cast(
+        list[int],
+        await BillingRunItem.filter(run_id=run_id, status=status)
+        .distinct()
+        .values_list("chunk", flat=True),
+    )
+    return sorted({int(v) for v in values})
 
 
 async def _settle(run_id: int) -> None:
