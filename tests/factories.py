@@ -13,6 +13,9 @@ from domain.models import (
     FeeItemGradeAmount,
     FeeStructure,
     Grade,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
     Role,
     School,
     SchoolClass,
@@ -142,3 +145,43 @@ class Factory:
             guardian_email=f"guardian{n}@example.org",
             guardian_phone=f"+2547000{n:05d}",
         )
+
+    async def invoice(
+        self,
+        s: SchoolSet,
+        student: Student,
+        *,
+        lines: list[tuple[str, Decimal]] | None = None,
+        status: InvoiceStatus = InvoiceStatus.ISSUED,
+        invoice_date: date = date(2026, 1, 5),
+        due_date: date = date(2026, 2, 5),
+        term: Term | None = None,
+        fee: FeeStructure | None = None,
+        billing_run_id: int | None = None,
+    ) -> Invoice:
+        """An invoice with its lines, written directly (the billing run is not exercised)."""
+        items = (
+            lines
+            if lines is not None
+            else [("Tuition", Decimal("15000.00")), ("Lunch", Decimal("4500.50"))]
+        )
+        invoice = await Invoice.create(
+            school=s.school,
+            student=student,
+            term=term or s.term,
+            fee_structure=fee or s.fee,
+            billing_run_id=billing_run_id,
+            number=f"INV-{invoice_date.year}-{self._next():06d}",
+            invoice_date=invoice_date,
+            due_date=due_date,
+            status=status,
+            total=sum((amount for _, amount in items), Decimal("0.00")),
+            amount_paid=Decimal("0.00"),
+        )
+        await InvoiceLine.bulk_create(
+            [
+                InvoiceLine(invoice=invoice, position=i, description=d, amount=a)
+                for i, (d, a) in enumerate(items)
+            ]
+        )
+        return invoice

@@ -1,0 +1,99 @@
+"""Finding a school's invoices: the filters of the invoice list and of the CSV export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+from domain.access import Caller, get_school
+from domain.models import Invoice, InvoiceStatus
+
+#: Statuses that leave money owed: an invoice in one of them past its due date is overdue.
+UNPAID = (InvoiceStatus.ISSUED, InvoiceStatus.SENT, InvoiceStatus.PARTIALLY_PAID)
+
+#: Longest search text taken (a guard, far above any name or number).
+MAX_SEARCH = 200
+
+
+def today() -> date:
+    """The date overdue is judged on: today in UTC, the same for every replica."""
+    return datetime.now(UTC).date()
+
+
+def balance_of(invoice: Invoice) -> Decimal:
+    """What is still owed, exact to the cent."""
+    return Decimal(invoice.total) - Decimal(invoice.amount_paid)
+
+
+def is_overdue(invoice: Invoice, on: date | None = None) -> bool:
+    """Money is still owed on a live invoice after its due date."""
+    return (
+        invoice.status != InvoiceStatus.CANCELLED
+        and balance_of(invoice) > 0
+        and (on or today()) > invoice.due_date
+    )
+
+
+@dataclass(frozen=True)
+class InvoiceFilter:
+    """Narrows a school's invoices; every given criterion must hold.
+
+    An id of 0 matches nothing: the API passes it for an id that is not one of the
+    expected type, so a foreign or malformed id narrows to an empty list.
+    """
+
+    billing_run_id: int | None = None
+    term_id: int | None = None
+    fee_structure_id: int | None = None
+    student_id: int | None = None
+    grade_id: int | None = None
+    school_class_id: int | None = None
+    statuses: tuple[InvoiceStatus, ...] | None = None
+    overdue: bool | None = None
+    search: str | None = None
+
+
+def apply_filter(
+    qs: QuerySet[Invoice], flt: InvoiceFilter, on: date | None = None
+) -> QuerySet[Invoice]:
+    """The invoices of `qs` that match every criterion of `flt`."""
+    exact = {
+        "billing_run_id": flt.billing_run_id,
+        "term_id": flt.term_id,
+        "fee_structure_id": flt.fee_structure_id,
+        "student_id": flt.student_id,
+        # Class and grade are the student's current ones: invoices do not copy them.
+        "student__school_class_id": flt.school_class_id,
+        "student__school_class__grade_id": flt.grade_id,
+    }
+    for key, value in exact.items():
+        if value is not None:
+            qs = qs.filter(**{key: value})
+    if flt.statuses is not None:
+        qs = qs.filter(status__in=[InvoiceStatus(s) for s in flt.statuses])
+    if flt.overdue is not None:
+        overdue = Q(status__in=list(UNPAID), due_date__lt=on or today())
+        qs = qs.filter(overdue if flt.overdue else ~overdue)
+    for word in (flt.search or "")[:MAX_SEARCH].split():
+        qs = qs.filter(
+            Q(number__icontains=word)
+            | Q(student__admission_number__icontains=word)
+            | Q(student__first_name__icontains=word)
+            | Q(student__last_name__icontains=word)
+        )
+    return qs
+
+
+async def school_invoices(
+    caller: Caller, school_id: int | None, flt: InvoiceFilter | None = None
+) -> QuerySet[Invoice]:
+    """A visible school's invoices matching the filter, newest first (else NOT_FOUND)."""
+    school = await get_school(caller, school_id, ["schoolId"])
+    qs = Invoice.filter(school_id=school.id)
+    if flt is not None:
+        qs = apply_filter(qs, flt)
+    return qs.order_by("-created_at", "-id")
