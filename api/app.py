@@ -19,6 +19,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.context import Context
+from api.exports import invoices_csv
 from api.schema import build_schema
 from domain import db
 from domain.access import Caller, authenticate, bearer
@@ -145,6 +146,7 @@ def create_app(
             WebSocketRoute("/graphql", view),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/exports/invoices.csv", invoices_csv, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

@@ -61,7 +61,24 @@ def _register_defaults() -> None:
     _school_scoped("FeeStructure", models.FeeStructure, FeeStructure.of)
 
 
+def _register_invoices() -> None:
+    from api.types.invoices import Invoice, Payment
+
+    _school_scoped("Invoice", models.Invoice, Invoice.of)
+
+    @register("Payment")
+    async def payment(caller: Caller, pk: int) -> Any:
+        row = (
+            await scoped(caller, models.Payment, "invoice__school_id")
+            .filter(pk=pk)
+            .select_related("invoice")
+            .first()
+        )
+        return Payment.of(row, row.invoice.school_id) if row else None
+
+
 _register_defaults()
+_register_invoices()
 
 
 async def resolve_node(info: strawberry.Info[Context, None], id: strawberry.ID) -> Node | None:

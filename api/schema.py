@@ -15,9 +15,12 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from api.errors import error_masking
+from api.invoices_root import InvoiceQuery
+from api.mutations.invoices import InvoiceMutation
 from api.mutations.setup import SetupMutation
 from api.queries import SetupQuery
 from api.types.fees import FeeStructure
+from api.types.invoices import Invoice, Payment
 from api.types.school import Grade, School, SchoolClass, Stream, Term
 from api.types.students import Student
 from api.types.users import User
@@ -28,8 +31,8 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 4000
 
-Query = merge_types("Query", (SetupQuery,))
-Mutation = merge_types("Mutation", (SetupMutation,))
+Query = merge_types("Query", (SetupQuery, InvoiceQuery))
+Mutation = merge_types("Mutation", (SetupMutation, InvoiceMutation))
 
 
 def build_schema(*, debug: bool | None = None) -> strawberry.Schema:
@@ -46,7 +49,18 @@ def build_schema(*, debug: bool | None = None) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        types=[School, Term, Grade, Stream, SchoolClass, Student, FeeStructure, User],
+        types=[
+            School,
+            Term,
+            Grade,
+            Stream,
+            SchoolClass,
+            Student,
+            FeeStructure,
+            User,
+            Invoice,
+            Payment,
+        ],
         extensions=extensions,
     )
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated
+
 import strawberry
 
 from api.context import Context
 from api.ids import encode_id
-from api.types.common import Node
+from api.types.common import Connection, Node
 from api.types.school import School, SchoolClass, load_school
 from domain import models
+
+if TYPE_CHECKING:
+    from api.types.invoices import Invoice
 
 StudentStatus = strawberry.enum(
     models.StudentStatus, name="StudentStatus", description="Only ACTIVE students are billed."
@@ -52,6 +57,15 @@ class Student(Node):
     @strawberry.field(description="The student's school.")
     async def school(self, info: strawberry.Info[Context, None]) -> School:
         return await load_school(info, self.school_pk)
+
+    @strawberry.field(description="The student's invoices, newest first.")
+    async def invoices(
+        self, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[Invoice, strawberry.lazy("api.types.invoices")]]:
+        from api.types.invoices import invoice_connection
+
+        qs = models.Invoice.filter(student_id=self.pk).order_by("-created_at", "-id")
+        return await invoice_connection(qs, first, after)
 
     @strawberry.field(description="The student's class; none means the fee items' default amounts.")
     async def school_class(self, info: strawberry.Info[Context, None]) -> SchoolClass | None:

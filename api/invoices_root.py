@@ -1,0 +1,59 @@
+"""Root field for invoices: a school's invoices, filtered, newest first."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.context import Context
+from api.errors import domain_error_to_graphql
+from api.ids import decode_id, decode_optional
+from api.types.common import Connection
+from api.types.invoices import Invoice, InvoiceFilter, invoice_connection
+from domain import invoice_search
+from domain.errors import DomainError
+from domain.models import InvoiceStatus
+from domain.references import UNKNOWN_ID
+
+
+def _pk(global_id: strawberry.ID | None, type_name: str) -> int | None:
+    """None when not given; UNKNOWN_ID (matches nothing) when not an id of that type."""
+    if global_id is None:
+        return None
+    return decode_optional(global_id, type_name) or UNKNOWN_ID
+
+
+def domain_filter(f: InvoiceFilter | None) -> invoice_search.InvoiceFilter:
+    """The domain's filter for the client's (ids decoded; foreign ids match nothing)."""
+    if f is None:
+        return invoice_search.InvoiceFilter()
+    return invoice_search.InvoiceFilter(
+        billing_run_id=_pk(f.billing_run_id, "BillingRun"),
+        term_id=_pk(f.term_id, "Term"),
+        fee_structure_id=_pk(f.fee_structure_id, "FeeStructure"),
+        student_id=_pk(f.student_id, "Student"),
+        grade_id=_pk(f.grade_id, "Grade"),
+        school_class_id=_pk(f.school_class_id, "SchoolClass"),
+        statuses=tuple(InvoiceStatus(s) for s in f.statuses) if f.statuses is not None else None,
+        overdue=f.overdue,
+        search=f.search,
+    )
+
+
+@strawberry.type
+class InvoiceQuery:
+    @strawberry.field(description="A school's invoices, newest first, with every contract filter.")
+    async def invoices(
+        self,
+        info: strawberry.Info[Context, None],
+        school_id: strawberry.ID,
+        filter: InvoiceFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Invoice]:
+        try:
+            qs = await invoice_search.school_invoices(
+                info.context.caller, decode_id(school_id, "School"), domain_filter(filter)
+            )
+        except DomainError as e:
+            raise domain_error_to_graphql(e) from e
+        return await invoice_connection(qs, first, after)

@@ -1,0 +1,116 @@
+"""Mutations on invoices after the run: send to guardians, record payments, cancel."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from decimal import Decimal
+
+import strawberry
+
+from api.context import Context
+from api.errors import UserError, user_errors
+from api.ids import decode_id
+from api.types.invoices import Invoice
+from domain import invoices, notifications
+from domain.errors import DomainError
+
+
+async def dispatch_notices(invoice_ids: list[int]) -> None:
+    """Enqueue one notice message per invoice, off the event loop (a Redis send blocks)."""
+    from workers.notify import enqueue_notices
+
+    await asyncio.to_thread(enqueue_notices, invoice_ids)
+
+
+@strawberry.input(description="Invoices to send to the students' guardians.")
+class SendInvoicesInput:
+    invoice_ids: list[strawberry.ID] = strawberry.field(description="At most 1,000 a call.")
+
+
+@strawberry.type(description="The invoices sent, or why not (then none was).")
+class SendInvoicesPayload:
+    invoices: list[Invoice] = strawberry.field(
+        description="The invoices, in the order given; empty on errors."
+    )
+    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+
+
+@strawberry.input(description="Money received against an invoice.")
+class RecordPaymentInput:
+    invoice_id: strawberry.ID = strawberry.field(description="The invoice paid.")
+    amount: Decimal = strawberry.field(
+        description="More than 0, at most the balance, at most 2 decimal places."
+    )
+    paid_on: date = strawberry.field(description="The day the money was received.")
+    method: str = strawberry.field(
+        description="Cash, bank transfer, mobile money, card, cheque or free text."
+    )
+    reference: str | None = strawberry.field(
+        default=None, description="Receipt, transaction or cheque number."
+    )
+
+
+@strawberry.input(description="An invoice to cancel, and why.")
+class CancelInvoiceInput:
+    invoice_id: strawberry.ID = strawberry.field(description="An invoice without payments.")
+    reason: str = strawberry.field(description="Why it is cancelled; required.")
+
+
+@strawberry.type(description="The invoice changed, or why not.")
+class InvoicePayload:
+    invoice: Invoice | None = strawberry.field(description="The invoice; null on errors.")
+    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+
+
+@strawberry.type
+class InvoiceMutation:
+    @strawberry.mutation(
+        description="Marks invoices SENT and notifies each student's guardian (e-mail, SMS) "
+        "from the workers. All or none: a cancelled or unknown invoice refuses the call."
+    )
+    async def send_invoices(
+        self, info: strawberry.Info[Context, None], input: SendInvoicesInput
+    ) -> SendInvoicesPayload:
+        try:
+            rows = await notifications.send_invoices(
+                info.context.caller,
+                [decode_id(i, "Invoice") for i in input.invoice_ids],
+                dispatch=dispatch_notices,
+            )
+        except DomainError as e:
+            return SendInvoicesPayload(invoices=[], errors=user_errors(e))
+        return SendInvoicesPayload(invoices=[Invoice.of(r) for r in rows], errors=[])
+
+    @strawberry.mutation(
+        description="Records money received; the invoice becomes PARTIALLY_PAID, then PAID."
+    )
+    async def record_payment(
+        self, info: strawberry.Info[Context, None], input: RecordPaymentInput
+    ) -> InvoicePayload:
+        try:
+            row = await invoices.record_payment(
+                info.context.caller,
+                decode_id(input.invoice_id, "Invoice"),
+                amount=input.amount,
+                paid_on=input.paid_on,
+                method=input.method,
+                reference=input.reference,
+            )
+        except DomainError as e:
+            return InvoicePayload(invoice=None, errors=user_errors(e))
+        return InvoicePayload(invoice=Invoice.of(row), errors=[])
+
+    @strawberry.mutation(
+        description="Cancels an invoice without payments; the student can then be billed again."
+    )
+    async def cancel_invoice(
+        self, info: strawberry.Info[Context, None], input: CancelInvoiceInput
+    ) -> InvoicePayload:
+        try:
+            row = await invoices.cancel_invoice(
+                info.context.caller, decode_id(input.invoice_id, "Invoice"), reason=input.reason
+            )
+        except DomainError as e:
+            return InvoicePayload(invoice=None, errors=user_errors(e))
+        return InvoicePayload(invoice=Invoice.of(row), errors=[])
