@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -41,7 +44,7 @@ def clean_text(
             ErrorCode.INVALID_INPUT, f"This value may be at most {max_length} characters.", *field
         )
         return None
-    if any(ord(ch) < 32 and ch not in "\t" for ch in text):
+    if any(ch != "\t" and unicodedata.category(ch) == "Cc" for ch in text):
         problems.add(ErrorCode.INVALID_INPUT, "This value may not hold control characters.", *field)
         return None
     return text
@@ -87,3 +90,66 @@ def check_date_range(
     """`start` <= `end`, else INVALID_DATE_RANGE on the end field."""
     if start is not None and end is not None and end < start:
         problems.add(ErrorCode.INVALID_DATE_RANGE, what, *end_field)
+
+
+#: Longest e-mail address (RFC 5321 path limit).
+EMAIL_MAX = 254
+#: Deliberately loose: one @, no spaces, a dot in the domain. Delivery is the real check.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+#: Digits with the usual separators, an optional leading +.
+_PHONE = re.compile(r"^\+?[0-9(][0-9 ().-]*$")
+PHONE_MAX = 32
+#: Fewest digits a phone number can have and still be dialled.
+PHONE_MIN_DIGITS = 4
+
+
+def clean_email(
+    problems: Problems, value: str | None, *field: str, required: bool = True
+) -> str | None:
+    """A trimmed e-mail address of the form local@domain.tld; malformed is INVALID_INPUT."""
+    text = clean_text(problems, value, *field, max_length=EMAIL_MAX, required=required)
+    if text is None:
+        return None
+    if not _EMAIL.match(text):
+        problems.add(ErrorCode.INVALID_INPUT, f"{text!r} is not an e-mail address.", *field)
+        return None
+    return text
+
+
+def clean_phone(problems: Problems, value: str | None, *field: str) -> str | None:
+    """An optional phone number: digits, spaces, ( ) . - and a leading +."""
+    text = clean_text(problems, value, *field, max_length=PHONE_MAX, required=False)
+    if text is None:
+        return None
+    if not _PHONE.match(text) or sum(ch.isdigit() for ch in text) < PHONE_MIN_DIGITS:
+        problems.add(ErrorCode.INVALID_INPUT, f"{text!r} is not a phone number.", *field)
+        return None
+    return text
+
+
+def clean_int(
+    problems: Problems, value: int | None, *field: str, minimum: int, maximum: int
+) -> int | None:
+    """A whole number within [minimum, maximum], else INVALID_INPUT."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int):
+        problems.add(ErrorCode.INVALID_INPUT, "This value must be a whole number.", *field)
+        return None
+    if not minimum <= value <= maximum:
+        problems.add(
+            ErrorCode.INVALID_INPUT, f"This value must be between {minimum} and {maximum}.", *field
+        )
+        return None
+    return value
+
+
+def check_count(
+    problems: Problems, items: Sequence[object], *field: str, minimum: int, maximum: int, what: str
+) -> bool:
+    """A list holds between `minimum` and `maximum` entries, else INVALID_INPUT on the list."""
+    if len(items) < minimum:
+        problems.add(ErrorCode.INVALID_INPUT, f"Give at least {minimum} {what}.", *field)
+        return False
+    if len(items) > maximum:
+        problems.add(ErrorCode.INVALID_INPUT, f"Give at most {maximum} {what} at a time.", *field)
+        return False
+    return True
