@@ -143,15 +143,15 @@ async def send_invoices(
                     )
         if new:
             await InvoiceDelivery.bulk_create(new, using_db=connection)
-        to_deliver = await (
+        to_deliver: list[int] = await (
             InvoiceDelivery.filter(invoice_id__in=wanted, status=DeliveryStatus.QUEUED)
             .using_db(connection)
             .distinct()
             .values_list("invoice_id", flat=True)
-        )
+        )  # type: ignore[assignment]
 
     if to_deliver:
-        await dispatch(sorted({int(i) for i in to_deliver}))
+        await dispatch(sorted(set(to_deliver)))
     rows = {i.id: i for i in await Invoice.filter(id__in=wanted)}
     return [rows[pk] for pk in dict.fromkeys(pk for pk in invoice_ids if pk is not None)]
 

@@ -24,16 +24,18 @@ from domain.models.notifications import InvoiceDelivery as DeliveryModel
 if TYPE_CHECKING:
     from api.types.runs import BillingRun
 
-InvoiceStatus = strawberry.enum(
-    models.InvoiceStatus,
+# The domain's enums, exposed under the contract's names (strawberry.enum marks the class).
+InvoiceStatus = models.InvoiceStatus
+DeliveryChannel = DomainDeliveryChannel
+DeliveryStatus = DomainDeliveryStatus
+strawberry.enum(
+    InvoiceStatus,
     name="InvoiceStatus",
     description="ISSUED -> SENT -> PARTIALLY_PAID -> PAID; CANCELLED ends it (no longer live).",
 )
-DeliveryChannel = strawberry.enum(
-    DomainDeliveryChannel, name="DeliveryChannel", description="How a guardian is notified."
-)
-DeliveryStatus = strawberry.enum(
-    DomainDeliveryStatus,
+strawberry.enum(DeliveryChannel, name="DeliveryChannel", description="How a guardian is notified.")
+strawberry.enum(
+    DeliveryStatus,
     name="DeliveryStatus",
     description="QUEUED until a worker sends it; then SENT, FAILED (see reason) or NO_CONTACT.",
 )
