@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from api.context import Context
+from api.errors import domain_error_to_graphql
+from api.ids import decode_id
 from api.node import resolve_node
-from api.types.common import Node
+from api.refs import decode_ref
+from api.types.common import Connection, Node, paginate
 from api.types.school import School
+from api.types.students import Student, StudentFilter
 from api.types.users import User
-from domain import models
+from domain import models, students
+from domain.errors import DomainError
 
 
 @strawberry.type
@@ -29,3 +36,37 @@ class SetupQuery:
     @strawberry.field(description="Any object the caller may see, by global id; null otherwise.")
     async def node(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> Node | None:
         return await resolve_node(info, id)
+
+    @strawberry.field(
+        description="A school's students, by last name, first name and id; "
+        "an unknown or invisible school is a NOT_FOUND error."
+    )
+    async def students(
+        self,
+        info: strawberry.Info[Context, None],
+        school_id: Annotated[strawberry.ID, strawberry.argument(description="The school.")],
+        filter: Annotated[
+            StudentFilter | None, strawberry.argument(description="Narrows the list.")
+        ] = None,
+        first: Annotated[
+            int | None, strawberry.argument(description="Page size: 20 unless given, at most 100.")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="The endCursor of the previous page.")
+        ] = None,
+    ) -> Connection[Student]:
+        f = filter or StudentFilter()
+        criteria = students.StudentFilter(
+            statuses=f.statuses,
+            grade_id=decode_ref(f.grade_id, "Grade"),
+            stream_id=decode_ref(f.stream_id, "Stream"),
+            school_class_id=decode_ref(f.school_class_id, "SchoolClass"),
+            search=f.search,
+        )
+        try:
+            qs = await students.find_students(
+                info.context.caller, school_id=decode_id(school_id, "School"), criteria=criteria
+            )
+        except DomainError as e:
+            raise domain_error_to_graphql(e) from e
+        return await paginate(qs, first, after, Student.of)

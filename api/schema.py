@@ -16,8 +16,11 @@ from strawberry.tools import merge_types
 
 from api.errors import error_masking
 from api.invoices_root import InvoiceQuery
+from api.mutations.fees import FeeMutation
 from api.mutations.invoices import InvoiceMutation
 from api.mutations.setup import SetupMutation
+from api.mutations.students import StudentMutation
+from api.mutations.users import UserMutation
 from api.queries import SetupQuery
 from api.types.fees import FeeStructure
 from api.types.invoices import Invoice, Payment
@@ -32,7 +35,9 @@ MAX_ALIASES = 30
 MAX_TOKENS = 4000
 
 Query = merge_types("Query", (SetupQuery, InvoiceQuery))
-Mutation = merge_types("Mutation", (SetupMutation, InvoiceMutation))
+Mutation = merge_types(
+    "Mutation", (SetupMutation, InvoiceMutation, UserMutation, StudentMutation, FeeMutation)
+)
 
 
 def build_schema(*, debug: bool | None = None) -> strawberry.Schema:

@@ -1,12 +1,16 @@
-"""Mutations that set a school up: schools, terms, grades, streams, classes, students, fees, users."""
+"""Mutations that set a school up: the school, its terms, grades, streams and classes."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import strawberry
 
 from api.context import Context
 from api.errors import UserError, user_errors
-from api.types.school import School
+from api.ids import decode_id
+from api.refs import decode_ref
+from api.types.school import Grade, School, SchoolClass, Stream, Term
 from domain import schools
 from domain.errors import DomainError
 
@@ -23,6 +27,61 @@ class SchoolPayload:
     errors: list[UserError] = strawberry.field(description="What the user must fix.")
 
 
+@strawberry.input(description="A new term of a school.")
+class CreateTermInput:
+    school_id: strawberry.ID = strawberry.field(description="The school the term belongs to.")
+    name: str = strawberry.field(description="Unique within the school, e.g. Term 1 2026.")
+    start_date: date = strawberry.field(description="First day of the term.")
+    end_date: date = strawberry.field(description="Last day of the term; not before startDate.")
+
+
+@strawberry.type(description="The term created, or why not.")
+class TermPayload:
+    term: Term | None = strawberry.field(description="The term; null on errors.")
+    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+
+
+@strawberry.input(description="A new grade (year group) of a school.")
+class CreateGradeInput:
+    school_id: strawberry.ID = strawberry.field(description="The school the grade belongs to.")
+    name: str = strawberry.field(description="Unique within the school, e.g. Grade 4.")
+    level: int = strawberry.field(description="Orders grades: 0 or more, 1 for the first year.")
+
+
+@strawberry.type(description="The grade created, or why not.")
+class GradePayload:
+    grade: Grade | None = strawberry.field(description="The grade; null on errors.")
+    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+
+
+@strawberry.input(description="A new stream of a school.")
+class CreateStreamInput:
+    school_id: strawberry.ID = strawberry.field(description="The school the stream belongs to.")
+    name: str = strawberry.field(description="Unique within the school, e.g. East.")
+
+
+@strawberry.type(description="The stream created, or why not.")
+class StreamPayload:
+    stream: Stream | None = strawberry.field(description="The stream; null on errors.")
+    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+
+
+@strawberry.input(description="A new class of a school: one grade and optionally one stream.")
+class CreateSchoolClassInput:
+    school_id: strawberry.ID = strawberry.field(description="The school the class belongs to.")
+    grade_id: strawberry.ID = strawberry.field(description="A grade of the same school.")
+    stream_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A stream of the same school, if the class has one."
+    )
+    name: str = strawberry.field(description="Unique within the school, e.g. Grade 4 East.")
+
+
+@strawberry.type(description="The class created, or why not.")
+class SchoolClassPayload:
+    school_class: SchoolClass | None = strawberry.field(description="The class; null on errors.")
+    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+
+
 @strawberry.type
 class SetupMutation:
     @strawberry.mutation(description="Adds a school to the account (ADMIN).")
@@ -36,3 +95,64 @@ class SetupMutation:
         except DomainError as e:
             return SchoolPayload(school=None, errors=user_errors(e))
         return SchoolPayload(school=School.of(row), errors=[])
+
+    @strawberry.mutation(description="Adds a term to a school (ADMIN).")
+    async def create_term(
+        self, info: strawberry.Info[Context, None], input: CreateTermInput
+    ) -> TermPayload:
+        try:
+            row = await schools.create_term(
+                info.context.caller,
+                school_id=decode_id(input.school_id, "School"),
+                name=input.name,
+                start_date=input.start_date,
+                end_date=input.end_date,
+            )
+        except DomainError as e:
+            return TermPayload(term=None, errors=user_errors(e))
+        return TermPayload(term=Term.of(row), errors=[])
+
+    @strawberry.mutation(description="Adds a grade to a school (ADMIN).")
+    async def create_grade(
+        self, info: strawberry.Info[Context, None], input: CreateGradeInput
+    ) -> GradePayload:
+        try:
+            row = await schools.create_grade(
+                info.context.caller,
+                school_id=decode_id(input.school_id, "School"),
+                name=input.name,
+                level=input.level,
+            )
+        except DomainError as e:
+            return GradePayload(grade=None, errors=user_errors(e))
+        return GradePayload(grade=Grade.of(row), errors=[])
+
+    @strawberry.mutation(description="Adds a stream to a school (ADMIN).")
+    async def create_stream(
+        self, info: strawberry.Info[Context, None], input: CreateStreamInput
+    ) -> StreamPayload:
+        try:
+            row = await schools.create_stream(
+                info.context.caller, school_id=decode_id(input.school_id, "School"), name=input.name
+            )
+        except DomainError as e:
+            return StreamPayload(stream=None, errors=user_errors(e))
+        return StreamPayload(stream=Stream.of(row), errors=[])
+
+    @strawberry.mutation(
+        description="Adds a class to a school (ADMIN); its grade and stream must be of that school."
+    )
+    async def create_school_class(
+        self, info: strawberry.Info[Context, None], input: CreateSchoolClassInput
+    ) -> SchoolClassPayload:
+        try:
+            row = await schools.create_school_class(
+                info.context.caller,
+                school_id=decode_id(input.school_id, "School"),
+                grade_id=decode_id(input.grade_id, "Grade"),
+                stream_id=decode_ref(input.stream_id, "Stream"),
+                name=input.name,
+            )
+        except DomainError as e:
+            return SchoolClassPayload(school_class=None, errors=user_errors(e))
+        return SchoolClassPayload(school_class=SchoolClass.of(row), errors=[])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeAlias
 
 import strawberry
 
@@ -15,9 +15,11 @@ from domain import models
 if TYPE_CHECKING:
     from api.types.invoices import Invoice
 
-StudentStatus = strawberry.enum(
+# strawberry.enum registers the domain enum itself; the alias keeps it a type for mypy.
+strawberry.enum(
     models.StudentStatus, name="StudentStatus", description="Only ACTIVE students are billed."
 )
+StudentStatus: TypeAlias = models.StudentStatus
 
 
 @strawberry.type(description="A student of a school.")

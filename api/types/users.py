@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import strawberry
 
 from api.context import Context
@@ -11,7 +13,9 @@ from api.types.school import School
 from domain import models
 from domain.access import caller_for_user
 
-Role = strawberry.enum(models.Role, name="Role", description="What a user may do.")
+# strawberry.enum registers the domain enum itself; the alias keeps it a type for mypy.
+strawberry.enum(models.Role, name="Role", description="What a user may do.")
+Role: TypeAlias = models.Role
 
 
 @strawberry.type(description="A person who uses the API.")

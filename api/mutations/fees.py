@@ -1,0 +1,82 @@
+"""The mutation that creates a fee structure."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import strawberry
+
+from api.context import Context
+from api.errors import UserError, user_errors
+from api.ids import decode_id
+from api.types.fees import FeeStructure
+from domain import fees
+from domain.errors import DomainError
+
+
+@strawberry.input(description="A fee item's amount for one grade.")
+class GradeAmountInput:
+    grade_id: strawberry.ID = strawberry.field(description="A grade of the same school, once.")
+    amount: Decimal = strawberry.field(
+        description="0 or more, at most 2 decimals; 0 leaves the item off that grade's invoices."
+    )
+
+
+@strawberry.input(description="One item of a fee structure.")
+class FeeItemInput:
+    name: str = strawberry.field(description="Shown as the invoice line's description.")
+    amount: Decimal = strawberry.field(
+        description="Charged to grades without a grade amount: 0 or more, at most 2 decimals."
+    )
+    grade_amounts: list[GradeAmountInput] | None = strawberry.field(
+        default=None, description="Overrides per grade."
+    )
+
+
+@strawberry.input(description="A new fee structure of a school.")
+class CreateFeeStructureInput:
+    school_id: strawberry.ID = strawberry.field(description="The school that charges it.")
+    name: str = strawberry.field(description="Unique within the school, e.g. Term Tuition Fee.")
+    items: list[FeeItemInput] = strawberry.field(
+        description="At least one item (at most 100), in the order invoices list them."
+    )
+
+
+@strawberry.type(description="The fee structure created, or why not.")
+class FeeStructurePayload:
+    fee_structure: FeeStructure | None = strawberry.field(
+        description="The fee structure; null on errors."
+    )
+    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+
+
+@strawberry.type
+class FeeMutation:
+    @strawberry.mutation(
+        description="Creates a fee structure with its items and grade amounts (FINANCE); "
+        "all stored or none."
+    )
+    async def create_fee_structure(
+        self, info: strawberry.Info[Context, None], input: CreateFeeStructureInput
+    ) -> FeeStructurePayload:
+        items = [
+            fees.NewFeeItem(
+                name=item.name,
+                amount=item.amount,
+                grade_amounts=[
+                    fees.NewGradeAmount(grade_id=decode_id(g.grade_id, "Grade"), amount=g.amount)
+                    for g in item.grade_amounts or []
+                ],
+            )
+            for item in input.items
+        ]
+        try:
+            row = await fees.create_fee_structure(
+                info.context.caller,
+                school_id=decode_id(input.school_id, "School"),
+                name=input.name,
+                items=items,
+            )
+        except DomainError as e:
+            return FeeStructurePayload(fee_structure=None, errors=user_errors(e))
+        return FeeStructurePayload(fee_structure=FeeStructure.of(row), errors=[])
