@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -20,6 +21,9 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.context import Context
 from api.exports import invoices_csv
+from api.graphiql import graphiql_page, static_mount
+from api.metrics import metrics_endpoint
+from api.request_log import RequestLog
 from api.schema import build_schema
 from domain import db
 from domain.access import Caller, authenticate, bearer
@@ -44,6 +48,10 @@ class BillingGraphQL(GraphQL[Context, None]):
             raise ConnectionRejectionError()
         context.caller_ = caller
         return None
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Our own GraphiQL build, served from /static: no CDN, subscriptions with the token.
+        return graphiql_page()
 
 
 def _unauthenticated(message: str) -> Response:
@@ -147,7 +155,10 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/exports/invoices.csv", invoices_csv, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
+            static_mount(),
         ],
+        middleware=[Middleware(RequestLog)],
         lifespan=lifespan,
     )
     app.state.runtime = None

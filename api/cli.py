@@ -22,6 +22,13 @@ def _logging() -> None:
     )
 
 
+def _json_logging() -> None:
+    """The long-running processes log JSON lines, for log collectors."""
+    from api.logging_setup import setup_logging
+
+    setup_logging()
+
+
 @app.command()
 def migrate() -> None:
     """Apply the database migrations."""
@@ -43,7 +50,7 @@ def serve(
     from api.app import create_app
     from domain.db import migrate_db
 
-    _logging()
+    _json_logging()
     settings = get_settings()
     asyncio.run(migrate_db())
     uvicorn.run(
@@ -51,6 +58,8 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",
+        log_config=None,
+        access_log=False,
         ws="websockets-sansio",
     )
 
@@ -60,7 +69,7 @@ def worker() -> None:
     """Run Dramatiq workers against REDIS_URL."""
     from workers.runtime import run_worker_process
 
-    _logging()
+    _json_logging()
     run_worker_process(get_settings())
 
 

@@ -22,6 +22,7 @@ from domain import db
 from domain.events import LocalRunEvents, RedisRunEvents, RunEvents, set_run_events
 from domain.settings import Settings
 from workers.broker import BridgedAsyncIO, LoopBridge, install_broker
+from workers.metrics import install_worker_metrics, start_worker_metrics_server
 
 logger = logging.getLogger("billing.workers")
 
@@ -78,6 +79,7 @@ class Runtime:
         if self.run_workers:
             bridge = LoopBridge(asyncio.get_running_loop())
             self.broker.add_middleware(BridgedAsyncIO(bridge))
+            install_worker_metrics(self.broker)
         install_broker(self.broker)
         if isinstance(self.broker, StubBroker):
             self.broker.emit_after("process_boot")
@@ -135,6 +137,8 @@ def run_worker_process(settings: Settings) -> None:
     loop_thread.run_coroutine(boot())
     broker = redis_broker(settings)
     broker.add_middleware(BridgedAsyncIO(loop_thread))
+    install_worker_metrics(broker)
+    start_worker_metrics_server()
     install_broker(broker)
     broker.emit_after("process_boot")
     worker = dramatiq.Worker(

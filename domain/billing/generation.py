@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
@@ -28,6 +29,7 @@ from domain.billing.sql import (
 from domain.errors import DomainError, ErrorCode
 from domain.events import run_events
 from domain.models import BillingRun, BillingRunItem, ItemStatus, Role, RunStatus
+from domain.observers import ChunkDone, chunk_done
 from domain.settings import get_settings
 
 logger = logging.getLogger("billing.generation")
@@ -48,25 +50,33 @@ async def generate_chunk(run_id: int, chunk: int) -> bool:
     """Invoice the pending students of one chunk; True when it changed anything."""
     started = time.perf_counter()
     async with in_transaction() as connection:
-        changed = await _generate(connection, run_id, chunk)
-    if changed:
-        await run_events().publish(run_id)
-        logger.info(
-            "chunk done run=%s chunk=%s ms=%.1f",
-            run_id,
-            chunk,
-            (time.perf_counter() - started) * 1000,
-        )
-    return changed
+        done = await _generate(connection, run_id, chunk)
+    if done is None:
+        return False
+    await run_events().publish(run_id)
+    school_id, invoices = done
+    event = ChunkDone(
+        run_id=run_id,
+        school_id=school_id,
+        chunk=chunk,
+        invoices=invoices,
+        duration_ms=round((time.perf_counter() - started) * 1000, 1),
+    )
+    logger.info("chunk done", extra=asdict(event))
+    chunk_done(event)
+    return True
 
 
-async def _generate(connection: BaseDBAsyncClient, run_id: int, chunk: int) -> bool:
+async def _generate(
+    connection: BaseDBAsyncClient, run_id: int, chunk: int
+) -> tuple[int, int] | None:
+    # Returns (school id, invoices created) when the chunk changed anything, else None.
     # Lock the school's invoice counter first, then the run (always in this order): chunks
     # of one school run one at a time, so numbers are gap-free and the "already invoiced"
     # check below sees every live invoice.
     heads = await fetch(connection, "SELECT school_id FROM billing_run WHERE id = $1", [run_id])
     if not heads:
-        return False
+        return None
     school_id = heads[0]["school_id"]
     counter = await fetch(
         connection,
@@ -76,7 +86,7 @@ async def _generate(connection: BaseDBAsyncClient, run_id: int, chunk: int) -> b
     last = int(counter[0]["last_invoice_number"])
     run = await lock_run(run_id)
     if run.status != RunStatus.PROCESSING:
-        return False
+        return None
     now = datetime.now(UTC)
     prefix = f"INV-{run.invoice_date.year}-"
 
@@ -170,7 +180,7 @@ async def _generate(connection: BaseDBAsyncClient, run_id: int, chunk: int) -> b
         [run_id, chunk, now],
     )
     if invoiced + skipped + failed == 0:
-        return False
+        return None
     if invoiced != count:
         raise NumberingConflict(f"run {run_id} chunk {chunk}: {count} invoices, {invoiced} items")
 
@@ -188,7 +198,7 @@ async def _generate(connection: BaseDBAsyncClient, run_id: int, chunk: int) -> b
         run.status = final_status(run.items_invoiced, run.items_failed)
         run.completed_at = now
     await run.save()
-    return True
+    return school_id, count
 
 
 async def _insert_lines(connection: BaseDBAsyncClient, run: BillingRun, chunk: int) -> None:

@@ -1,0 +1,104 @@
+"""The app served for real on a free loopback port by uvicorn, with in-process workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from api.ids import encode_id
+from tests.factories import SchoolSet
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def serve_app(monkeypatch: pytest.MonkeyPatch, *, chunk_size: int = 7) -> AsyncIterator[str]:
+    """Yields "127.0.0.1:PORT" while the app (embedded queue and workers) serves there."""
+    from api.app import create_app
+    from domain.settings import get_settings
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setattr(get_settings(), "redis_url", None)
+    monkeypatch.setattr(get_settings(), "billing_chunk_size", chunk_size)
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(manage_db=False),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws="websockets-sansio",
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 (uvicorn offers a flag, not an event)
+        await asyncio.sleep(0.02)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def run_to_completion(http: httpx.AsyncClient, s: SchoolSet) -> str:
+    """Create, preview and confirm a run over GraphQL; wait until it finishes; its id."""
+
+    async def post(query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        response = await http.post("/graphql", json={"query": query, "variables": variables})
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        assert "errors" not in body, body
+        return body["data"]
+
+    created = await post(
+        """mutation CreateRun($i: CreateBillingRunInput!) {
+        createBillingRun(input: $i) { billingRun { id } errors { code } } }""",
+        {
+            "i": {
+                "schoolId": encode_id("School", s.school.id),
+                "termId": encode_id("Term", s.term.id),
+                "feeStructureId": encode_id("FeeStructure", s.fee.id),
+                "scope": {"kind": "ALL_STUDENTS"},
+                "invoiceDate": "2026-01-05",
+                "dueDate": "2026-02-05",
+            }
+        },
+    )
+    run_id: str = created["createBillingRun"]["billingRun"]["id"]
+    ids = {"i": {"billingRunId": run_id}}
+    await post(
+        """mutation PreviewRun($i: PreviewBillingRunInput!) {
+        previewBillingRun(input: $i) { errors { code } } }""",
+        ids,
+    )
+    confirmed = await post(
+        """mutation ConfirmRun($i: ConfirmBillingRunInput!) {
+        confirmBillingRun(input: $i) { errors { code } } }""",
+        ids,
+    )
+    assert confirmed["confirmBillingRun"]["errors"] == []
+    async with asyncio.timeout(30):
+        while True:
+            listed = await post(
+                """query RunStatus($school: ID!) {
+                billingRuns(schoolId: $school, first: 100) { edges { node { id status } } } }""",
+                {"school": encode_id("School", s.school.id)},
+            )
+            status = {e["node"]["id"]: e["node"]["status"] for e in listed["billingRuns"]["edges"]}[
+                run_id
+            ]
+            if status not in ("DRAFT", "PROCESSING"):
+                return run_id
+            await asyncio.sleep(0.1)
