@@ -8,27 +8,13 @@ from typing import Any, TypeVar
 from tortoise.models import Model
 
 from domain.access import Caller, scoped
-from domain.errors import ErrorCode, Problems, not_found
+from domain.errors import ErrorCode, Problems
 
 M = TypeVar("M", bound=Model)
 
 #: The pk of an id that was given but is not one of ours (malformed, or of another type).
 #: No row has it, so it answers NOT_FOUND like any invisible id, and matches nothing in filters.
 UNKNOWN_ID = 0
-
-
-async def get_of_school(
-    caller: Caller, model: type[M], pk: int | None, school_id: int, what: str, *field: str
-) -> M:
-    """One referenced row: NOT_FOUND when the caller can't see it, MISMATCHED_SCHOOL when it is
-    visible but of another school."""
-    problems = Problems()
-    rows = await load_of_school(caller, model, [pk], school_id, what, problems, [field])
-    problems.raise_if_any()
-    row = rows[0]
-    if row is None:  # pragma: no cover - a problem was recorded above
-        raise not_found(what, list(field))
-    return row
 
 
 async def load_of_school(

@@ -80,7 +80,7 @@ class Student(Node):
 @strawberry.input(description="Narrows a list of students.")
 class StudentFilter:
     statuses: list[StudentStatus] | None = strawberry.field(
-        default=None, description="Only these statuses."
+        default=None, description="Only these statuses; null or empty: all."
     )
     grade_id: strawberry.ID | None = strawberry.field(default=None, description="Only this grade.")
     stream_id: strawberry.ID | None = strawberry.field(
