@@ -294,7 +294,7 @@ Error generating stack: `+i.message+`
 
 query Viewer {
   viewer { email }
-  schools(first: 5) { edges { node { id name } } }
+  schools { id name }
 }
 `,qye=kee(Cee(window.location));(0,Ree.createRoot)(document.getElementById("graphiql")).render((0,Dee.jsx)(Sf,{fetcher:qye,defaultQuery:Hye,defaultHeaders:`{
   "Authorization": "Bearer "

@@ -11,7 +11,7 @@ const DEFAULT_QUERY = `# Set your token in the Headers tab below:
 
 query Viewer {
   viewer { email }
-  schools(first: 5) { edges { node { id name } } }
+  schools { id name }
 }
 `;
 
