@@ -34,7 +34,11 @@ class SetupQuery:
         return [School.of(r) for r in rows]
 
     @strawberry.field(description="Any object the caller may see, by global id; null otherwise.")
-    async def node(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> Node | None:
+    async def node(
+        self,
+        info: strawberry.Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")],
+    ) -> Node | None:
         return await resolve_node(info, id)
 
     @strawberry.field(

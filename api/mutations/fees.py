@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 
@@ -57,7 +58,11 @@ class FeeMutation:
         "all stored or none."
     )
     async def create_fee_structure(
-        self, info: strawberry.Info[Context, None], input: CreateFeeStructureInput
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[
+            CreateFeeStructureInput, strawberry.argument(description="The fee structure to create.")
+        ],
     ) -> FeeStructurePayload:
         items = [
             fees.NewFeeItem(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
 
@@ -86,7 +87,11 @@ class SchoolClassPayload:
 class SetupMutation:
     @strawberry.mutation(description="Adds a school to the account (ADMIN).")
     async def create_school(
-        self, info: strawberry.Info[Context, None], input: CreateSchoolInput
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[
+            CreateSchoolInput, strawberry.argument(description="The school to create.")
+        ],
     ) -> SchoolPayload:
         try:
             row = await schools.create_school(
@@ -98,7 +103,9 @@ class SetupMutation:
 
     @strawberry.mutation(description="Adds a term to a school (ADMIN).")
     async def create_term(
-        self, info: strawberry.Info[Context, None], input: CreateTermInput
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[CreateTermInput, strawberry.argument(description="The term to create.")],
     ) -> TermPayload:
         try:
             row = await schools.create_term(
@@ -114,7 +121,9 @@ class SetupMutation:
 
     @strawberry.mutation(description="Adds a grade to a school (ADMIN).")
     async def create_grade(
-        self, info: strawberry.Info[Context, None], input: CreateGradeInput
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[CreateGradeInput, strawberry.argument(description="The grade to create.")],
     ) -> GradePayload:
         try:
             row = await schools.create_grade(
@@ -129,7 +138,11 @@ class SetupMutation:
 
     @strawberry.mutation(description="Adds a stream to a school (ADMIN).")
     async def create_stream(
-        self, info: strawberry.Info[Context, None], input: CreateStreamInput
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[
+            CreateStreamInput, strawberry.argument(description="The stream to create.")
+        ],
     ) -> StreamPayload:
         try:
             row = await schools.create_stream(
@@ -143,7 +156,11 @@ class SetupMutation:
         description="Adds a class to a school (ADMIN); its grade and stream must be of that school."
     )
     async def create_school_class(
-        self, info: strawberry.Info[Context, None], input: CreateSchoolClassInput
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[
+            CreateSchoolClassInput, strawberry.argument(description="The class to create.")
+        ],
     ) -> SchoolClassPayload:
         try:
             row = await schools.create_school_class(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -103,7 +103,11 @@ class StudentMutation:
         description="Enrols up to 1,000 students in a school (FINANCE); all or none."
     )
     async def create_students(
-        self, info: strawberry.Info[Context, None], input: CreateStudentsInput
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[
+            CreateStudentsInput, strawberry.argument(description="The students to enrol.")
+        ],
     ) -> CreateStudentsPayload:
         rows = [
             students.NewStudent(
@@ -130,7 +134,11 @@ class StudentMutation:
         description="Changes a student's status, class, names or guardian (FINANCE)."
     )
     async def update_student(
-        self, info: strawberry.Info[Context, None], input: UpdateStudentInput
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[
+            UpdateStudentInput, strawberry.argument(description="The student and the changes.")
+        ],
     ) -> StudentPayload:
         changes = students.StudentChanges(
             status=_given(input.status),

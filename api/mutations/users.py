@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from api.context import Context
@@ -39,7 +41,9 @@ class UserMutation:
         description="Adds a user to the account and issues their API token (ADMIN)."
     )
     async def create_user(
-        self, info: strawberry.Info[Context, None], input: CreateUserInput
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[CreateUserInput, strawberry.argument(description="The user to create.")],
     ) -> CreateUserPayload:
         try:
             created = await users.create_user(

@@ -36,7 +36,7 @@ class GradeAmount:
 
 @strawberry.type(description="One line of a fee structure.")
 class FeeItem:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Opaque global id.")
     name: str = strawberry.field(description="Shown as the invoice line's description.")
     value: strawberry.Private[Decimal]
     school_pk: strawberry.Private[int]
@@ -70,7 +70,7 @@ class FeeItem:
 
 @strawberry.type(description="What a school charges, item by item, priced per grade.")
 class FeeStructure(Node):
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Opaque global id.")
     name: str = strawberry.field(description="e.g. Term Tuition Fee.")
     school_pk: strawberry.Private[int]
     pk: strawberry.Private[int]

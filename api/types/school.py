@@ -24,7 +24,7 @@ async def load_school(info: strawberry.Info[Context, None], pk: int) -> School:
 
 @strawberry.type(description="A school: it bills in one currency and numbers its own invoices.")
 class School(Node):
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Opaque global id.")
     name: str = strawberry.field(description="The school's name.")
     currency: str = strawberry.field(description="ISO 4217 code of every amount it bills.")
     pk: strawberry.Private[int]
@@ -73,7 +73,7 @@ class School(Node):
 
 @strawberry.type(description="A school term, the period a billing run bills for.")
 class Term(Node):
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Opaque global id.")
     name: str = strawberry.field(description="e.g. Term 1 2026.")
     start_date: date = strawberry.field(description="First day of the term.")
     end_date: date = strawberry.field(description="Last day of the term.")
@@ -98,7 +98,7 @@ class Term(Node):
 
 @strawberry.type(description="A year group (e.g. Grade 4); fees are priced per grade.")
 class Grade(Node):
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Opaque global id.")
     name: str = strawberry.field(description="e.g. Grade 4.")
     level: int = strawberry.field(description="Orders grades: 1 for the first year.")
     school_pk: strawberry.Private[int]
@@ -121,7 +121,7 @@ class Grade(Node):
 
 @strawberry.type(description="A stream (e.g. East) that runs across grades.")
 class Stream(Node):
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Opaque global id.")
     name: str = strawberry.field(description="e.g. East.")
     school_pk: strawberry.Private[int]
     pk: strawberry.Private[int]
@@ -139,7 +139,7 @@ class Stream(Node):
 
 @strawberry.type(description="A class: one grade and optionally one stream (e.g. Grade 4 East).")
 class SchoolClass(Node):
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Opaque global id.")
     name: str = strawberry.field(description="e.g. Grade 4 East.")
     school_pk: strawberry.Private[int]
     grade_pk: strawberry.Private[int]

@@ -9,6 +9,7 @@ import strawberry
 from api.context import Context
 from api.ids import encode_id
 from api.types.common import Connection, Node
+from api.types.enums import describe_values
 from api.types.school import School, SchoolClass, load_school
 from domain import models
 
@@ -20,11 +21,20 @@ strawberry.enum(
     models.StudentStatus, name="StudentStatus", description="Only ACTIVE students are billed."
 )
 StudentStatus: TypeAlias = models.StudentStatus
+describe_values(
+    models.StudentStatus,
+    {
+        "ACTIVE": "Enrolled and billed.",
+        "INACTIVE": "Enrolled but not billed for now (e.g. on leave).",
+        "WITHDRAWN": "Left the school; never billed again.",
+        "GRADUATED": "Finished the school; never billed again.",
+    },
+)
 
 
 @strawberry.type(description="A student of a school.")
 class Student(Node):
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Opaque global id.")
     admission_number: str = strawberry.field(description="Unique within the school.")
     first_name: str = strawberry.field(description="Given name.")
     last_name: str = strawberry.field(description="Family name.")

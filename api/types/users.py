@@ -9,6 +9,7 @@ import strawberry
 from api.context import Context
 from api.ids import encode_id
 from api.types.common import Node
+from api.types.enums import describe_values
 from api.types.school import School
 from domain import models
 from domain.access import caller_for_user
@@ -16,11 +17,19 @@ from domain.access import caller_for_user
 # strawberry.enum registers the domain enum itself; the alias keeps it a type for mypy.
 strawberry.enum(models.Role, name="Role", description="What a user may do.")
 Role: TypeAlias = models.Role
+describe_values(
+    models.Role,
+    {
+        "ADMIN": "Everything in the account: schools, users, all finance work.",
+        "FINANCE": "Students, fees, billing runs, invoices and payments in the granted schools.",
+        "VIEWER": "Reads only, in the granted schools.",
+    },
+)
 
 
 @strawberry.type(description="A person who uses the API.")
 class User(Node):
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Opaque global id.")
     email: str = strawberry.field(description="Unique sign-in address.")
     name: str | None = strawberry.field(description="Display name.")
     role: Role = strawberry.field(description="ADMIN, FINANCE or VIEWER.")
