@@ -60,6 +60,10 @@ def _register_defaults() -> None:
     _school_scoped("Student", models.Student, Student.of)
     _school_scoped("FeeStructure", models.FeeStructure, FeeStructure.of)
 
+    from api.types.runs import BillingRun
+
+    _school_scoped("BillingRun", models.BillingRun, BillingRun.of)
+
 
 def _register_invoices() -> None:
     from api.types.invoices import Invoice, Payment

@@ -18,12 +18,15 @@ from api.errors import error_masking
 from api.invoices_root import InvoiceQuery
 from api.mutations.fees import FeeMutation
 from api.mutations.invoices import InvoiceMutation
+from api.mutations.runs import RunMutation
 from api.mutations.setup import SetupMutation
 from api.mutations.students import StudentMutation
 from api.mutations.users import UserMutation
 from api.queries import SetupQuery
+from api.runs_root import RunQuery, RunSubscription
 from api.types.fees import FeeStructure
 from api.types.invoices import Invoice, Payment
+from api.types.runs import BillingRun
 from api.types.school import Grade, School, SchoolClass, Stream, Term
 from api.types.students import Student
 from api.types.users import User
@@ -34,10 +37,12 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 4000
 
-Query = merge_types("Query", (SetupQuery, InvoiceQuery))
+Query = merge_types("Query", (SetupQuery, RunQuery, InvoiceQuery))
 Mutation = merge_types(
-    "Mutation", (SetupMutation, InvoiceMutation, UserMutation, StudentMutation, FeeMutation)
+    "Mutation",
+    (SetupMutation, UserMutation, StudentMutation, FeeMutation, RunMutation, InvoiceMutation),
 )
+Subscription = merge_types("Subscription", (RunSubscription,))
 
 
 def build_schema(*, debug: bool | None = None) -> strawberry.Schema:
@@ -54,6 +59,7 @@ def build_schema(*, debug: bool | None = None) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[
             School,
             Term,
@@ -63,6 +69,7 @@ def build_schema(*, debug: bool | None = None) -> strawberry.Schema:
             Student,
             FeeStructure,
             User,
+            BillingRun,
             Invoice,
             Payment,
         ],

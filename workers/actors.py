@@ -39,6 +39,7 @@ def enqueue_chunks(run_id: int, chunks: list[int]) -> None:
             "could not enqueue run %s; the sweeper will pick it up", run_id, exc_info=True
         )
 
+
 # The invoice notice actor lives in its own module; imported here so that ALL lists it.
 from workers.notify import send_invoice_notice  # noqa: E402
 

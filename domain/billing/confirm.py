@@ -74,7 +74,7 @@ async def confirm_billing_run(
             FROM billing_run_item it
             JOIN student s ON s.id = it.student_id
             LEFT JOIN school_class c ON c.id = s.school_class_id
-            LEFT JOIN grade_prices gp ON COALESCE(gp.grade_id, 0) = COALESCE(c.grade_id, 0)
+            LEFT JOIN grade_prices gp ON gp.grade_key = COALESCE(c.grade_id, 0)
             WHERE it.run_id = $1""",
             [run.id, keys.school_id, keys.fee_structure_id],
         )

@@ -99,7 +99,7 @@ async def _generate(
             FROM billing_run_item it
             JOIN student s ON s.id = it.student_id
             LEFT JOIN school_class c ON c.id = s.school_class_id
-            LEFT JOIN grade_prices gp ON COALESCE(gp.grade_id, 0) = COALESCE(c.grade_id, 0)
+            LEFT JOIN grade_prices gp ON gp.grade_key = COALESCE(c.grade_id, 0)
             WHERE it.run_id = $1 AND it.chunk = $5 AND it.status = 'PENDING'
               AND s.status = 'ACTIVE'
               AND NOT EXISTS (
@@ -143,15 +143,18 @@ async def _generate(
 
     invoiced = await execute(
         connection,
+        # Every invoice lookup goes through the live-invoice index (student, fee, term).
         """UPDATE billing_run_item SET status = 'INVOICED', processed_at = $3,
-               invoice_id = (SELECT i.id FROM invoice i WHERE i.billing_run_id = $1
-                             AND i.student_id = billing_run_item.student_id
-                             AND i.status <> 'CANCELLED')
+               invoice_id = (SELECT i.id FROM invoice i
+                             WHERE i.student_id = billing_run_item.student_id
+                               AND i.fee_structure_id = $4 AND i.term_id = $5
+                               AND i.status <> 'CANCELLED' AND i.billing_run_id = $1)
            WHERE run_id = $1 AND chunk = $2 AND status = 'PENDING'
-             AND EXISTS (SELECT 1 FROM invoice i WHERE i.billing_run_id = $1
-                         AND i.student_id = billing_run_item.student_id
-                         AND i.status <> 'CANCELLED')""",
-        [run_id, chunk, now],
+             AND EXISTS (SELECT 1 FROM invoice i
+                         WHERE i.student_id = billing_run_item.student_id
+                           AND i.fee_structure_id = $4 AND i.term_id = $5
+                           AND i.status <> 'CANCELLED' AND i.billing_run_id = $1)""",
+        [run_id, chunk, now, run.fee_structure_id, run.term_id],
     )
     skipped = await execute(
         connection,
@@ -208,8 +211,8 @@ async def _insert_lines(connection: BaseDBAsyncClient, run: BillingRun, chunk: i
         """INSERT INTO invoice_line (invoice_id, fee_item_id, position, description, amount)
         SELECT i.id, fi.id, fi.position, fi.name, COALESCE(ga.amount, fi.amount)
         FROM billing_run_item it
-        JOIN invoice i ON i.billing_run_id = $1 AND i.student_id = it.student_id
-                      AND i.status <> 'CANCELLED'
+        JOIN invoice i ON i.student_id = it.student_id AND i.fee_structure_id = $3
+                      AND i.term_id = $4 AND i.status <> 'CANCELLED' AND i.billing_run_id = $1
         JOIN student s ON s.id = it.student_id
         LEFT JOIN school_class c ON c.id = s.school_class_id
         JOIN fee_item fi ON fi.fee_structure_id = $3
@@ -217,7 +220,7 @@ async def _insert_lines(connection: BaseDBAsyncClient, run: BillingRun, chunk: i
         WHERE it.run_id = $1 AND it.chunk = $2 AND it.status = 'PENDING'
           AND """
         + "CAST(ROUND(COALESCE(ga.amount, fi.amount) * 100) AS BIGINT) <> 0",
-        [run.id, chunk, run.fee_structure_id],
+        [run.id, chunk, run.fee_structure_id, run.term_id],
     )
 
 

@@ -89,15 +89,17 @@ _SCOPE_PREDICATES = {
 def grade_prices_cte(school: str = "$2", fee_structure: str = "$4") -> str:
     """Whole-cent price of the fee structure for each grade of the school, and for no grade.
 
-    Grade amounts override the item's amount; an item at 0 adds nothing.
+    Grade amounts override the item's amount; an item at 0 adds nothing. Joined on
+    `grade_key` (0 for no grade) by equality, so the planner can hash it; materialised, so
+    it is computed once whatever the planner's row estimates.
     """
     return f"""
     grades AS (
         SELECT g.id AS grade_id FROM grade g WHERE g.school_id = {school}
         UNION ALL SELECT NULL
     ),
-    grade_prices AS (
-        SELECT gr.grade_id,
+    grade_prices AS MATERIALIZED (
+        SELECT COALESCE(gr.grade_id, 0) AS grade_key,
                COALESCE(SUM({cents("COALESCE(ga.amount, fi.amount)")}), 0) AS cents
         FROM grades gr
         CROSS JOIN fee_item fi
@@ -129,7 +131,7 @@ def selection_cte(keys: RunKeys, student_filter: str = "") -> str:
                END AS reason
         FROM student s
         LEFT JOIN school_class c ON c.id = s.school_class_id
-        LEFT JOIN grade_prices gp ON COALESCE(gp.grade_id, 0) = COALESCE(c.grade_id, 0)
+        LEFT JOIN grade_prices gp ON gp.grade_key = COALESCE(c.grade_id, 0)
         LEFT JOIN invoice i
                ON i.student_id = s.id AND i.fee_structure_id = $4 AND i.term_id = $3
               AND i.status <> 'CANCELLED'
