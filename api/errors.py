@@ -9,6 +9,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
+from api.types.enums import describe_values
 from domain.errors import DomainError
 from domain.errors import ErrorCode as DomainErrorCode
 
@@ -17,6 +18,23 @@ logger = logging.getLogger("billing.api")
 ErrorCode = DomainErrorCode
 strawberry.enum(
     ErrorCode, name="ErrorCode", description="Why a request was refused; clients branch on it."
+)
+describe_values(
+    ErrorCode,
+    {
+        "NOT_FOUND": "The id does not exist, or the caller may not see it.",
+        "PERMISSION_DENIED": "The caller may see the object but not do this to it.",
+        "INVALID_INPUT": "A value is missing, blank, negative, too long or malformed.",
+        "INVALID_DATE_RANGE": "A date range runs backwards (due date before invoice date, "
+        "term end before start).",
+        "MISMATCHED_SCHOOL": "Referenced objects belong to different schools.",
+        "INVALID_STATE": "The object is not in a state that allows this (confirming a completed "
+        "run, deleting a confirmed one, cancelling a paid invoice).",
+        "PREVIEW_REQUIRED": "Confirm was asked before any preview.",
+        "PREVIEW_STALE": "The count or total the client confirmed no longer matches a fresh preview.",
+        "NOTHING_TO_BILL": "Nothing would be billed.",
+        "DUPLICATE": "A unique value is taken (admission number, term name, email).",
+    },
 )
 
 

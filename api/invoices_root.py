@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from api.context import Context
 from api.errors import domain_error_to_graphql
 from api.ids import decode_id, decode_optional
-from api.types.common import Connection
+from api.types.common import AfterArg, Connection, FirstArg
 from api.types.invoices import Invoice, InvoiceFilter, invoice_connection
 from domain import invoice_search
 from domain.errors import DomainError
@@ -45,10 +47,12 @@ class InvoiceQuery:
     async def invoices(
         self,
         info: strawberry.Info[Context, None],
-        school_id: strawberry.ID,
-        filter: InvoiceFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        school_id: Annotated[strawberry.ID, strawberry.argument(description="The school.")],
+        filter: Annotated[
+            InvoiceFilter | None, strawberry.argument(description="Narrows the list.")
+        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
     ) -> Connection[Invoice]:
         try:
             qs = await invoice_search.school_invoices(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Annotated
 
 import strawberry
 
 from api.context import Context
 from api.errors import domain_error_to_graphql
 from api.ids import decode_id, decode_optional
-from api.types.common import Connection, paginate
+from api.types.common import AfterArg, Connection, FirstArg, paginate
 from api.types.runs import BillingRun, BillingRunStatus
 from domain.access import get_school
 from domain.billing.runs import get_run
@@ -35,10 +36,12 @@ class RunQuery:
     async def billing_runs(
         self,
         info: strawberry.Info[Context, None],
-        school_id: strawberry.ID,
-        filter: BillingRunFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        school_id: Annotated[strawberry.ID, strawberry.argument(description="The school.")],
+        filter: Annotated[
+            BillingRunFilter | None, strawberry.argument(description="Narrows the list.")
+        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
     ) -> Connection[BillingRun]:
         try:
             school = await get_school(info.context.caller, decode_id(school_id, "School"))
@@ -64,7 +67,11 @@ class RunSubscription:
         "the run is COMPLETED, PARTIALLY_COMPLETED or FAILED."
     )
     async def billing_run_updated(
-        self, info: strawberry.Info[Context, None], billing_run_id: strawberry.ID
+        self,
+        info: strawberry.Info[Context, None],
+        billing_run_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The run to follow.")
+        ],
     ) -> AsyncGenerator[BillingRun, None]:
         try:
             run = await get_run(info.context.caller, decode_id(billing_run_id, "BillingRun"))

@@ -12,7 +12,6 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
-from strawberry.tools import merge_types
 
 from api.errors import error_masking
 from api.invoices_root import InvoiceQuery
@@ -37,12 +36,22 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 4000
 
-Query = merge_types("Query", (SetupQuery, RunQuery, InvoiceQuery))
-Mutation = merge_types(
-    "Mutation",
-    (SetupMutation, UserMutation, StudentMutation, FeeMutation, RunMutation, InvoiceMutation),
-)
-Subscription = merge_types("Subscription", (RunSubscription,))
+
+@strawberry.type(description="Everything a client can read.")
+class Query(SetupQuery, RunQuery, InvoiceQuery):
+    pass
+
+
+@strawberry.type(description="Everything a client can change; each mutation is one action.")
+class Mutation(
+    SetupMutation, UserMutation, StudentMutation, FeeMutation, RunMutation, InvoiceMutation
+):
+    pass
+
+
+@strawberry.type(description="Live updates over graphql-transport-ws.")
+class Subscription(RunSubscription):
+    pass
 
 
 def build_schema(*, debug: bool | None = None) -> strawberry.Schema:

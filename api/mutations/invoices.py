@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 
@@ -70,7 +71,11 @@ class InvoiceMutation:
         "from the workers. All or none: a cancelled or unknown invoice refuses the call."
     )
     async def send_invoices(
-        self, info: strawberry.Info[Context, None], input: SendInvoicesInput
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[
+            SendInvoicesInput, strawberry.argument(description="The invoices to send.")
+        ],
     ) -> SendInvoicesPayload:
         try:
             rows = await notifications.send_invoices(
@@ -86,7 +91,9 @@ class InvoiceMutation:
         description="Records money received; the invoice becomes PARTIALLY_PAID, then PAID."
     )
     async def record_payment(
-        self, info: strawberry.Info[Context, None], input: RecordPaymentInput
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[RecordPaymentInput, strawberry.argument(description="The payment.")],
     ) -> InvoicePayload:
         try:
             row = await invoices.record_payment(
@@ -105,7 +112,11 @@ class InvoiceMutation:
         description="Cancels an invoice without payments; the student can then be billed again."
     )
     async def cancel_invoice(
-        self, info: strawberry.Info[Context, None], input: CancelInvoiceInput
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[
+            CancelInvoiceInput, strawberry.argument(description="The invoice and why.")
+        ],
     ) -> InvoicePayload:
         try:
             row = await invoices.cancel_invoice(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 
@@ -147,7 +148,11 @@ def _given(value: object) -> bool:
 class RunMutation:
     @strawberry.mutation(description="Creates a DRAFT run; nothing is billed yet.")
     async def create_billing_run(
-        self, info: strawberry.Info[Context, None], input: CreateBillingRunInput
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[
+            CreateBillingRunInput, strawberry.argument(description="The run to create.")
+        ],
     ) -> BillingRunPayload:
         try:
             run = await runs.create_billing_run(
@@ -167,7 +172,11 @@ class RunMutation:
 
     @strawberry.mutation(description="Changes a DRAFT run; its preview is dropped.")
     async def update_billing_run(
-        self, info: strawberry.Info[Context, None], input: UpdateBillingRunInput
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[
+            UpdateBillingRunInput, strawberry.argument(description="The run and its changes.")
+        ],
     ) -> BillingRunPayload:
         fields = {
             "termId": input.term_id,
@@ -200,7 +209,11 @@ class RunMutation:
 
     @strawberry.mutation(description="Computes and stores the preview of a DRAFT run.")
     async def preview_billing_run(
-        self, info: strawberry.Info[Context, None], input: PreviewBillingRunInput
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[
+            PreviewBillingRunInput, strawberry.argument(description="The run to preview.")
+        ],
     ) -> BillingRunPayload:
         excluded = (
             [decode_id(s, "Student") for s in input.exclude_student_ids]
@@ -220,7 +233,11 @@ class RunMutation:
         "that is already confirmed returns it unchanged, without error, and never generates twice."
     )
     async def confirm_billing_run(
-        self, info: strawberry.Info[Context, None], input: ConfirmBillingRunInput
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[
+            ConfirmBillingRunInput, strawberry.argument(description="The run to confirm.")
+        ],
     ) -> BillingRunPayload:
         try:
             run = await confirm.confirm_billing_run(
@@ -238,7 +255,9 @@ class RunMutation:
         description="Deletes a DRAFT run. A confirmed run cannot be deleted: cancel its invoices instead."
     )
     async def delete_billing_run(
-        self, info: strawberry.Info[Context, None], input: BillingRunIdInput
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[BillingRunIdInput, strawberry.argument(description="The run.")],
     ) -> DeleteBillingRunPayload:
         try:
             pk = await runs.delete_billing_run(info.context.caller, _run_id(input.billing_run_id))
@@ -252,7 +271,9 @@ class RunMutation:
         description="Retries the failed students of a PARTIALLY_COMPLETED or FAILED run."
     )
     async def retry_billing_run(
-        self, info: strawberry.Info[Context, None], input: BillingRunIdInput
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[BillingRunIdInput, strawberry.argument(description="The run.")],
     ) -> BillingRunPayload:
         try:
             run = await generation.retry_billing_run(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from tortoise.queryset import QuerySet
@@ -16,6 +16,15 @@ T = TypeVar("T")
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
+
+#: The paging arguments of every connection field, described once.
+FirstArg = Annotated[
+    int | None, strawberry.argument(description="Page size: 20 unless given, at most 100.")
+]
+AfterArg = Annotated[
+    str | None,
+    strawberry.argument(description="Cursor to continue after (a `pageInfo.endCursor`)."),
+]
 
 
 @strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")

@@ -12,6 +12,7 @@ from tortoise.queryset import QuerySet
 from api.context import Context
 from api.ids import encode_id
 from api.types.common import Connection, Money, Node, money, paginate
+from api.types.enums import describe_values
 from api.types.fees import FeeStructure
 from api.types.school import School, Term, load_school
 from api.types.students import Student
@@ -39,6 +40,28 @@ strawberry.enum(
     name="DeliveryStatus",
     description="QUEUED until a worker sends it; then SENT, FAILED (see reason) or NO_CONTACT.",
 )
+describe_values(
+    InvoiceStatus,
+    {
+        "ISSUED": "Created; not yet sent to the guardian.",
+        "SENT": "Sent to the guardian; nothing paid yet.",
+        "PARTIALLY_PAID": "Some of the total is paid.",
+        "PAID": "Paid in full.",
+        "CANCELLED": "Cancelled; no longer live, so the student can be billed again.",
+    },
+)
+describe_values(
+    DeliveryChannel, {"EMAIL": "E-mail over SMTP.", "SMS": "Text message via the SMS gateway."}
+)
+describe_values(
+    DeliveryStatus,
+    {
+        "QUEUED": "Waiting for a worker.",
+        "SENT": "Handed to the mail server or SMS gateway.",
+        "FAILED": "Could not be sent; see the reason. Sending again retries it.",
+        "NO_CONTACT": "The guardian has no address for this channel.",
+    },
+)
 
 
 async def _currency(info: strawberry.Info[Context, None], school_pk: int) -> str:
@@ -53,7 +76,7 @@ class InvoiceLine:
 
 @strawberry.type(description="Money received against an invoice.")
 class Payment(Node):
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Opaque global id.")
     paid_on: date = strawberry.field(description="The day the money was received.")
     method: str = strawberry.field(
         description="How it was paid: cash, bank transfer, mobile money, card, cheque or free text."
@@ -107,7 +130,7 @@ class InvoiceDelivery:
 
 @strawberry.type(description="What one student owes for one fee structure and term.")
 class Invoice(Node):
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Opaque global id.")
     number: str = strawberry.field(description="Unique within the school, e.g. INV-2026-000042.")
     invoice_date: date = strawberry.field(description="Date printed on the invoice.")
     due_date: date = strawberry.field(description="When payment falls due.")

@@ -11,7 +11,8 @@ import strawberry
 
 from api.context import Context
 from api.ids import encode_id
-from api.types.common import Connection, Money, Node, money, paginate
+from api.types.common import AfterArg, Connection, FirstArg, Money, Node, money, paginate
+from api.types.enums import describe_values
 from api.types.fees import FeeStructure
 from api.types.school import Grade, School, SchoolClass, Stream, Term, load_school
 from api.types.students import Student
@@ -44,6 +45,38 @@ strawberry.enum(
     ExclusionReason,
     name="ExclusionReason",
     description="Why a student in scope is not billed (in this order of precedence).",
+)
+describe_values(
+    BillingRunStatus,
+    {
+        "DRAFT": "Created; can be changed, previewed, confirmed or deleted.",
+        "PROCESSING": "Confirmed; invoices are being generated.",
+        "COMPLETED": "Every student was invoiced or found already invoiced.",
+        "PARTIALLY_COMPLETED": "Some students could not be invoiced (see failures); retry possible.",
+        "FAILED": "No invoice could be created (see failures); retry possible.",
+    },
+)
+describe_values(
+    BillingScopeKind,
+    {
+        "ALL_STUDENTS": "Every student of the school.",
+        "GRADE": "The students of one grade.",
+        "STREAM": "The students of every class of one stream.",
+        "SCHOOL_CLASS": "The students of one class.",
+        "MANUAL": "Hand-picked students (e.g. late enrolments).",
+    },
+)
+describe_values(
+    PreviewLineStatus,
+    {"TO_BILL": "Confirming bills this student.", "EXCLUDED": "Left out; see the reason."},
+)
+describe_values(
+    ExclusionReason,
+    {
+        "ALREADY_INVOICED": "An invoice for this fee structure and term exists and is not cancelled.",
+        "INACTIVE": "The student's status is not ACTIVE.",
+        "MANUAL_OVERRIDE": "Left out by hand in previewBillingRun.",
+    },
 )
 
 
@@ -203,10 +236,14 @@ class BillingRunPreview:
     )
     async def lines(
         self,
-        status: PreviewLineStatus | None = None,
-        exclusion_reason: ExclusionReason | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        status: Annotated[
+            PreviewLineStatus | None, strawberry.argument(description="Only this status.")
+        ] = None,
+        exclusion_reason: Annotated[
+            ExclusionReason | None, strawberry.argument(description="Only this reason.")
+        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
     ) -> Connection[PreviewLine]:
         qs = models.PreviewLine.filter(run_id=self.run_pk)
         if status is not None:
@@ -231,7 +268,7 @@ class BillingRunPreview:
 
 @strawberry.type(description="A term's billing of a fee structure to a scope of students.")
 class BillingRun(Node):
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Opaque global id.")
     name: str = strawberry.field(
         description='e.g. "Term 1 2026 · Term Tuition Fee · Grade 4 East".'
     )
@@ -371,7 +408,7 @@ class BillingRun(Node):
 
     @strawberry.field(description="Invoices this run created, by number.")
     async def invoices(
-        self, first: int | None = None, after: str | None = None
+        self, first: FirstArg = None, after: AfterArg = None
     ) -> Connection[Annotated[Invoice, strawberry.lazy("api.types.invoices")]]:
         from api.types.invoices import invoice_connection
 

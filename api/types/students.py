@@ -8,7 +8,7 @@ import strawberry
 
 from api.context import Context
 from api.ids import encode_id
-from api.types.common import Connection, Node
+from api.types.common import AfterArg, Connection, FirstArg, Node
 from api.types.enums import describe_values
 from api.types.school import School, SchoolClass, load_school
 from domain import models
@@ -72,7 +72,7 @@ class Student(Node):
 
     @strawberry.field(description="The student's invoices, newest first.")
     async def invoices(
-        self, first: int | None = None, after: str | None = None
+        self, first: FirstArg = None, after: AfterArg = None
     ) -> Connection[Annotated[Invoice, strawberry.lazy("api.types.invoices")]]:
         from api.types.invoices import invoice_connection
 
