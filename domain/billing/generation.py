@@ -16,6 +16,7 @@ from typing import Any, cast
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from domain import audit
 from domain.access import Caller
 from domain.billing.runs import get_run, lock_run
 from domain.billing.sql import (
@@ -90,6 +91,31 @@ async def _generate(
     now = datetime.now(UTC)
     prefix = f"INV-{run.invoice_date.year}-"
 
+    # First settle who cannot be billed any more, so that every item still PENDING gets an
+    # invoice. No statement joins freshly inserted invoices by run: with statistics that do
+    # not know them yet, PostgreSQL would scan the run's invoices once per item.
+    skipped = await execute(
+        connection,
+        """UPDATE billing_run_item AS it
+           SET status = 'SKIPPED', processed_at = $5, invoice_id = i.id,
+               message = 'Already invoiced for this fee structure and term.'
+           FROM invoice AS i
+           WHERE it.run_id = $1 AND it.chunk = $2 AND it.status = 'PENDING'
+             AND i.student_id = it.student_id AND i.fee_structure_id = $3
+             AND i.term_id = $4 AND i.status <> 'CANCELLED'""",
+        [run_id, chunk, run.fee_structure_id, run.term_id, now],
+    )
+    failed = await execute(
+        connection,
+        """UPDATE billing_run_item AS it
+           SET status = 'FAILED', processed_at = $3,
+               message = 'Not billed: the student is ' || s.status
+                         || ' now (was ACTIVE when the run was confirmed).'
+           FROM student AS s
+           WHERE it.run_id = $1 AND it.chunk = $2 AND it.status = 'PENDING'
+             AND s.id = it.student_id AND s.status <> 'ACTIVE'""",
+        [run_id, chunk, now],
+    )
     inserted = await fetch(
         connection,
         f"""WITH {grade_prices_cte("$2", "$4")},
@@ -101,11 +127,6 @@ async def _generate(
             LEFT JOIN school_class c ON c.id = s.school_class_id
             LEFT JOIN grade_prices gp ON gp.grade_key = COALESCE(c.grade_id, 0)
             WHERE it.run_id = $1 AND it.chunk = $5 AND it.status = 'PENDING'
-              AND s.status = 'ACTIVE'
-              AND NOT EXISTS (
-                  SELECT 1 FROM invoice i
-                  WHERE i.student_id = it.student_id AND i.fee_structure_id = $4
-                    AND i.term_id = $3 AND i.status <> 'CANCELLED')
         )
         INSERT INTO invoice (school_id, student_id, term_id, fee_structure_id, billing_run_id,
                              number, invoice_date, due_date, status, total, amount_paid, created_at)
@@ -130,6 +151,8 @@ async def _generate(
     )
     count = len(inserted)
     if count:
+        # The partial unique index refused a row (an invoice written outside this school's
+        # lock): roll back so that the retry, which sees it, skips that student instead.
         top = max(int(str(r["number"]).rsplit("-", 1)[1]) for r in inserted)
         if top != last + count:
             raise NumberingConflict(f"run {run_id} chunk {chunk}: {count} invoices up to {top}")
@@ -140,47 +163,15 @@ async def _generate(
         )
         await _insert_lines(connection, run, chunk)
     amount = sum((Decimal(str(r["total"])) for r in inserted), Decimal("0"))
-
     invoiced = await execute(
         connection,
-        # Every invoice lookup goes through the live-invoice index (student, fee, term).
         """UPDATE billing_run_item SET status = 'INVOICED', processed_at = $3,
                invoice_id = (SELECT i.id FROM invoice i
                              WHERE i.student_id = billing_run_item.student_id
                                AND i.fee_structure_id = $4 AND i.term_id = $5
-                               AND i.status <> 'CANCELLED' AND i.billing_run_id = $1)
-           WHERE run_id = $1 AND chunk = $2 AND status = 'PENDING'
-             AND EXISTS (SELECT 1 FROM invoice i
-                         WHERE i.student_id = billing_run_item.student_id
-                           AND i.fee_structure_id = $4 AND i.term_id = $5
-                           AND i.status <> 'CANCELLED' AND i.billing_run_id = $1)""",
-        [run_id, chunk, now, run.fee_structure_id, run.term_id],
-    )
-    skipped = await execute(
-        connection,
-        """UPDATE billing_run_item SET status = 'SKIPPED', processed_at = $5,
-               message = 'Already invoiced for this fee structure and term.',
-               invoice_id = (SELECT i.id FROM invoice i
-                             WHERE i.student_id = billing_run_item.student_id
-                               AND i.fee_structure_id = $3 AND i.term_id = $4
                                AND i.status <> 'CANCELLED')
-           WHERE run_id = $1 AND chunk = $2 AND status = 'PENDING'
-             AND EXISTS (SELECT 1 FROM invoice i WHERE i.student_id = billing_run_item.student_id
-                         AND i.fee_structure_id = $3 AND i.term_id = $4
-                         AND i.status <> 'CANCELLED')""",
-        [run_id, chunk, run.fee_structure_id, run.term_id, now],
-    )
-    # What is left could not be billed: the student left or was made inactive after confirm.
-    failed = await execute(
-        connection,
-        """UPDATE billing_run_item SET status = 'FAILED', processed_at = $3,
-               message = COALESCE((SELECT 'Not billed: the student is ' || s.status
-                                   || ' now (was ACTIVE when the run was confirmed).'
-                                   FROM student s WHERE s.id = billing_run_item.student_id
-                                     AND s.status <> 'ACTIVE'),
-                                  'Not billed: the invoice could not be created.')
            WHERE run_id = $1 AND chunk = $2 AND status = 'PENDING'""",
-        [run_id, chunk, now],
+        [run_id, chunk, now, run.fee_structure_id, run.term_id],
     )
     if invoiced + skipped + failed == 0:
         return None
@@ -212,7 +203,7 @@ async def _insert_lines(connection: BaseDBAsyncClient, run: BillingRun, chunk: i
         SELECT i.id, fi.id, fi.position, fi.name, COALESCE(ga.amount, fi.amount)
         FROM billing_run_item it
         JOIN invoice i ON i.student_id = it.student_id AND i.fee_structure_id = $3
-                      AND i.term_id = $4 AND i.status <> 'CANCELLED' AND i.billing_run_id = $1
+                      AND i.term_id = $4 AND i.status <> 'CANCELLED'
         JOIN student s ON s.id = it.student_id
         LEFT JOIN school_class c ON c.id = s.school_class_id
         JOIN fee_item fi ON fi.fee_structure_id = $3
@@ -247,6 +238,7 @@ async def retry_billing_run(caller: Caller, run_id: int | None, *, dispatch: Any
         locked.completed_at = None
         locked.last_progress_at = datetime.now(UTC)
         await locked.save()
+        await audit.record(caller, audit.AuditAction.RETRIED_RUN, locked, school_id=run.school_id)
     await dispatch(run.id, chunks)
     await run_events().publish(run.id)
     return locked

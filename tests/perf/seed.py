@@ -1,0 +1,121 @@
+"""Set-based seeding of a benchmark school: N students in 8 grades, a 4-item fee structure
+with grade amounts, 10% already invoiced and 2% inactive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from domain.access import issue_token
+from domain.db import conn, is_postgres, sql
+from domain.models import (
+    Account,
+    FeeItem,
+    FeeItemGradeAmount,
+    FeeStructure,
+    Grade,
+    Role,
+    School,
+    SchoolClass,
+    Stream,
+    Term,
+    User,
+)
+
+GRADES = 8
+
+
+@dataclass
+class Seeded:
+    school_id: int
+    term_id: int
+    fee_structure_id: int
+    token: str
+    students: int
+
+
+def _series(n_param: str, postgres: bool) -> str:
+    if postgres:
+        return f"SELECT g AS n FROM generate_series(1, {n_param}) AS g"
+    return (
+        f"WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {n_param}) "
+        "SELECT n FROM seq"
+    )
+
+
+async def seed_school(students: int, *, label: str = "Bench") -> Seeded:
+    account = await Account.create(name=f"{label} account")
+    user = await User.create(account=account, email=f"{label.lower()}@example.org", role=Role.ADMIN)
+    token = await issue_token(user)
+    school = await School.create(account=account, name=f"{label} School", currency="KES")
+    term = await Term.create(
+        school=school, name="Term 1 2026", start_date=date(2026, 1, 5), end_date=date(2026, 4, 3)
+    )
+    streams = [await Stream.create(school=school, name=n) for n in ("East", "West")]
+    classes = []
+    grades = []
+    for level in range(1, GRADES + 1):
+        grade = await Grade.create(school=school, name=f"Grade {level}", level=level)
+        grades.append(grade)
+        for stream in streams:
+            classes.append(
+                await SchoolClass.create(
+                    school=school, grade=grade, stream=stream, name=f"Grade {level} {stream.name}"
+                )
+            )
+    fee = await FeeStructure.create(school=school, name="Term Tuition Fee")
+    items = [
+        await FeeItem.create(fee_structure=fee, name=name, amount=Decimal(amount), position=i)
+        for i, (name, amount) in enumerate(
+            [
+                ("Tuition", "15000.00"),
+                ("Lunch", "4500.50"),
+                ("Transport", "3000.00"),
+                ("Activity", "750.25"),
+            ]
+        )
+    ]
+    for grade in grades:
+        await FeeItemGradeAmount.create(
+            fee_item=items[0], grade=grade, amount=Decimal("12000.00") + 500 * grade.level
+        )
+        if grade.level <= 2:
+            await FeeItemGradeAmount.create(fee_item=items[2], grade=grade, amount=Decimal("0.00"))
+    c = conn()
+    pg = is_postgres(c)
+    first_class = classes[0].id
+    # Students: class by n, 2% inactive (every 50th).
+    await c.execute_query(
+        sql(
+            c,
+            f"""INSERT INTO student (school_id, admission_number, first_name, last_name, status,
+                                    school_class_id, guardian_name, guardian_email, created_at)
+            SELECT $1, 'ADM' || CAST(n AS TEXT), 'First' || CAST(n AS TEXT), 'Last' || CAST(n % 997 AS TEXT),
+                   CASE WHEN n % 50 = 0 THEN 'INACTIVE' ELSE 'ACTIVE' END,
+                   $2 + (n % {len(classes)}), 'Guardian ' || CAST(n AS TEXT),
+                   'g' || CAST(n AS TEXT) || '@example.org', $3
+            FROM ({_series("$4", pg)}) AS seq""",
+        ),
+        [school.id, first_class, datetime(2026, 1, 1, tzinfo=UTC), students],
+    )
+    # 10% already invoiced for this fee structure and term (numbers 1..k of the school).
+    await c.execute_query(
+        sql(
+            c,
+            f"""INSERT INTO invoice (school_id, student_id, term_id, fee_structure_id, number,
+                                    invoice_date, due_date, status, total, amount_paid, created_at)
+            SELECT $1, s.id, $2, $3,
+                   'INV-2025-' || {"lpad(CAST(ROW_NUMBER() OVER (ORDER BY s.id) AS TEXT), 6, '0')" if pg else "printf('%06d', ROW_NUMBER() OVER (ORDER BY s.id))"},
+                   $4, $4, 'ISSUED', {"CAST(1000 AS NUMERIC)" if pg else "'1000.00'"}, {"CAST(0 AS NUMERIC)" if pg else "'0.00'"}, $5
+            FROM student s WHERE s.school_id = $1 AND s.id % 10 = 1""",
+        ),
+        [school.id, term.id, fee.id, date(2025, 12, 1), datetime(2025, 12, 1, tzinfo=UTC)],
+    )
+    invoiced = await c.execute_query_dict(
+        sql(c, "SELECT COUNT(*) AS n FROM invoice WHERE school_id = $1"), [school.id]
+    )
+    await School.filter(id=school.id).update(last_invoice_number=int(invoiced[0]["n"]))
+    if pg:
+        await c.execute_script("ANALYZE student; ANALYZE invoice")
+    return Seeded(school.id, term.id, fee.id, token, students)
