@@ -27,6 +27,13 @@ from workers.metrics import install_worker_metrics, start_worker_metrics_server
 logger = logging.getLogger("billing.workers")
 
 
+#: Requeueing a dead worker's unacknowledged messages is a maintenance task that dramatiq runs
+#: on a random fraction of Redis commands: this many out of 1,000,000 (its default is 1,000).
+#: One in twenty makes an idle worker run it about once a second, so a killed worker's
+#: chunks return soon after its heartbeat expires; the task is a few cheap Redis calls.
+MAINTENANCE_CHANCE = 50_000
+
+
 def redis_broker(settings: Settings) -> dramatiq.Broker:
     from dramatiq.brokers.redis import RedisBroker
 
@@ -34,9 +41,7 @@ def redis_broker(settings: Settings) -> dramatiq.Broker:
     return RedisBroker(
         url=settings.redis_url,
         heartbeat_timeout=int(settings.billing_heartbeat_timeout_seconds * 1000),
-        # Requeueing a dead worker's messages is a maintenance task run on a random
-        # fraction of fetches; raise its chance so a killed worker's chunks return soon.
-        maintenance_chance=100,
+        maintenance_chance=MAINTENANCE_CHANCE,
     )
 
 
