@@ -20,9 +20,11 @@ from api.mutations.invoices import InvoiceMutation
 from api.mutations.runs import RunMutation
 from api.mutations.setup import SetupMutation
 from api.mutations.students import StudentMutation
+from api.mutations.tokens import TokenMutation
 from api.mutations.users import UserMutation
 from api.queries import SetupQuery
 from api.runs_root import RunQuery, RunSubscription
+from api.types.audit import AuditQuery
 from api.types.fees import FeeStructure
 from api.types.invoices import Invoice, Payment
 from api.types.runs import BillingRun
@@ -38,13 +40,19 @@ MAX_TOKENS = 4000
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(SetupQuery, RunQuery, InvoiceQuery):
+class Query(SetupQuery, RunQuery, InvoiceQuery, AuditQuery):
     pass
 
 
 @strawberry.type(description="Everything a client can change; each mutation is one action.")
 class Mutation(
-    SetupMutation, UserMutation, StudentMutation, FeeMutation, RunMutation, InvoiceMutation
+    SetupMutation,
+    UserMutation,
+    StudentMutation,
+    FeeMutation,
+    RunMutation,
+    InvoiceMutation,
+    TokenMutation,
 ):
     pass
 

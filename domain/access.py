@@ -31,6 +31,8 @@ class Caller:
     account_id: int
     role: Role
     school_ids: frozenset[int]
+    #: The token this request came with (None when acting outside a request, e.g. in tests).
+    token_id: int | None = None
 
     def can(self, role: Role) -> bool:
         return _RANK[self.role] >= _RANK[role]
@@ -64,7 +66,7 @@ async def issue_token(user: User, expires_at: datetime | None = None) -> str:
     return token
 
 
-async def caller_for_user(user: User) -> Caller:
+async def caller_for_user(user: User, token_id: int | None = None) -> Caller:
     """The caller a user acts as, with the schools they may see right now."""
     if user.role == Role.ADMIN:
         ids: Iterable[Any] = await School.filter(account_id=user.account_id).values_list(
@@ -79,6 +81,7 @@ async def caller_for_user(user: User) -> Caller:
         account_id=user.account_id,
         role=Role(user.role),
         school_ids=frozenset(int(i) for i in ids),
+        token_id=token_id,
     )
 
 
@@ -94,7 +97,7 @@ async def authenticate(token: str | None) -> Caller | None:
     now = datetime.now(UTC)
     if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         return None
-    return await caller_for_user(row.user)
+    return await caller_for_user(row.user, token_id=row.id)
 
 
 def bearer(header: str | None) -> str | None:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from domain import audit
 from domain.access import Caller, get_visible
 from domain.db import is_postgres
 from domain.errors import DomainError, ErrorCode, Problems
@@ -84,7 +85,7 @@ async def record_payment(
         status = (
             InvoiceStatus.PAID if paid == Decimal(locked.total) else InvoiceStatus.PARTIALLY_PAID
         )
-        await Payment.create(
+        payment = await Payment.create(
             invoice_id=locked.id,
             amount=value,
             paid_on=paid_on,
@@ -97,6 +98,13 @@ async def record_payment(
             Invoice.filter(id=locked.id)
             .using_db(connection)
             .update(amount_paid=paid, status=status)
+        )
+        await audit.record(
+            caller,
+            audit.AuditAction.RECORDED_PAYMENT,
+            payment,
+            school_id=locked.school_id,
+            amount=str(value),
         )
     return await Invoice.get(id=invoice.id)
 
@@ -126,5 +134,8 @@ async def cancel_invoice(caller: Caller, invoice_id: int | None, *, reason: str)
                 cancelled_at=datetime.now(UTC),
                 cancellation_reason=clean_reason,
             )
+        )
+        await audit.record(
+            caller, audit.AuditAction.CANCELLED_INVOICE, locked, school_id=locked.school_id
         )
     return await Invoice.get(id=invoice.id)

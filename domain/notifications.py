@@ -10,6 +10,7 @@ from decimal import Decimal
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from domain import audit
 from domain.access import Caller, scoped
 from domain.db import is_postgres
 from domain.errors import DomainError, ErrorCode, Problem
@@ -109,6 +110,7 @@ async def send_invoices(
             .using_db(connection)
             .update(sent_at=now)
         )
+        await audit.record_many(caller, audit.AuditAction.SENT_INVOICES, locked)
         students = {
             s.id: s
             for s in await Student.filter(id__in=list({i.student_id for i in locked})).using_db(

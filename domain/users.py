@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from domain import audit
 from domain.access import Caller, issue_token
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.models import Role, School, SchoolGrant, User
@@ -33,12 +35,15 @@ async def create_user(
     name: str | None,
     role: Role,
     school_ids: Sequence[int | None] | None = None,
+    token_expires_at: datetime | None = None,
 ) -> NewUser:
     """An ADMIN adds a user to the account; FINANCE and VIEWER users work in the schools granted."""
     caller.require(Role.ADMIN)
     problems = Problems()
     address = clean_email(problems, email, "email")
     clean_name = clean_text(problems, name, "name", max_length=200, required=False)
+    if token_expires_at is not None and _aware(token_expires_at) <= datetime.now(UTC):
+        problems.add(ErrorCode.INVALID_INPUT, "The expiry must be in the future.", "tokenExpiresAt")
     granted: list[int] = []
     # An ADMIN sees every school of the account, so grants would say nothing: ignored.
     if role != Role.ADMIN and school_ids:
@@ -59,10 +64,18 @@ async def create_user(
                 await SchoolGrant.bulk_create(
                     [SchoolGrant(user_id=user.id, school_id=pk) for pk in granted]
                 )
-            token = await issue_token(user)
+            token = await issue_token(
+                user, expires_at=token_expires_at and _aware(token_expires_at)
+            )
+            await audit.record(caller, audit.AuditAction.CREATED_USER, user, role=role.value)
     except IntegrityError as exc:  # a concurrent insert of the same address won the race
         raise duplicate from exc
     return NewUser(user=user, token=token)
+
+
+def _aware(moment: datetime) -> datetime:
+    """A client's date-time without a zone is read as UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 async def _grantable(

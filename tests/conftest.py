@@ -42,6 +42,7 @@ def database_url() -> Iterator[str]:
 
 
 TABLES = [
+    "audit_event",
     "payment",
     "invoice_line",
     "billing_run_item",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -23,6 +24,11 @@ class CreateUserInput:
         default=None,
         description="Schools a FINANCE or VIEWER user may work in; ignored for ADMIN, "
         "who has all of the account's.",
+    )
+    token_expires_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the issued token stops working; never when left out. "
+        "A time without a zone is UTC.",
     )
 
 
@@ -52,6 +58,7 @@ class UserMutation:
                 name=input.name,
                 role=input.role,
                 school_ids=decode_refs(input.school_ids or [], "School"),
+                token_expires_at=input.token_expires_at,
             )
         except DomainError as e:
             return CreateUserPayload(user=None, api_token=None, errors=user_errors(e))

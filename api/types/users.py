@@ -11,7 +11,8 @@ from api.ids import encode_id
 from api.types.common import Node
 from api.types.enums import describe_values
 from api.types.school import School
-from domain import models
+from api.types.tokens import ApiToken
+from domain import models, tokens
 from domain.access import caller_for_user
 
 # strawberry.enum registers the domain enum itself; the alias keeps it a type for mypy.
@@ -54,3 +55,11 @@ class User(Node):
         visible = caller.school_ids & info.context.caller.school_ids
         rows = await models.School.filter(id__in=list(visible)).order_by("name")
         return [School.of(r) for r in rows]
+
+    @strawberry.field(
+        description="This user's API tokens, newest first: seen by the user and by ADMINs only "
+        "(empty for anyone else)."
+    )
+    async def api_tokens(self, info: strawberry.Info[Context, None]) -> list[ApiToken]:
+        rows = await tokens.tokens_of(info.context.caller, self.pk)
+        return [ApiToken.of(r) for r in rows]

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from tortoise.transactions import in_transaction
 
+from domain import audit
 from domain.access import Caller
 from domain.billing.runs import get_run, lock_run
 from domain.billing.sql import (
@@ -103,6 +104,7 @@ async def confirm_billing_run(
         )
         if not won:
             raise DomainError(ErrorCode.INVALID_STATE, "The run was confirmed meanwhile.")
+        await audit.record(caller, audit.AuditAction.CONFIRMED_RUN, locked, school_id=run.school_id)
     await dispatch(run.id, list(range(chunks)))
     return await BillingRun.get(pk=run.id)
 

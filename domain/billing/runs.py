@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from domain import audit
 from domain.access import Caller, get_school, get_visible
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.models import (
@@ -223,6 +224,7 @@ async def create_billing_run(
             created_by_id=caller.user_id,
         )
         await _store_manual_students(run, resolved)
+        await audit.record(caller, audit.AuditAction.CREATED_RUN, run, school_id=school.id)
     return run
 
 
@@ -324,6 +326,8 @@ async def delete_billing_run(caller: Caller, run_id: int | None) -> int:
     require_draft(run, "deleted")
     async with in_transaction():
         deleted = await BillingRun.filter(id=run.id, status=RunStatus.DRAFT).delete()
+        if deleted:
+            await audit.record(caller, audit.AuditAction.DELETED_RUN, run, school_id=run.school_id)
     if not deleted:
         raise DomainError(
             ErrorCode.INVALID_STATE, "Only a DRAFT run can be deleted; this one was confirmed."

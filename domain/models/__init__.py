@@ -1,6 +1,7 @@
 """Tortoise models, one module per area; `domain.db.MODEL_MODULES` lists them."""
 
 from domain.models.accounts import Account, ApiToken, Role, SchoolGrant, User
+from domain.models.audit import AuditAction, AuditEvent
 from domain.models.billing import (
     BillingRun,
     BillingRunExclusion,
@@ -18,6 +19,8 @@ from domain.models.school import Grade, School, SchoolClass, Stream, Student, St
 __all__ = [
     "Account",
     "ApiToken",
+    "AuditAction",
+    "AuditEvent",
     "BillingRun",
     "BillingRunExclusion",
     "BillingRunItem",
