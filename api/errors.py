@@ -71,6 +71,8 @@ def _is_client_error(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None:  # parse and validation errors: the query itself is wrong
         return True
+    if error.path is None:  # a variable that does not fit its type, found before any resolver
+        return True
     return isinstance(original, ClientError | DomainError)
 
 

@@ -8,6 +8,11 @@ from collections.abc import Iterable, Sequence
 
 from domain.errors import DomainError, ErrorCode, Problem
 
+#: Largest primary key: INTEGER columns, except the types whose table has a BIGINT key.
+MAX_PK = 2**31 - 1
+BIG_PK_TYPES = frozenset({"Invoice", "Payment", "AuditEvent"})
+MAX_BIG_PK = 2**63 - 1
+
 
 def encode_id(type_name: str, pk: int) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
@@ -22,7 +27,10 @@ def decode_any(global_id: str) -> tuple[str, int] | None:
         value = int(pk)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    if not type_name or value <= 0 or value > 2**62:
+    # A key beyond its column's range is no id of ours (and would overflow the database's
+    # parameter: a 500 rather than NOT_FOUND).
+    limit = MAX_BIG_PK if type_name in BIG_PK_TYPES else MAX_PK
+    if not type_name or value <= 0 or value > limit:
         return None
     return type_name, value
 

@@ -8,8 +8,15 @@ from decimal import Decimal
 
 from tortoise.transactions import in_transaction
 
+from domain import audit
 from domain.access import Caller
-from domain.billing.runs import check_students, get_run, lock_run, require_draft
+from domain.billing.runs import (
+    MAX_MANUAL_STUDENTS,
+    check_students,
+    get_run,
+    lock_run,
+    require_draft,
+)
 from domain.billing.sql import (
     RunKeys,
     amount_from_cents,
@@ -20,6 +27,7 @@ from domain.billing.sql import (
     selection_params,
 )
 from domain.db import conn
+from domain.errors import DomainError, ErrorCode
 from domain.models import BillingRun, BillingRunExclusion, PreviewLine, Role
 
 #: A due date closer than this to the invoice date draws a warning.
@@ -60,6 +68,12 @@ async def preview_billing_run(
     caller.require(Role.FINANCE, run.school_id)
     require_draft(run, "previewed")
     excluded = None
+    if exclude_student_ids is not None and len(exclude_student_ids) > MAX_MANUAL_STUDENTS:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            f"Leave out at most {MAX_MANUAL_STUDENTS} students by hand.",
+            ["excludeStudentIds"],
+        )
     if exclude_student_ids is not None:
         excluded = await check_students(
             caller, exclude_student_ids, run.school_id, ["excludeStudentIds"]
@@ -109,6 +123,7 @@ async def preview_billing_run(
         locked.preview_inactive = int(row["inactive"] or 0)
         locked.preview_manual = int(row["manual"] or 0)
         await locked.save()
+        await audit.record(caller, audit.AuditAction.PREVIEWED_RUN, locked, school_id=run.school_id)
     return locked
 
 
