@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
 import websockets
@@ -18,6 +19,7 @@ async def subscribe(
     variables: dict[str, Any] | None = None,
     *,
     limit_seconds: float = 60.0,
+    on_message: Callable[[], object] | None = None,
 ) -> list[dict[str, Any]]:
     """Every `next` payload of one subscription until `complete` (or an error, or the timeout)."""
     received: list[dict[str, Any]] = []
@@ -40,6 +42,8 @@ async def subscribe(
         async with asyncio.timeout(limit_seconds):
             while True:
                 message = json.loads(await ws.recv())
+                if on_message is not None:
+                    on_message()
                 if message["type"] == "next":
                     received.append(message["payload"])
                 elif message["type"] == "complete":

@@ -1,0 +1,261 @@
+"""Benchmark: a billing run through the real API and processes, against its floors.
+
+    python -m tests.perf.bench [--students 100000] [--small 10000] [--repeats 3]
+                               [--sqlite-students 10000] [--skip-load]
+
+On PostgreSQL + Redis: `billing serve` and a `billing worker` process bill a seeded school
+(8 grades, 4 fee items with grade amounts, 10% already invoiced, 2% inactive) via GraphQL;
+the run is followed over a WebSocket subscription. In this same process and database the
+set-based floor and the naive ORM path write the same invoices. Then the embedded default
+(SQLite, in-process workers) against its own SQLite floor, and an API load run. Prints a
+table and one JSON line of medians. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from api.ids import decode_id, encode_id
+from domain import db
+from domain.models import BillingRun, School
+from tests.perf.floor import floor_seconds, naive_seconds, remove_invoices
+from tests.perf.load import load_run
+from tests.perf.probe import peak_rss_mb, statements_per_chunk
+from tests.perf.seed import Seeded, seed_school
+from tests.servers import BillingProcesses
+from tests.services import recreate_pg_database
+from tests.ws_client import subscribe
+
+REDIS_URL = os.environ.get("BILLING_BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+WATCH = """subscription($id: ID!) { billingRunUpdated(billingRunId: $id) {
+  status progress { processed total } } }"""
+LINES = """query($id: ID!) { node(id: $id) { ... on BillingRun { preview { lines(first: 50) {
+  totalCount edges { node { status exclusionReason amount { amount }
+  student { fullName admissionNumber } } } } } } } }"""
+
+
+@dataclass
+class RunTimes:
+    students: int
+    invoices: int = 0
+    preview_s: list[float] = field(default_factory=list)
+    lines_page_s: list[float] = field(default_factory=list)
+    run_s: list[float] = field(default_factory=list)
+    floor_s: list[float] = field(default_factory=list)
+    naive_s: list[float] = field(default_factory=list)
+    max_update_gap_s: list[float] = field(default_factory=list)
+
+    def medians(self) -> dict[str, float]:
+        m = {k: statistics.median(v) for k, v in asdict(self).items() if isinstance(v, list) and v}
+        m["invoices_per_s"] = self.invoices / m["run_s"]
+        m["run_over_floor"] = m["run_s"] / m["floor_s"]
+        if "naive_s" in m:
+            m["naive_over_run"] = m["naive_s"] / m["run_s"]
+        m["ms_per_invoice"] = 1000 * m["run_s"] / self.invoices
+        return m
+
+
+async def gql(http: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    response = await http.post("/graphql", json={"query": query, "variables": variables})
+    response.raise_for_status()
+    body: dict[str, Any] = response.json()
+    if body.get("errors"):
+        raise RuntimeError(body["errors"])
+    return body["data"]
+
+
+async def one_run(base: str, s: Seeded, times: RunTimes, *, keep: bool = False) -> None:
+    """Create, preview, page, confirm and follow one run to COMPLETED, through the API."""
+    headers = {"Authorization": f"Bearer {s.token}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=300) as http:
+        data = await gql(
+            http,
+            """mutation($i: CreateBillingRunInput!) { createBillingRun(input: $i) {
+            billingRun { id } errors { code message } } }""",
+            {
+                "i": {
+                    "schoolId": encode_id("School", s.school_id),
+                    "termId": encode_id("Term", s.term_id),
+                    "feeStructureId": encode_id("FeeStructure", s.fee_structure_id),
+                    "scope": {"kind": "ALL_STUDENTS"},
+                    "invoiceDate": "2026-01-05",
+                    "dueDate": "2026-02-05",
+                }
+            },
+        )
+        run_id = data["createBillingRun"]["billingRun"]["id"]
+        started = time.perf_counter()
+        data = await gql(
+            http,
+            """mutation($i: PreviewBillingRunInput!) { previewBillingRun(input: $i) {
+            billingRun { preview { invoiceCount totalAmount { amount } } } errors { code } } }""",
+            {"i": {"billingRunId": run_id}},
+        )
+        times.preview_s.append(time.perf_counter() - started)
+        preview = data["previewBillingRun"]["billingRun"]["preview"]
+        started = time.perf_counter()
+        await gql(http, LINES, {"id": run_id})
+        times.lines_page_s.append(time.perf_counter() - started)
+        stamps: list[float] = []
+
+        async def follow() -> list[dict[str, Any]]:
+            updates = await subscribe(
+                base.replace("http", "ws") + "/graphql",
+                s.token,
+                WATCH,
+                {"id": run_id},
+                limit_seconds=900,
+                on_message=lambda: stamps.append(time.perf_counter()),
+            )
+            return updates
+
+        watcher = asyncio.create_task(follow())
+        await asyncio.sleep(0.5)
+        started = time.perf_counter()
+        data = await gql(
+            http,
+            """mutation($i: ConfirmBillingRunInput!) { confirmBillingRun(input: $i) {
+            billingRun { status } errors { code message } } }""",
+            {
+                "i": {
+                    "billingRunId": run_id,
+                    "expectedInvoiceCount": preview["invoiceCount"],
+                    "expectedTotalAmount": preview["totalAmount"]["amount"],
+                }
+            },
+        )
+        assert data["confirmBillingRun"]["errors"] == [], data
+        updates = await watcher
+        finished = time.perf_counter()
+    last = updates[-1]["data"]["billingRunUpdated"]
+    assert last["status"] == "COMPLETED", last
+    times.run_s.append(finished - started)
+    times.invoices = preview["invoiceCount"]
+    during = [t for t in stamps if t >= started]
+    gaps = [b - a for a, b in zip([started, *during], during, strict=False)]
+    times.max_update_gap_s.append(max(gaps) if gaps else finished - started)
+    if not keep:
+        await reset(s, decode_id(run_id, "BillingRun"))
+
+
+async def reset(s: Seeded, run_pk: int | None) -> None:
+    """Remove a benchmark run and its invoices: the next repeat starts from the seeded state."""
+    if run_pk is not None:
+        await remove_invoices(s, run_id=run_pk)
+        await BillingRun.filter(id=run_pk).delete()
+    await School.filter(id=s.school_id).update(last_invoice_number=s.students // 10)
+
+
+async def bench_postgres(args: argparse.Namespace) -> dict[str, Any]:
+    url = await recreate_pg_database("billing_bench")
+    await db.migrate_db(url)
+    await db.init_db(url)
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    results: dict[str, Any] = {}
+    schools = {
+        n: await seed_school(n, label=f"Bench{n}") for n in sorted({args.small, args.students})
+    }
+    env = {"BILLING_CHUNK_SIZE": str(args.chunk), "BILLING_WORKER_THREADS": "2"}
+    with BillingProcesses(database_url=url, redis_url=REDIS_URL, env=env) as procs:
+        base = procs.serve("bench-serve")
+        worker = procs.worker("bench-worker")
+        procs.wait_until(base, "/readyz")
+        server_pid = procs.procs[0][1].pid
+        for n, s in schools.items():
+            times = RunTimes(students=n)
+            for _ in range(args.repeats):
+                await one_run(base, s, times)
+                seconds, count = await floor_seconds(s)
+                times.floor_s.append(seconds)
+                assert count == times.invoices, (count, times.invoices)
+                if n == args.students:
+                    times.naive_s.append(await naive_seconds(s, args.naive_sample, times.invoices))
+            results[f"pg_{n}"] = times.medians()
+        results["statements_per_chunk"] = await statements_per_chunk(schools[args.small])
+        results["server_peak_rss_mb"] = peak_rss_mb(server_pid)
+        results["worker_peak_rss_mb"] = peak_rss_mb(worker.pid)
+        if not args.skip_load:
+            # One run kept, so that the invoice page has real invoices with lines.
+            await one_run(base, schools[args.small], RunTimes(students=args.small), keep=True)
+            results["load"] = await load_run(
+                base, schools[args.small], clients=50, requests=args.load_requests
+            )
+    await db.close_db()
+    return results
+
+
+async def bench_sqlite(args: argparse.Namespace) -> dict[str, Any]:
+    path = Path(tempfile.mkdtemp(prefix="billing-bench-")) / "bench.sqlite3"
+    url = f"sqlite://{path}"
+    await db.migrate_db(url)
+    await db.init_db(url)
+    s = await seed_school(args.sqlite_students, label="Embedded")
+    await db.close_db()
+    times = RunTimes(students=args.sqlite_students)
+    env = {"BILLING_CHUNK_SIZE": str(args.chunk)}
+    for _ in range(args.repeats):
+        with BillingProcesses(database_url=url, env=env) as procs:
+            base = procs.serve("bench-embedded")
+            await db.init_db(url)
+            await one_run(base, s, times)
+            await db.close_db()
+        await db.init_db(url)  # the server is gone: the floor has the file to itself
+        seconds, _ = await floor_seconds(s)
+        times.floor_s.append(seconds)
+        await db.close_db()
+    return {f"sqlite_{args.sqlite_students}": times.medians()}
+
+
+def table(results: dict[str, Any]) -> str:
+    rows = [f"{'measure':<34}{'value':>14}"]
+    for key, value in results.items():
+        if isinstance(value, dict):
+            for sub, v in value.items():
+                rows.append(
+                    f"{key + '.' + sub:<34}{v:>14.3f}"
+                    if isinstance(v, float)
+                    else f"{key + '.' + sub:<34}{v!s:>14}"
+                )
+        else:
+            rows.append(f"{key:<34}{value!s:>14}")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--students", type=int, default=100_000)
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--sqlite-students", type=int, default=10_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--chunk", type=int, default=2000)
+    parser.add_argument("--naive-sample", type=int, default=2000)
+    parser.add_argument("--load-requests", type=int, default=1000)
+    parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args()
+    results = {"machine": f"{os.cpu_count()} cores", "python": sys.version.split()[0]}
+    results.update(asyncio.run(bench_postgres(args)))
+    if not args.skip_sqlite:
+        results.update(asyncio.run(bench_sqlite(args)))
+    print(table(results))
+    print(json.dumps(results, default=str))
+
+
+if __name__ == "__main__":
+    main()
