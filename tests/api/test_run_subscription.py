@@ -4,58 +4,27 @@ real WebSocket client following a run to COMPLETED."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import uvicorn
 
 from api.ids import encode_id
 from domain.models import Invoice, Role
 from tests.billing_helpers import populate
 from tests.factories import Factory
+from tests.served import serve_app
 from tests.ws_client import subscribe
 
 WATCH = """subscription($id: ID!) { billingRunUpdated(billingRunId: $id) {
   status progress { processed total invoiced } studentsBilled totalAmount { amount } } }"""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 async def served(db: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
     """The app with its in-process workers, served on a loopback port by uvicorn."""
-    from api.app import create_app
-    from domain.settings import get_settings
-
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    monkeypatch.setattr(get_settings(), "redis_url", None)
-    monkeypatch.setattr(get_settings(), "billing_chunk_size", 7)
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(manage_db=False),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        ws="websockets-sansio",
-        lifespan="on",
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 (uvicorn offers a flag, not an event)
-        await asyncio.sleep(0.02)
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    async with serve_app(monkeypatch, chunk_size=7) as address:
+        yield address
 
 
 async def test_a_subscriber_follows_a_run_to_completed(served: str, factory: Factory) -> None:

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -22,58 +21,13 @@ from domain.db import conn, is_postgres
 from domain.models import BillingRun, Invoice, Role, Student
 from tests import services
 from tests.factories import Factory
+from tests.servers import BillingProcesses, ws_url
 from tests.ws_client import subscribe
 
 pytestmark = pytest.mark.e2e
 
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 WATCH = """subscription($id: ID!) { billingRunUpdated(billingRunId: $id) {
   status progress { processed total } studentsBilled totalAmount { amount } } }"""
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Processes:
-    """Real `billing` processes with their logs under test-output/."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.env = env
-        self.procs: list[subprocess.Popen[bytes]] = []
-
-    def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
-        OUTPUT.mkdir(exist_ok=True)
-        log = (OUTPUT / f"{name}.log").open("wb")
-        billing = str(Path(sys.executable).with_name("billing"))
-        proc = subprocess.Popen(
-            [billing, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT
-        )
-        self.procs.append(proc)
-        return proc
-
-    def stop(self) -> None:
-        for proc in self.procs:
-            proc.terminate()
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-def wait_healthy(base: str, limit: float = 30.0) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{base} did not become ready; see test-output/*.log")
 
 
 @pytest.fixture
@@ -109,20 +63,11 @@ async def test_serve_and_worker_bill_2000_students(
         ],
         batch_size=1000,
     )
-    port = _port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": db,
-        "REDIS_URL": redis_url,
-        "BILLING_CHUNK_SIZE": "250",
-        "BILLING_WORKER_THREADS": "2",
-    }
-    procs = Processes(env)
-    try:
-        procs.start("e2e-serve", "serve", "--port", str(port))
-        procs.start("e2e-worker", "worker")
-        base = f"http://127.0.0.1:{port}"
-        await asyncio.to_thread(wait_healthy, base)
+    env = {"BILLING_CHUNK_SIZE": "250", "BILLING_WORKER_THREADS": "2"}
+    with BillingProcesses(database_url=db, redis_url=redis_url, env=env) as procs:
+        base = procs.serve("e2e-serve")
+        procs.worker("e2e-worker")
+        await asyncio.to_thread(procs.wait_until, base, "/readyz")
         headers = {"Authorization": f"Bearer {finance.token}"}
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http:
 
@@ -160,7 +105,7 @@ async def test_serve_and_worker_bill_2000_students(
             assert preview["invoiceCount"] == 2000
             watcher = asyncio.create_task(
                 subscribe(
-                    f"ws://127.0.0.1:{port}/graphql",
+                    ws_url(base),
                     finance.token,
                     WATCH,
                     {"id": run_id},
@@ -181,8 +126,6 @@ async def test_serve_and_worker_bill_2000_students(
             )
             assert confirmed["data"]["confirmBillingRun"]["errors"] == []  # type: ignore[index]
             updates = await asyncio.wait_for(watcher, 120)
-    finally:
-        procs.stop()
     # then the subscriber saw DRAFT, PROCESSING, then COMPLETED, with monotone progress
     runs = [u["data"]["billingRunUpdated"] for u in updates]
     statuses = [r["status"] for r in runs]
@@ -199,3 +142,69 @@ async def test_serve_and_worker_bill_2000_students(
     total = sum((Decimal(t) for _, t in invoices), Decimal(0))
     assert total == run.invoiced_amount == Decimal(preview["totalAmount"]["amount"])
     assert runs[-1]["totalAmount"]["amount"] == f"{total:.2f}"
+
+
+async def test_billing_serve_alone_runs_a_whole_run_on_sqlite(tmp_path: Path) -> None:
+    """The embedded default: one `billing serve` process, SQLite, in-process workers."""
+    # given the demo account on a fresh SQLite file
+    url = f"sqlite://{tmp_path / 'embedded.sqlite3'}"
+    demo = await asyncio.to_thread(
+        subprocess.run,
+        [str(Path(sys.executable).with_name("billing")), "demo"],
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    token = demo.stdout.strip().splitlines()[-1]
+    with BillingProcesses(database_url=url, env={"BILLING_CHUNK_SIZE": "100"}) as procs:
+        base = procs.serve("e2e-embedded")
+        async with httpx.AsyncClient(
+            base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        ) as http:
+
+            async def call(query: str) -> dict[str, Any]:
+                response = await http.post("/graphql", json={"query": query})
+                body: dict[str, Any] = response.json()
+                assert response.status_code == 200 and "errors" not in body, body
+                return body["data"]
+
+            schools = (await call("{ schools { id name terms { id } feeStructures { id } } }"))[
+                "schools"
+            ]
+            school = next(s for s in schools if s["name"].startswith("Riverside"))
+            run = (
+                await call(
+                    f"""mutation {{ createBillingRun(input: {{schoolId: "{school["id"]}",
+                    termId: "{school["terms"][0]["id"]}",
+                    feeStructureId: "{school["feeStructures"][0]["id"]}",
+                    scope: {{kind: ALL_STUDENTS}}, invoiceDate: "2026-01-05",
+                    dueDate: "2026-02-05"}}) {{ billingRun {{ id }} errors {{ code }} }} }}"""
+                )
+            )["createBillingRun"]["billingRun"]["id"]
+            preview = (
+                await call(
+                    f"""mutation {{ previewBillingRun(input: {{billingRunId: "{run}"}}) {{
+                    billingRun {{ preview {{ invoiceCount totalAmount {{ amount }} }} }} }} }}"""
+                )
+            )["previewBillingRun"]["billingRun"]["preview"]
+            watcher = asyncio.create_task(
+                subscribe(ws_url(base), token, WATCH, {"id": run}, limit_seconds=120)
+            )
+            await asyncio.sleep(0.3)
+            await call(
+                f"""mutation {{ confirmBillingRun(input: {{billingRunId: "{run}"}}) {{
+                billingRun {{ status }} errors {{ code }} }} }}"""
+            )
+            updates = await asyncio.wait_for(watcher, 120)
+            invoices = await call(
+                f"""{{ node(id: "{run}") {{ ... on BillingRun {{
+                invoices(first: 1) {{ totalCount }} }} }} }}"""
+            )
+    # then the run completed in-process and created exactly the previewed invoices
+    final = updates[-1]["data"]["billingRunUpdated"]
+    assert final["status"] == "COMPLETED"
+    assert final["progress"]["processed"] == preview["invoiceCount"] > 400
+    assert final["totalAmount"]["amount"] == preview["totalAmount"]["amount"]
+    assert invoices["node"]["invoices"]["totalCount"] == preview["invoiceCount"]
