@@ -163,15 +163,13 @@ async def _generate(
         )
         await _insert_lines(connection, run, chunk)
     amount = sum((Decimal(str(r["total"])) for r in inserted), Decimal("0"))
+    # The item's invoice is found by (billing_run_id, student_id); linking it here would
+    # cost a lookup per item.
     invoiced = await execute(
         connection,
-        """UPDATE billing_run_item SET status = 'INVOICED', processed_at = $3,
-               invoice_id = (SELECT i.id FROM invoice i
-                             WHERE i.student_id = billing_run_item.student_id
-                               AND i.fee_structure_id = $4 AND i.term_id = $5
-                               AND i.status <> 'CANCELLED')
+        """UPDATE billing_run_item SET status = 'INVOICED', processed_at = $3
            WHERE run_id = $1 AND chunk = $2 AND status = 'PENDING'""",
-        [run_id, chunk, now, run.fee_structure_id, run.term_id],
+        [run_id, chunk, now],
     )
     if invoiced + skipped + failed == 0:
         return None
@@ -183,12 +181,8 @@ async def _generate(
     run.items_failed += failed
     run.invoiced_amount = Decimal(run.invoiced_amount) + amount  # type: ignore[assignment]
     run.last_progress_at = now
-    pending = await fetch(
-        connection,
-        "SELECT COUNT(*) AS n FROM billing_run_item WHERE run_id = $1 AND status = 'PENDING'",
-        [run_id],
-    )
-    if int(pending[0]["n"]) == 0:
+    # The run row is locked and its counters move with its items, so they say what is left.
+    if run.items_invoiced + run.items_skipped + run.items_failed >= run.items_total:
         run.status = final_status(run.items_invoiced, run.items_failed)
         run.completed_at = now
     await run.save()
