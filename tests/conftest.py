@@ -27,6 +27,18 @@ def _database_url(worker: str) -> str:
     return f"sqlite://{path}"
 
 
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say in the run's header which database and Redis the tests use (loud about fallbacks)."""
+    if os.environ.get("BILLING_TEST_DATABASE_URL"):
+        database = os.environ["BILLING_TEST_DATABASE_URL"]
+    elif services.postgres_available():
+        database = f"PostgreSQL at {services.PG_ADMIN_URL.rsplit('/', 1)[0]}"
+    else:
+        database = "SQLite (PostgreSQL UNREACHABLE: falling back; services-only tests skip)"
+    redis_state = "Redis " + ("reachable" if services.redis_available() else "UNREACHABLE")
+    return [f"billing tests: database {database}; {redis_state}"]
+
+
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
     """A freshly migrated database for the whole session (PostgreSQL when reachable)."""

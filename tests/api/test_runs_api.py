@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.ids import encode_id
+from api.ids import decode_id, encode_id
 from domain.models import BillingRun, Invoice, Role
 from tests.billing_helpers import populate
 from tests.conftest import GraphQLClient
@@ -167,7 +167,8 @@ async def test_every_run_mutation_as_a_stranger_or_viewer_changes_nothing(
     body = await gql(CREATE, {"input": create_input(s)}, token=admin.token)
     run_id = body["data"]["createBillingRun"]["billingRun"]["id"]
     await gql(PREVIEW, {"input": {"billingRunId": run_id}}, token=admin.token)
-    before = await BillingRun.get(pk=1)
+    run_pk = decode_id(run_id, "BillingRun")
+    before = await BillingRun.get(pk=run_pk)
     operations = [
         (CREATE, {"input": create_input(s)}, "createBillingRun"),
         (PREVIEW, {"input": {"billingRunId": run_id}}, "previewBillingRun"),
@@ -204,7 +205,7 @@ async def test_every_run_mutation_as_a_stranger_or_viewer_changes_nothing(
             "query($id: ID!) { node(id: $id) { id } }", {"id": run_id}, token=actor.token
         )
         assert body["data"]["node"] == (None if code == "NOT_FOUND" else {"id": run_id})
-    after = await BillingRun.get(pk=1)
+    after = await BillingRun.get(pk=run_pk)
     assert (after.name, after.status, after.preview_generated_at) == (
         before.name,
         before.status,
