@@ -245,6 +245,22 @@ async def _assert_exact(school_id: int, run_ids: list[int]) -> dict[int, Billing
             [run_id],
         )
         assert int(orphans[0]["n"]) == 0, "an item lost its invoice"
+        # and the other way round: no invoice of the run without its invoiced item, and a
+        # skipped item's student holds a live invoice (of another run) for the fee and term.
+        loose = await c.execute_query_dict(
+            """SELECT
+              (SELECT COUNT(*) FROM invoice i
+               WHERE i.billing_run_id = $1 AND NOT EXISTS (
+                 SELECT 1 FROM billing_run_item it WHERE it.run_id = $1
+                   AND it.student_id = i.student_id AND it.status = 'INVOICED')) AS invoices,
+              (SELECT COUNT(*) FROM billing_run_item it JOIN billing_run r ON r.id = it.run_id
+               WHERE it.run_id = $1 AND it.status = 'SKIPPED' AND NOT EXISTS (
+                 SELECT 1 FROM invoice i WHERE i.student_id = it.student_id
+                   AND i.fee_structure_id = r.fee_structure_id AND i.term_id = r.term_id
+                   AND i.status <> 'CANCELLED')) AS skipped""",
+            [run_id],
+        )
+        assert loose == [{"invoices": 0, "skipped": 0}], loose
         runs[run_id] = run
     return runs
 
