@@ -236,31 +236,27 @@ async def _assert_exact(school_id: int, run_ids: list[int]) -> dict[int, Billing
         assert by_status.get("SKIPPED", 0) == run.items_skipped
         assert by_status.get("FAILED", 0) == run.items_failed == 0
         assert sum(by_status.values()) == run.items_total
-        # Every invoiced item has its invoice: this run's live one for the student.
-        orphans = await c.execute_query_dict(
-            """SELECT COUNT(*) AS n FROM billing_run_item it
-            WHERE it.run_id = $1 AND it.status = 'INVOICED' AND NOT EXISTS (
-                SELECT 1 FROM invoice i WHERE i.billing_run_id = $1
-                AND i.student_id = it.student_id AND i.status <> 'CANCELLED')""",
-            [run_id],
-        )
-        assert int(orphans[0]["n"]) == 0, "an item lost its invoice"
-        # and the other way round: no invoice of the run without its invoiced item, and a
-        # skipped item's student holds a live invoice (of another run) for the fee and term.
+        # Invoiced items and the run's invoices match one to one by student, and a skipped
+        # item's student holds a live invoice (of another run) for the fee and term. Set
+        # differences, not NOT EXISTS: with statistics that do not know the fresh rows yet,
+        # PostgreSQL plans those as nested loops (tens of seconds at 20,000 students).
         loose = await c.execute_query_dict(
-            """SELECT
-              (SELECT COUNT(*) FROM invoice i
-               WHERE i.billing_run_id = $1 AND NOT EXISTS (
-                 SELECT 1 FROM billing_run_item it WHERE it.run_id = $1
-                   AND it.student_id = i.student_id AND it.status = 'INVOICED')) AS invoices,
-              (SELECT COUNT(*) FROM billing_run_item it JOIN billing_run r ON r.id = it.run_id
-               WHERE it.run_id = $1 AND it.status = 'SKIPPED' AND NOT EXISTS (
-                 SELECT 1 FROM invoice i WHERE i.student_id = it.student_id
-                   AND i.fee_structure_id = r.fee_structure_id AND i.term_id = r.term_id
-                   AND i.status <> 'CANCELLED')) AS skipped""",
-            [run_id],
+            """WITH live AS (
+                SELECT student_id, billing_run_id FROM invoice
+                WHERE fee_structure_id = $2 AND term_id = $3 AND status <> 'CANCELLED'),
+            invoiced AS (
+                SELECT student_id FROM billing_run_item WHERE run_id = $1 AND status = 'INVOICED')
+            SELECT
+              (SELECT COUNT(*) FROM (SELECT student_id FROM invoiced
+                 EXCEPT SELECT student_id FROM live WHERE billing_run_id = $1) x) AS items,
+              (SELECT COUNT(*) FROM (SELECT student_id FROM invoice WHERE billing_run_id = $1
+                 EXCEPT SELECT student_id FROM invoiced) x) AS invoices,
+              (SELECT COUNT(*) FROM (SELECT student_id FROM billing_run_item
+                 WHERE run_id = $1 AND status = 'SKIPPED'
+                 EXCEPT SELECT student_id FROM live) x) AS skipped""",
+            [run_id, run.fee_structure_id, run.term_id],
         )
-        assert loose == [{"invoices": 0, "skipped": 0}], loose
+        assert loose == [{"items": 0, "invoices": 0, "skipped": 0}], loose
         runs[run_id] = run
     return runs
 
