@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -28,6 +29,7 @@ from api.schema import build_schema
 from domain import db
 from domain.access import Caller, authenticate, bearer
 from domain.settings import get_settings
+from workers.tracing import configure_tracing, shutdown_tracing, tracer_provider
 
 logger = logging.getLogger("billing.api")
 
@@ -145,10 +147,12 @@ def create_app(
     """The app; with no REDIS_URL it also runs the workers in-process (the embedded default).
 
     Tests that own the database connections pass `manage_db=False`, and `manage_runtime=False`
-    to leave out the queue too.
+    to leave out the queue too. With OTEL_EXPORTER_OTLP_ENDPOINT set, it exports traces
+    (service `billing-api`) and flushes them when the lifespan ends.
     """
     settings = get_settings()
-    schema = build_schema()
+    tracing = configure_tracing("billing-api")
+    schema = build_schema(tracer_provider=tracer_provider())
     view = BillingGraphQL(
         schema,
         graphql_ide="graphiql",
@@ -161,6 +165,16 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            async with runtime_lifespan(app):
+                yield
+        finally:
+            if tracing:
+                # The exporter blocks: flush from a thread, the loop keeps serving meanwhile.
+                await asyncio.to_thread(shutdown_tracing)
+
+    @contextlib.asynccontextmanager
+    async def runtime_lifespan(app: Starlette) -> AsyncIterator[None]:
         if not manage_runtime:
             yield
             return

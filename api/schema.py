@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from opentelemetry.trace import TracerProvider
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -24,6 +25,7 @@ from api.mutations.tokens import TokenMutation
 from api.mutations.users import UserMutation
 from api.queries import SetupQuery
 from api.runs_root import RunQuery, RunSubscription
+from api.tracing import GraphQLTracing
 from api.types.audit import AuditQuery
 from api.types.fees import FeeStructure
 from api.types.invoices import Invoice, Payment
@@ -62,7 +64,10 @@ class Subscription(RunSubscription):
     pass
 
 
-def build_schema(*, debug: bool | None = None) -> strawberry.Schema:
+def build_schema(
+    *, debug: bool | None = None, tracer_provider: TracerProvider | None = None
+) -> strawberry.Schema:
+    """The schema; with a `tracer_provider`, each operation is also traced (a span)."""
     debug = get_settings().debug if debug is None else debug
     # Factories: Strawberry builds fresh extension instances for each operation.
     extensions: list[Any] = [
@@ -73,6 +78,9 @@ def build_schema(*, debug: bool | None = None) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=256),
         lambda: error_masking(debug),
     ]
+    if tracer_provider is not None:
+        # First, so that the operation's span covers the other extensions' work too.
+        extensions.insert(0, lambda: GraphQLTracing(tracer_provider=tracer_provider))
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,

@@ -9,6 +9,7 @@ import dramatiq
 
 from domain.billing import generation
 from workers.broker import QUEUE
+from workers.tracing import chunk_span
 
 logger = logging.getLogger("billing.workers")
 
@@ -16,7 +17,8 @@ logger = logging.getLogger("billing.workers")
 @dramatiq.actor(queue_name=QUEUE, max_retries=25, min_backoff=250, max_backoff=30_000)
 async def generate_chunk(run_id: int, chunk: int) -> None:
     """Invoice one chunk of a confirmed run (safe to run twice)."""
-    await generation.generate_chunk(run_id, chunk)
+    with chunk_span(run_id, chunk):
+        await generation.generate_chunk(run_id, chunk)
 
 
 @dramatiq.actor(queue_name=QUEUE, max_retries=3, min_backoff=1000)

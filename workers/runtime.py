@@ -23,6 +23,7 @@ from domain.events import LocalRunEvents, RedisRunEvents, RunEvents, set_run_eve
 from domain.settings import Settings
 from workers.broker import BridgedAsyncIO, LoopBridge, install_broker
 from workers.metrics import install_worker_metrics, start_worker_metrics_server
+from workers.tracing import configure_tracing, shutdown_tracing
 
 logger = logging.getLogger("billing.workers")
 
@@ -131,6 +132,7 @@ def run_worker_process(settings: Settings) -> None:
         raise SystemExit(
             "billing worker needs REDIS_URL (without it, `billing serve` runs workers)."
         )
+    configure_tracing("billing-worker")
     loop_thread = EventLoopThread(logger)
     loop_thread.start(timeout=5.0)
     events = RedisRunEvents(settings.redis_url)
@@ -174,3 +176,4 @@ def run_worker_process(settings: Settings) -> None:
         with contextlib.suppress(Exception):
             loop_thread.run_coroutine(shutdown())
         loop_thread.stop()
+        shutdown_tracing()
