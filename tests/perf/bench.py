@@ -56,6 +56,7 @@ class RunTimes:
     floor_s: list[float] = field(default_factory=list)
     naive_s: list[float] = field(default_factory=list)
     max_update_gap_s: list[float] = field(default_factory=list)
+    confirm_to_first_update_s: list[float] = field(default_factory=list)
 
     def medians(self) -> dict[str, float]:
         m = {k: statistics.median(v) for k, v in asdict(self).items() if isinstance(v, list) and v}
@@ -143,9 +144,12 @@ async def one_run(base: str, s: Seeded, times: RunTimes, *, keep: bool = False) 
     assert last["status"] == "COMPLETED", last
     times.run_s.append(finished - started)
     times.invoices = preview["invoiceCount"]
+    # Gaps between pushes while the run processes: from the first push after confirm
+    # (PROCESSING, once confirm has frozen the students) to the last (COMPLETED).
     during = [t for t in stamps if t >= started]
-    gaps = [b - a for a, b in zip([started, *during], during, strict=False)]
-    times.max_update_gap_s.append(max(gaps) if gaps else finished - started)
+    gaps = [b - a for a, b in zip(during, during[1:], strict=False)]
+    times.max_update_gap_s.append(max(gaps) if gaps else 0.0)
+    times.confirm_to_first_update_s.append(during[0] - started if during else finished - started)
     if not keep:
         await reset(s, decode_id(run_id, "BillingRun"))
 
