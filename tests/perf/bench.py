@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import statistics
@@ -147,7 +148,7 @@ async def one_run(base: str, s: Seeded, times: RunTimes, *, keep: bool = False) 
     # Gaps between pushes while the run processes: from the first push after confirm
     # (PROCESSING, once confirm has frozen the students) to the last (COMPLETED).
     during = [t for t in stamps if t >= started]
-    gaps = [b - a for a, b in zip(during, during[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(during)]
     times.max_update_gap_s.append(max(gaps) if gaps else 0.0)
     times.confirm_to_first_update_s.append(during[0] - started if during else finished - started)
     if not keep:
