@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint schema install
+.PHONY: run test lint schema install bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,7 @@ lint: $(VENV)/.installed
 ## Regenerate schema.graphql from the code (commit it with the change that caused it).
 schema: $(VENV)/.installed
 	$(BIN)/billing export-schema schema.graphql
+
+## The performance benchmark (PostgreSQL and Redis; not part of the tests). See README.
+bench: $(VENV)/.installed
+	$(BIN)/python -m tests.perf.bench $(BENCH_ARGS)
