@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from api.ids import encode_id
+from tests import servers
 from tests.factories import SchoolSet
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.asynccontextmanager
@@ -31,25 +24,8 @@ async def serve_app(monkeypatch: pytest.MonkeyPatch, *, chunk_size: int = 7) -> 
     monkeypatch.delenv("REDIS_URL", raising=False)
     monkeypatch.setattr(get_settings(), "redis_url", None)
     monkeypatch.setattr(get_settings(), "billing_chunk_size", chunk_size)
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(manage_db=False),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        ws="websockets-sansio",
-        lifespan="on",
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 (uvicorn offers a flag, not an event)
-        await asyncio.sleep(0.02)
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    async with servers.serve_app(create_app(manage_db=False)) as base:
+        yield base.removeprefix("http://")
 
 
 async def run_to_completion(http: httpx.AsyncClient, s: SchoolSet) -> str:
