@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -92,7 +92,7 @@ async def paginate(
     qs: QuerySet[Any],
     first: int | None,
     after: str | None,
-    wrap: Callable[[Any], T] | Callable[[Any], Awaitable[T]],
+    wrap: Callable[[Any], T],
 ) -> Connection[T]:
     """One page of a queryset (ordered by the caller) plus the filtered total."""
     size = page_size(first)

@@ -26,7 +26,6 @@ from domain.billing.sql import (
     selection_cte,
     selection_params,
 )
-from domain.db import conn
 from domain.errors import DomainError, ErrorCode
 from domain.models import BillingRun, BillingRunExclusion, PreviewLine, Role
 
@@ -127,16 +126,4 @@ async def preview_billing_run(
     return locked
 
 
-async def fresh_totals(run: BillingRun) -> tuple[int, Decimal]:
-    """What a preview taken now would bill: (students, total)."""
-    keys = RunKeys.of(run)
-    rows = await fetch(
-        conn(),
-        f"""{selection_cte(keys)}
-        SELECT COUNT(*) AS n, COALESCE(SUM(cents), 0) AS cents FROM selection WHERE reason IS NULL""",
-        selection_params(keys),
-    )
-    return int(rows[0]["n"]), Decimal(int(rows[0]["cents"])) / 100
-
-
-__all__ = ["MIN_PAYMENT_DAYS", "Warning", "fresh_totals", "preview_billing_run", "warnings"]
+__all__ = ["MIN_PAYMENT_DAYS", "Warning", "preview_billing_run", "warnings"]
