@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
+from api.ids import encode_id
 from domain.billing.confirm import confirm_billing_run
 from domain.billing.generation import generate_chunk
 from domain.billing.preview import preview_billing_run
@@ -59,3 +61,17 @@ async def bill(actor: Actor, run: BillingRun, recorder: Recorder | None = None) 
     await confirm_billing_run(actor.caller, run.id, dispatch=rec)
     await rec.drain()
     return await BillingRun.get(pk=run.id)
+
+
+def run_input(s: SchoolSet, **over: Any) -> dict[str, Any]:
+    """A CreateBillingRunInput for all students of a school, Term 1 2026; override any field."""
+    value: dict[str, Any] = {
+        "schoolId": encode_id("School", s.school.id),
+        "termId": encode_id("Term", s.term.id),
+        "feeStructureId": encode_id("FeeStructure", s.fee.id),
+        "scope": {"kind": "ALL_STUDENTS"},
+        "invoiceDate": "2026-01-05",
+        "dueDate": "2026-02-05",
+    }
+    value.update(over)
+    return value

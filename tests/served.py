@@ -12,6 +12,7 @@ import pytest
 
 from api.ids import encode_id
 from tests import servers
+from tests.billing_helpers import run_input
 from tests.factories import SchoolSet
 
 
@@ -41,16 +42,7 @@ async def run_to_completion(http: httpx.AsyncClient, s: SchoolSet) -> str:
     created = await post(
         """mutation CreateRun($i: CreateBillingRunInput!) {
         createBillingRun(input: $i) { billingRun { id } errors { code } } }""",
-        {
-            "i": {
-                "schoolId": encode_id("School", s.school.id),
-                "termId": encode_id("Term", s.term.id),
-                "feeStructureId": encode_id("FeeStructure", s.fee.id),
-                "scope": {"kind": "ALL_STUDENTS"},
-                "invoiceDate": "2026-01-05",
-                "dueDate": "2026-02-05",
-            }
-        },
+        {"i": run_input(s)},
     )
     run_id: str = created["createBillingRun"]["billingRun"]["id"]
     ids = {"i": {"billingRunId": run_id}}

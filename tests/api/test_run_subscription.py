@@ -11,7 +11,7 @@ import pytest
 
 from api.ids import encode_id
 from domain.models import Invoice, Role
-from tests.billing_helpers import populate
+from tests.billing_helpers import populate, run_input
 from tests.factories import Factory
 from tests.served import serve_app
 from tests.ws_client import subscribe
@@ -40,16 +40,7 @@ async def test_a_subscriber_follows_a_run_to_completed(served: str, factory: Fac
             json={
                 "query": """mutation($i: CreateBillingRunInput!) {
             createBillingRun(input: $i) { billingRun { id } errors { code } } }""",
-                "variables": {
-                    "i": {
-                        "schoolId": encode_id("School", s.school.id),
-                        "termId": encode_id("Term", s.term.id),
-                        "feeStructureId": encode_id("FeeStructure", s.fee.id),
-                        "scope": {"kind": "ALL_STUDENTS"},
-                        "invoiceDate": "2026-01-05",
-                        "dueDate": "2026-02-05",
-                    }
-                },
+                "variables": {"i": run_input(s)},
             },
         )
         run_id = created.json()["data"]["createBillingRun"]["billingRun"]["id"]

@@ -6,7 +6,7 @@ from typing import Any
 
 from api.ids import decode_id, encode_id
 from domain.models import BillingRun, Invoice, Role
-from tests.billing_helpers import populate
+from tests.billing_helpers import populate, run_input
 from tests.conftest import GraphQLClient
 from tests.factories import Factory
 
@@ -51,16 +51,9 @@ async def _school(factory: Factory):
 
 
 def create_input(s: Any, **over: Any) -> dict[str, Any]:
-    value = {
-        "schoolId": gid("School", s.school.id),
-        "termId": gid("Term", s.term.id),
-        "feeStructureId": gid("FeeStructure", s.fee.id),
-        "scope": {"kind": "GRADE", "gradeId": gid("Grade", s.grades[0].id)},
-        "invoiceDate": "2026-01-05",
-        "dueDate": "2026-01-10",
-    }
-    value.update(over)
-    return value
+    """Grade 1 of the school, due in 5 days (the preview warns about it)."""
+    scope = {"kind": "GRADE", "gradeId": gid("Grade", s.grades[0].id)}
+    return run_input(s, **{"scope": scope, "dueDate": "2026-01-10", **over})
 
 
 async def test_create_preview_confirm_through_graphql(gql: GraphQLClient, factory: Factory) -> None:

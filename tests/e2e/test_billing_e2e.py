@@ -16,10 +16,11 @@ from typing import Any
 import httpx
 import pytest
 
-from api.ids import decode_id, encode_id
+from api.ids import decode_id
 from domain.db import conn, is_postgres
 from domain.models import BillingRun, Invoice, Role, Student
 from tests import services
+from tests.billing_helpers import run_input
 from tests.factories import Factory
 from tests.servers import BillingProcesses, ws_url
 from tests.ws_client import subscribe
@@ -84,16 +85,7 @@ async def test_serve_and_worker_bill_2000_students(
             created = await call(
                 """mutation($i: CreateBillingRunInput!) { createBillingRun(input: $i) {
                     billingRun { id } errors { code message } } }""",
-                {
-                    "i": {
-                        "schoolId": encode_id("School", s.school.id),
-                        "termId": encode_id("Term", s.term.id),
-                        "feeStructureId": encode_id("FeeStructure", s.fee.id),
-                        "scope": {"kind": "ALL_STUDENTS"},
-                        "invoiceDate": "2026-01-05",
-                        "dueDate": "2026-02-05",
-                    }
-                },
+                {"i": run_input(s)},
             )
             run_id = created["data"]["createBillingRun"]["billingRun"]["id"]  # type: ignore[index]
             previewed = await call(
