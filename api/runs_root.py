@@ -12,11 +12,9 @@ from api.errors import domain_error_to_graphql
 from api.ids import decode_id, decode_optional
 from api.types.common import AfterArg, Connection, FirstArg, paginate
 from api.types.runs import BillingRun, BillingRunStatus
-from domain.access import get_school
-from domain.billing.runs import get_run
+from domain.billing.runs import find_runs, get_run
 from domain.billing.watch import watch_run
 from domain.errors import DomainError
-from domain.models import BillingRun as RunModel
 
 
 @strawberry.input(description="Narrows a list of billing runs.")
@@ -43,21 +41,21 @@ class RunQuery:
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[BillingRun]:
+        f = filter or BillingRunFilter()
         try:
-            school = await get_school(info.context.caller, decode_id(school_id, "School"))
+            qs = await find_runs(
+                info.context.caller,
+                decode_id(school_id, "School"),
+                statuses=list(f.statuses or []),
+                # An id given but not ours matches nothing (pk 0 never exists).
+                term_id=None if f.term_id is None else decode_optional(f.term_id, "Term") or 0,
+                fee_structure_id=None
+                if f.fee_structure_id is None
+                else decode_optional(f.fee_structure_id, "FeeStructure") or 0,
+            )
         except DomainError as e:
             raise domain_error_to_graphql(e) from e
-        qs = RunModel.filter(school_id=school.id)
-        if filter is not None:
-            if filter.statuses:
-                qs = qs.filter(status__in=list(filter.statuses))
-            if filter.term_id is not None:
-                qs = qs.filter(term_id=decode_optional(filter.term_id, "Term") or 0)
-            if filter.fee_structure_id is not None:
-                qs = qs.filter(
-                    fee_structure_id=decode_optional(filter.fee_structure_id, "FeeStructure") or 0
-                )
-        return await paginate(qs.order_by("-created_at", "-id"), first, after, BillingRun.of)
+        return await paginate(qs, first, after, BillingRun.of)
 
 
 @strawberry.type

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from domain import audit
@@ -333,3 +334,23 @@ async def delete_billing_run(caller: Caller, run_id: int | None) -> int:
             ErrorCode.INVALID_STATE, "Only a DRAFT run can be deleted; this one was confirmed."
         )
     return run.id
+
+
+async def find_runs(
+    caller: Caller,
+    school_id: int | None,
+    *,
+    statuses: list[RunStatus] | None = None,
+    term_id: int | None = None,
+    fee_structure_id: int | None = None,
+) -> QuerySet[BillingRun]:
+    """A school's runs, newest first; an empty `statuses` means all (NOT_FOUND: invisible school)."""
+    school = await get_school(caller, school_id)
+    qs = BillingRun.filter(school_id=school.id)
+    if statuses:
+        qs = qs.filter(status__in=statuses)
+    if term_id is not None:
+        qs = qs.filter(term_id=term_id)
+    if fee_structure_id is not None:
+        qs = qs.filter(fee_structure_id=fee_structure_id)
+    return qs.order_by("-created_at", "-id")
