@@ -34,6 +34,8 @@ describe_values(
         "PREVIEW_STALE": "The count or total the client confirmed no longer matches a fresh preview.",
         "NOTHING_TO_BILL": "Nothing would be billed.",
         "DUPLICATE": "A unique value is taken (admission number, term name, email).",
+        "EXCEEDS_BALANCE": "The amount is more than the invoice's balance allows "
+        "(a payment or a credit note).",
     },
 )
 

@@ -70,15 +70,11 @@ def _register_invoices() -> None:
 
     _school_scoped("Invoice", models.Invoice, Invoice.of)
 
-    @register("Payment")
-    async def payment(caller: Caller, pk: int) -> Any:
-        row = (
-            await scoped(caller, models.Payment, "invoice__school_id")
-            .filter(pk=pk)
-            .select_related("invoice")
-            .first()
-        )
-        return Payment.of(row, row.invoice.school_id) if row else None
+    _school_scoped("Payment", models.Payment, Payment.of)
+
+    from api.types.money import CreditNote
+
+    _school_scoped("CreditNote", models.CreditNote, CreditNote.of)
 
 
 _register_defaults()

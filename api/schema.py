@@ -16,6 +16,7 @@ from strawberry.extensions import (
 
 from api.errors import error_masking
 from api.invoices_root import InvoiceQuery
+from api.mutations.accounts import AccountMutation
 from api.mutations.fees import FeeMutation
 from api.mutations.invoices import InvoiceMutation
 from api.mutations.runs import RunMutation
@@ -29,6 +30,7 @@ from api.tracing import GraphQLTracing
 from api.types.audit import AuditQuery
 from api.types.fees import FeeStructure
 from api.types.invoices import Invoice, Payment
+from api.types.money import CreditNote
 from api.types.runs import BillingRun
 from api.types.school import Grade, School, SchoolClass, Stream, Term
 from api.types.students import Student
@@ -54,6 +56,7 @@ class Mutation(
     FeeMutation,
     RunMutation,
     InvoiceMutation,
+    AccountMutation,
     TokenMutation,
 ):
     pass
@@ -97,6 +100,7 @@ def build_schema(
             BillingRun,
             Invoice,
             Payment,
+            CreditNote,
         ],
         extensions=extensions,
     )

@@ -18,6 +18,7 @@ class ErrorCode(StrEnum):
     PREVIEW_STALE = "PREVIEW_STALE"
     NOTHING_TO_BILL = "NOTHING_TO_BILL"
     DUPLICATE = "DUPLICATE"
+    EXCEEDS_BALANCE = "EXCEEDS_BALANCE"
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,8 @@ def today() -> date:
 
 
 def balance_of(invoice: Invoice) -> Decimal:
-    """What is still owed, exact to the cent."""
-    return Decimal(invoice.total) - Decimal(invoice.amount_paid)
+    """What is still owed, exact to the cent: total less paid less credited."""
+    return Decimal(invoice.total) - Decimal(invoice.amount_paid) - Decimal(invoice.credited_amount)
 
 
 def is_overdue(invoice: Invoice, on: date | None = None) -> bool:

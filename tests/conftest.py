@@ -55,6 +55,9 @@ def database_url() -> Iterator[str]:
 
 TABLES = [
     "audit_event",
+    "payment_allocation",
+    "credit_note",
+    "opening_balance",
     "payment",
     "invoice_line",
     "billing_run_item",

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from tortoise.expressions import F
+
 from domain.access import Caller, caller_for_user, issue_token
 from domain.models import (
     Account,
@@ -16,6 +18,8 @@ from domain.models import (
     Invoice,
     InvoiceLine,
     InvoiceStatus,
+    Payment,
+    PaymentAllocation,
     Role,
     School,
     SchoolClass,
@@ -185,3 +189,36 @@ class Factory:
             ]
         )
         return invoice
+
+    async def payment(
+        self,
+        invoice: Invoice,
+        *,
+        amount: Decimal | str,
+        paid_on: date | str = date(2026, 1, 9),
+        method: str = "Cash",
+    ) -> Payment:
+        """A payment wholly allocated to one invoice, written directly (the invoice's paid
+        sum and status are left to the test)."""
+        # The school's receipt counter moves too, so that numbers stay gap-free.
+        await School.filter(id=invoice.school_id).update(
+            last_receipt_number=F("last_receipt_number") + 1
+        )
+        school = await School.get(id=invoice.school_id)
+        payment = await Payment.create(
+            school_id=invoice.school_id,
+            student_id=invoice.student_id,
+            invoice=invoice,
+            receipt_number=f"RCT-2026-{school.last_receipt_number:06d}",
+            amount=Decimal(amount),
+            paid_on=paid_on,
+            method=method,
+        )
+        await PaymentAllocation.create(
+            school_id=invoice.school_id,
+            student_id=invoice.student_id,
+            payment=payment,
+            invoice=invoice,
+            amount=Decimal(amount),
+        )
+        return payment

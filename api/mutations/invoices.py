@@ -12,6 +12,7 @@ import strawberry
 from api.context import Context
 from api.errors import UserError, user_errors
 from api.ids import decode_id
+from api.mutations.accounts import ForeignAmountInput, foreign
 from api.types.invoices import Invoice
 from domain import invoices, notifications
 from domain.errors import DomainError
@@ -49,6 +50,9 @@ class RecordPaymentInput:
     )
     reference: str | None = strawberry.field(
         default=None, description="Receipt, transaction or cheque number."
+    )
+    received: ForeignAmountInput | None = strawberry.field(
+        default=None, description="When the money was handed over in another currency."
     )
 
 
@@ -88,7 +92,8 @@ class InvoiceMutation:
         return SendInvoicesPayload(invoices=[Invoice.of(r) for r in rows], errors=[])
 
     @strawberry.mutation(
-        description="Records money received; the invoice becomes PARTIALLY_PAID, then PAID."
+        description="Records money received for one invoice (EXCEEDS_BALANCE beyond its balance); "
+        "the invoice becomes PARTIALLY_PAID, then PAID."
     )
     async def record_payment(
         self,
@@ -103,13 +108,15 @@ class InvoiceMutation:
                 paid_on=input.paid_on,
                 method=input.method,
                 reference=input.reference,
+                foreign=foreign(input.received),
             )
         except DomainError as e:
             return InvoicePayload(invoice=None, errors=user_errors(e))
         return InvoicePayload(invoice=Invoice.of(row), errors=[])
 
     @strawberry.mutation(
-        description="Cancels an invoice without payments; the student can then be billed again."
+        description="Cancels an invoice without payments with a credit note for its whole "
+        "balance; the student can then be billed again."
     )
     async def cancel_invoice(
         self,

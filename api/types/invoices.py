@@ -14,6 +14,7 @@ from api.ids import encode_id
 from api.types.common import Connection, Money, Node, money, paginate
 from api.types.enums import describe_values
 from api.types.fees import FeeStructure
+from api.types.money import CreditNote, PaymentAllocation, PaymentChannel
 from api.types.school import School, Term, load_school
 from api.types.students import Student
 from domain import models
@@ -74,7 +75,7 @@ class InvoiceLine:
     amount: Money = strawberry.field(description="What the item costs this student.")
 
 
-@strawberry.type(description="Money received against an invoice.")
+@strawberry.type(description="Money received for a student, spread over their invoices.")
 class Payment(Node):
     id: strawberry.ID = strawberry.field(description="Opaque global id.")
     paid_on: date = strawberry.field(description="The day the money was received.")
@@ -83,24 +84,73 @@ class Payment(Node):
     )
     reference: str | None = strawberry.field(description="Receipt, transaction or cheque number.")
     recorded_at: datetime = strawberry.field(description="When the payment was recorded.")
-    value: strawberry.Private[Decimal]
+    receipt_number: str = strawberry.field(
+        description="Unique and gap-free per school, RCT-<year of paidOn>-<6 digits>."
+    )
+    channel: PaymentChannel = strawberry.field(description="Where the payment came from.")
+    reversed_at: datetime | None = strawberry.field(description="When it was reversed.")
+    reversal_reason: str | None = strawberry.field(description="Why it was reversed.")
+    exchange_rate: Decimal | None = strawberry.field(
+        description="Units of the school's currency per unit of the currency received; null "
+        "when paid in the school's currency."
+    )
+    model: strawberry.Private[models.Payment]
     school_pk: strawberry.Private[int]
 
     @classmethod
-    def of(cls, m: models.Payment, school_pk: int) -> Payment:
+    def of(cls, m: models.Payment, school_pk: int | None = None) -> Payment:
         return cls(
             id=strawberry.ID(encode_id("Payment", m.id)),
             paid_on=m.paid_on,
             method=m.method,
             reference=m.reference,
             recorded_at=m.recorded_at,
-            value=Decimal(m.amount),
-            school_pk=school_pk,
+            receipt_number=m.receipt_number,
+            channel=m.channel,
+            reversed_at=m.reversed_at,
+            reversal_reason=m.reversal_reason,
+            exchange_rate=Decimal(m.exchange_rate) if m.exchange_rate is not None else None,
+            model=m,
+            school_pk=m.school_id,
         )
 
-    @strawberry.field(description="The amount received.")
+    @strawberry.field(
+        description="The amount received, in the school's currency: what is allocated."
+    )
     async def amount(self, info: strawberry.Info[Context, None]) -> Money:
-        return money(self.value, await _currency(info, self.school_pk))
+        return money(self.model.amount, await _currency(info, self.school_pk))
+
+    @strawberry.field(description="The student paid for; null for a family payment.")
+    async def student(self, info: strawberry.Info[Context, None]) -> Student | None:
+        if self.model.student_id is None:
+            return None
+        row = await info.context.loaders.by_id(models.Student).load(self.model.student_id)
+        return Student.of(row) if row else None
+
+    @strawberry.field(
+        description="How the payment was spread over invoices; what is left is unallocatedAmount. "
+        "Empty once reversed."
+    )
+    async def allocations(self, info: strawberry.Info[Context, None]) -> list[PaymentAllocation]:
+        rows = await info.context.loaders.children(
+            models.PaymentAllocation, "payment_id", "id"
+        ).load(self.model.id)
+        return [PaymentAllocation(model=r) for r in rows]
+
+    @strawberry.field(
+        description="Not yet allocated: it pays the student's next invoices, oldest first."
+    )
+    async def unallocated_amount(self, info: strawberry.Info[Context, None]) -> Money:
+        return money(self.model.unallocated_amount, await _currency(info, self.school_pk))
+
+    @strawberry.field(
+        description="What was handed over, when it was another currency than the school's; "
+        "null otherwise."
+    )
+    def received_amount(self) -> Money | None:
+        if self.model.received_amount is None or self.model.received_currency is None:
+            return None
+        return money(self.model.received_amount, self.model.received_currency)
 
 
 @strawberry.type(description="The notice of an invoice on one channel, and how it went.")
@@ -209,20 +259,54 @@ class Invoice(Node):
     async def total(self, info: strawberry.Info[Context, None]) -> Money:
         return money(self.model.total, await _currency(info, self.model.school_id))
 
-    @strawberry.field(description="The sum of the payments.")
+    @strawberry.field(description="The sum of the allocations to this invoice.")
     async def amount_paid(self, info: strawberry.Info[Context, None]) -> Money:
         return money(self.model.amount_paid, await _currency(info, self.model.school_id))
 
-    @strawberry.field(description="What is still owed: total less amount paid.")
+    @strawberry.field(
+        description="Sum of the invoice's credit notes; balance is total less amountPaid less this."
+    )
+    async def credited_amount(self, info: strawberry.Info[Context, None]) -> Money:
+        return money(self.model.credited_amount, await _currency(info, self.model.school_id))
+
+    @strawberry.field(
+        description="What the student owed on older invoices when this one was issued (shown on "
+        "the document, not part of total)."
+    )
+    async def previous_balance(self, info: strawberry.Info[Context, None]) -> Money:
+        return money(self.model.previous_balance, await _currency(info, self.model.school_id))
+
+    @strawberry.field(
+        description="Every part of a payment that went to this invoice; amountPaid is their sum."
+    )
+    async def allocations(self, info: strawberry.Info[Context, None]) -> list[PaymentAllocation]:
+        rows = await info.context.loaders.children(
+            models.PaymentAllocation, "invoice_id", "id"
+        ).load(self.model.id)
+        return [PaymentAllocation(model=r) for r in rows]
+
+    @strawberry.field(description="The credit notes against this invoice, in number order.")
+    async def credit_notes(self, info: strawberry.Info[Context, None]) -> list[CreditNote]:
+        rows = await info.context.loaders.children(models.CreditNote, "invoice_id", "id").load(
+            self.model.id
+        )
+        return [CreditNote.of(r) for r in rows]
+
+    @strawberry.field(description="What is still owed: total less amount paid less credited.")
     async def balance(self, info: strawberry.Info[Context, None]) -> Money:
         return money(balance_of(self.model), await _currency(info, self.model.school_id))
 
-    @strawberry.field(description="Payments received, in the order they were paid.")
+    @strawberry.field(
+        description="Every payment with an allocation to this invoice, in the order they were paid."
+    )
     async def payments(self, info: strawberry.Info[Context, None]) -> list[Payment]:
-        rows = await info.context.loaders.children(models.Payment, "invoice_id", "paid_on").load(
-            self.model.id
-        )
-        return [Payment.of(r, self.model.school_id) for r in rows]
+        parts = await info.context.loaders.children(
+            models.PaymentAllocation, "invoice_id", "id"
+        ).load(self.model.id)
+        ids = list(dict.fromkeys(p.payment_id for p in parts if p.payment_id is not None))
+        rows = await info.context.loaders.by_id(models.Payment).load_many(ids)
+        found = sorted((r for r in rows if r is not None), key=lambda r: (r.paid_on, r.id))
+        return [Payment.of(r) for r in found]
 
     @strawberry.field(
         description="The guardian notices of sendInvoices, one per channel (EMAIL, SMS)."

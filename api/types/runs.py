@@ -336,6 +336,20 @@ class BillingRun(Node):
     async def total_amount(self, info: strawberry.Info[Context, None]) -> Money:
         return money(self.model.invoiced_amount, await self._currency(info))
 
+    @strawberry.field(description="Paid so far on the run's live invoices.")
+    async def collected_amount(self, info: strawberry.Info[Context, None]) -> Money:
+        from domain.money.receivables import run_money
+
+        collected, _ = await run_money(self.model.id)
+        return money(collected, await self._currency(info))
+
+    @strawberry.field(description="Still owed on the run's live invoices.")
+    async def outstanding_amount(self, info: strawberry.Info[Context, None]) -> Money:
+        from domain.money.receivables import run_money
+
+        _, outstanding = await run_money(self.model.id)
+        return money(outstanding, await self._currency(info))
+
     @strawberry.field(description="Who created the run.")
     async def created_by(self, info: strawberry.Info[Context, None]) -> User:
         row = await info.context.loaders.by_id(models.User).load(self.model.created_by_id)

@@ -14,6 +14,7 @@ from domain import models
 
 if TYPE_CHECKING:
     from api.types.fees import FeeStructure
+    from api.types.money import Receivables
 
 
 async def load_school(info: strawberry.Info[Context, None], pk: int) -> School:
@@ -58,6 +59,21 @@ class School(Node):
             self.pk
         )
         return [SchoolClass.of(r) for r in rows]
+
+    @strawberry.field(
+        description="Money owed to the school on `asOf` (default today), by age past the due date."
+    )
+    async def receivables(
+        self,
+        info: strawberry.Info[Context, None],
+        as_of: Annotated[
+            date | None, strawberry.argument(description="The day, at its end; default today.")
+        ] = None,
+    ) -> Annotated[Receivables, strawberry.lazy("api.types.money")]:
+        from api.types.money import Receivables
+        from domain.money.receivables import receivables
+
+        return Receivables.of(await receivables(info.context.caller, self.pk, as_of))
 
     @strawberry.field(description="Fee structures, by name.")
     async def fee_structures(

@@ -15,6 +15,7 @@ from domain import models
 
 if TYPE_CHECKING:
     from api.types.invoices import Invoice
+    from api.types.money import Ledger
 
 # strawberry.enum registers the domain enum itself; the alias keeps it a type for mypy.
 strawberry.enum(
@@ -78,6 +79,14 @@ class Student(Node):
 
         qs = models.Invoice.filter(student_id=self.pk).order_by("-created_at", "-id")
         return await invoice_connection(qs, first, after)
+
+    @strawberry.field(description="What the student owes and has paid, entry by entry.")
+    async def ledger(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[Ledger, strawberry.lazy("api.types.money")]:
+        from api.types.money import student_ledger
+
+        return await student_ledger(info, self.pk)
 
     @strawberry.field(description="The student's class; none means the fee items' default amounts.")
     async def school_class(self, info: strawberry.Info[Context, None]) -> SchoolClass | None:

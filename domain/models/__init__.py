@@ -13,7 +13,16 @@ from domain.models.billing import (
     ScopeKind,
 )
 from domain.models.fees import FeeItem, FeeItemGradeAmount, FeeStructure
-from domain.models.invoices import Invoice, InvoiceLine, InvoiceStatus, Payment
+from domain.models.invoices import (
+    CreditNote,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    OpeningBalance,
+    Payment,
+    PaymentAllocation,
+    PaymentChannel,
+)
 from domain.models.school import Grade, School, SchoolClass, Stream, Student, StudentStatus, Term
 
 __all__ = [
@@ -25,6 +34,7 @@ __all__ = [
     "BillingRunExclusion",
     "BillingRunItem",
     "BillingRunScopeStudent",
+    "CreditNote",
     "FeeItem",
     "FeeItemGradeAmount",
     "FeeStructure",
@@ -33,7 +43,10 @@ __all__ = [
     "InvoiceLine",
     "InvoiceStatus",
     "ItemStatus",
+    "OpeningBalance",
     "Payment",
+    "PaymentAllocation",
+    "PaymentChannel",
     "PreviewLine",
     "Role",
     "RunStatus",

@@ -1,4 +1,4 @@
-"""Invoices, their lines and the payments against them."""
+"""Invoices, their lines, and the money against them: payments, allocations, credit notes."""
 
 from __future__ import annotations
 
@@ -58,7 +58,16 @@ class Invoice(Model):
     due_date = fields.DateField()
     status = fields.CharEnumField(InvoiceStatus, max_length=16, default=InvoiceStatus.ISSUED)
     total = fields.DecimalField(max_digits=12, decimal_places=2)
+    # Sum of the allocations to this invoice (kept in step with them, in their transaction).
     amount_paid = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
+    #: Sum of the invoice's credit notes: balance = total - amount_paid - credited_amount.
+    credited_amount = fields.DecimalField(
+        max_digits=12, decimal_places=2, default=0, db_default=fields.SqlDefault("0")
+    )
+    #: The student's balance (older debts less payments and credit) when this was created.
+    previous_balance = fields.DecimalField(
+        max_digits=12, decimal_places=2, default=0, db_default=fields.SqlDefault("0")
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
     sent_at = fields.DatetimeField(null=True)
     cancelled_at = fields.DatetimeField(null=True)
@@ -87,23 +96,143 @@ class InvoiceLine(Model):
         table = "invoice_line"
 
 
+class PaymentChannel(StrEnum):
+    """Where a payment came from."""
+
+    MANUAL = "MANUAL"
+    MPESA = "MPESA"
+    IMPORT = "IMPORT"
+
+
 class Payment(Model):
-    """Money received against an invoice."""
+    """Money received for a student, spread over invoices by its allocations.
+
+    `unallocated_amount` is what no invoice has taken yet (the student's credit), and a reversed
+    payment has no allocations and nothing unallocated. Receipt numbers are gap-free per school.
+    """
 
     id = fields.BigIntField(primary_key=True)
-    invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
-        "models.Invoice", related_name="payments", on_delete=fields.RESTRICT
+    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
+        "models.School", related_name="payments", on_delete=fields.CASCADE
     )
-    invoice_id: int
+    school_id: int
+    student: fields.ForeignKeyNullableRelation[Student] = fields.ForeignKeyField(
+        "models.Student", related_name="payments", null=True, on_delete=fields.RESTRICT
+    )
+    student_id: int | None
+    #: The invoice named by recordPayment, null for a payment received for the student.
+    invoice: fields.ForeignKeyNullableRelation[Invoice] = fields.ForeignKeyField(
+        "models.Invoice", related_name="payments", null=True, on_delete=fields.RESTRICT
+    )
+    invoice_id: int | None
+    receipt_number = fields.CharField(max_length=32)
+    channel = fields.CharEnumField(PaymentChannel, max_length=8, default=PaymentChannel.MANUAL)
     amount = fields.DecimalField(max_digits=12, decimal_places=2)
+    unallocated_amount = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
     paid_on = fields.DateField()
     method = fields.CharField(max_length=50)
     reference = fields.CharField(max_length=200, null=True)
+    received_amount = fields.DecimalField(max_digits=14, decimal_places=2, null=True)
+    received_currency = fields.CharField(max_length=3, null=True)
+    exchange_rate = fields.DecimalField(max_digits=18, decimal_places=8, null=True)
     recorded_at = fields.DatetimeField(auto_now_add=True)
     recorded_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="recorded_payments", null=True, on_delete=fields.SET_NULL
     )
     recorded_by_id: int | None
+    reversed_at = fields.DatetimeField(null=True)
+    reversal_reason = fields.TextField(null=True)
+    reversed_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="reversed_payments", null=True, on_delete=fields.SET_NULL
+    )
+    reversed_by_id: int | None
 
     class Meta:
         table = "payment"
+
+
+class PaymentAllocation(Model):
+    """The part of a payment (or of a negative opening balance) that went to one debt.
+
+    A null invoice is the student's opening balance, and a null payment is credit spent from a
+    negative opening balance.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
+        "models.School", related_name="allocations", on_delete=fields.CASCADE
+    )
+    school_id: int
+    student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
+        "models.Student", related_name="allocations", on_delete=fields.RESTRICT
+    )
+    student_id: int
+    payment: fields.ForeignKeyNullableRelation[Payment] = fields.ForeignKeyField(
+        "models.Payment", related_name="allocations", null=True, on_delete=fields.CASCADE
+    )
+    payment_id: int | None
+    invoice: fields.ForeignKeyNullableRelation[Invoice] = fields.ForeignKeyField(
+        "models.Invoice", related_name="allocations", null=True, on_delete=fields.RESTRICT
+    )
+    invoice_id: int | None
+    amount = fields.DecimalField(max_digits=12, decimal_places=2)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "payment_allocation"
+        indexes = (("invoice_id",), ("payment_id",), ("student_id",))
+
+
+class CreditNote(Model):
+    """A note that takes an amount off an invoice's balance, the invoice kept as issued."""
+
+    id = fields.BigIntField(primary_key=True)
+    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
+        "models.School", related_name="credit_notes", on_delete=fields.CASCADE
+    )
+    school_id: int
+    invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
+        "models.Invoice", related_name="credit_notes", on_delete=fields.RESTRICT
+    )
+    invoice_id: int
+    student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
+        "models.Student", related_name="credit_notes", on_delete=fields.RESTRICT
+    )
+    student_id: int
+    number = fields.CharField(max_length=32)
+    amount = fields.DecimalField(max_digits=12, decimal_places=2)
+    reason = fields.TextField()
+    issued_on = fields.DateField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="credit_notes", null=True, on_delete=fields.SET_NULL
+    )
+    created_by_id: int | None
+
+    class Meta:
+        table = "credit_note"
+        indexes = (("invoice_id",), ("student_id",))
+
+
+class OpeningBalance(Model):
+    """What a student owed (or was owed, when negative) before this system's first invoice.
+
+    `allocated` is how much of it is settled: paid (a debt) or spent on invoices (a credit).
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
+        "models.School", related_name="opening_balances", on_delete=fields.CASCADE
+    )
+    school_id: int
+    student: fields.OneToOneRelation[Student] = fields.OneToOneField(
+        "models.Student", related_name="opening_balance", on_delete=fields.CASCADE
+    )
+    student_id: int
+    amount = fields.DecimalField(max_digits=12, decimal_places=2)
+    allocated = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
+    as_of = fields.DateField()
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "opening_balance"

@@ -10,7 +10,7 @@ import pytest
 
 from api import exports
 from api.ids import encode_id
-from domain.models import Payment, Role
+from domain.models import Role
 from tests.factories import Factory
 
 URL = "/exports/invoices.csv"
@@ -33,7 +33,7 @@ async def test_export_lists_the_filtered_invoices_safely(
     plain = await factory.student(s.school, None)
     first = await factory.invoice(s, evil)
     second = await factory.invoice(s, plain)
-    await Payment.create(invoice=first, amount="100.00", paid_on="2026-01-06", method="Cash")
+    await factory.payment(first, amount="100.00", paid_on="2026-01-06")
     await first.update_from_dict({"amount_paid": "100.00", "status": "PARTIALLY_PAID"}).save()
     headers = {"Authorization": f"Bearer {actor.token}"}
     params = {"schoolId": encode_id("School", s.school.id)}

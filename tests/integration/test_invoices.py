@@ -13,6 +13,7 @@ from domain import invoices
 from domain.errors import DomainError, ErrorCode
 from domain.invoice_search import InvoiceFilter, apply_filter, is_overdue, today
 from domain.models import Invoice, InvoiceStatus, Payment, Role
+from domain.money import payments
 from tests.factories import Factory, SchoolSet
 
 PAID_ON = date(2026, 1, 20)
@@ -77,7 +78,9 @@ async def test_bad_amounts_are_invalid_input_and_write_nothing(
     _, invoice, actor = await _setup(factory)
     with pytest.raises(DomainError) as err:
         await _pay(actor, invoice, amount)
-    assert err.value.code == ErrorCode.INVALID_INPUT
+    # more than the balance is the contract's EXCEEDS_BALANCE; the rest are malformed
+    over = amount == "19500.51"
+    assert err.value.code == (ErrorCode.EXCEEDS_BALANCE if over else ErrorCode.INVALID_INPUT)
     assert err.value.problems[0].field == (field,)
     assert await Payment.filter(invoice_id=invoice.id).count() == 0
     assert (await Invoice.get(id=invoice.id)).status == InvoiceStatus.ISSUED
@@ -114,14 +117,13 @@ async def test_concurrent_payments_cannot_overpay(
     # given two payments that each fit the balance but not together, and a slow worker that
     # holds the invoice a while after reading it (so that the two would interleave)
     _, invoice, actor = await _setup(factory)
-    lock = invoices.lock_invoice
+    lock = payments.lock_school_money
 
-    async def slow_lock(connection: object, invoice_id: int) -> Invoice:
-        row = await lock(connection, invoice_id)  # type: ignore[arg-type]
+    async def slow_lock(connection: object, school_id: int) -> None:
+        await lock(connection, school_id)  # type: ignore[arg-type]
         await asyncio.sleep(0.2)
-        return row
 
-    monkeypatch.setattr(invoices, "lock_invoice", slow_lock)
+    monkeypatch.setattr(payments, "lock_school_money", slow_lock)
     # when both are recorded at once
     results = await asyncio.gather(
         *(_pay(actor, invoice, "10000.00") for _ in range(2)), return_exceptions=True
@@ -129,7 +131,7 @@ async def test_concurrent_payments_cannot_overpay(
     # then exactly one went through
     errors = [r for r in results if isinstance(r, DomainError)]
     assert len(errors) == 1, results
-    assert errors[0].code == ErrorCode.INVALID_INPUT
+    assert errors[0].code == ErrorCode.EXCEEDS_BALANCE
     stored = await Invoice.get(id=invoice.id)
     assert stored.amount_paid == Decimal("10000.00")
     assert await Payment.filter(invoice_id=invoice.id).count() == 1

@@ -71,6 +71,10 @@ EXPECTED: dict[str, str] = {
     "Mutation.sendInvoices": "refused",
     "Mutation.recordPayment": "refused",
     "Mutation.cancelInvoice": "refused",
+    "Mutation.setOpeningBalances": "refused",
+    "Mutation.issueCreditNote": "refused",
+    "Mutation.receivePayment": "refused",
+    "Mutation.reversePayment": "refused",
     "Mutation.revokeApiToken": "refused",
     "Subscription.billingRunUpdated": "refused",
 }
@@ -100,7 +104,8 @@ BY_TYPE: dict[str, Any] = {
     "DateTime": "2099-01-01T00:00:00Z",
 }
 #: Argument names whose object type is not the name itself.
-ALIASES = {"Token": "ApiToken"}
+#: No Family exists before the pricing work (issue 11): a family id is tried with a Student's.
+ALIASES = {"Token": "ApiToken", "Family": "Student"}
 #: Optional arguments left out: they carry no reference to an object.
 SKIPPED = {"after"}
 

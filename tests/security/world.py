@@ -15,6 +15,7 @@ from domain import db as dbmod
 from domain.billing.runs import ScopeSpec
 from domain.invoices import record_payment
 from domain.models import ApiToken, BillingRun, Invoice, Payment, Role, ScopeKind
+from domain.money.credit_notes import issue_credit_note
 from tests.billing_helpers import bill, new_run, populate
 from tests.factories import Actor, Factory, SchoolSet
 
@@ -60,6 +61,7 @@ NODE_TYPES = [
     "BillingRun",
     "Invoice",
     "Payment",
+    "CreditNote",
     "User",
 ]
 
@@ -77,6 +79,7 @@ async def build_world(factory: Factory) -> World:
         owner.caller, paid.id, amount=Decimal("100.00"), paid_on=date(2026, 1, 10), method="Cash"
     )
     payment = await Payment.get(invoice_id=paid.id)
+    note = await issue_credit_note(owner.caller, unpaid.id, amount=Decimal("1.00"), reason="Fee")
     student = await factory.student(alpha.school, alpha.classes[0])
     draft = await new_run(owner, alpha, scope=ScopeSpec(ScopeKind.MANUAL, student_ids=[student.id]))
     other = await factory.account("Beta Group")
@@ -106,6 +109,7 @@ async def build_world(factory: Factory) -> World:
         "BillingRun": draft.id,
         "Invoice": unpaid.id,
         "Payment": payment.id,
+        "CreditNote": note.id,
         "User": owner.user.id,
         "ApiToken": token.id,
     }

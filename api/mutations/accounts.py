@@ -1,0 +1,215 @@
+"""Mutations on students' accounts: opening balances, credit notes, payments and reversals."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+import strawberry
+
+from api.context import Context
+from api.errors import UserError, user_errors
+from api.ids import decode_id, decode_optional
+from api.types.invoices import Invoice, Payment
+from api.types.money import CreditNote
+from api.types.students import Student
+from domain.errors import DomainError, ErrorCode
+from domain.money import credit_notes, opening, payments
+
+
+@strawberry.input(
+    description="Money handed over in another currency than the school's (e.g. ZiG at a "
+    "USD-priced school)."
+)
+class ForeignAmountInput:
+    amount: Decimal = strawberry.field(description="What was handed over, in `currency`.")
+    currency: str = strawberry.field(description="ISO 4217.")
+    rate: Decimal = strawberry.field(
+        description="Units of the school's currency per unit of `currency`, as the day's "
+        "official rate. The payment's `amount` must be amount x rate, rounded half-up to the "
+        "cent (INVALID_INPUT otherwise)."
+    )
+
+    def to_domain(self) -> payments.Foreign:
+        return payments.Foreign(self.amount, self.currency, self.rate)
+
+
+def foreign(value: ForeignAmountInput | None) -> payments.Foreign | None:
+    return value.to_domain() if value is not None else None
+
+
+@strawberry.input(description="One student's opening balance.")
+class OpeningBalanceInput:
+    student_id: strawberry.ID = strawberry.field(description="A student of the school.")
+    amount: Decimal = strawberry.field(
+        description="Owed before the first invoice of this system; negative: the school owes "
+        "the student (a credit)."
+    )
+
+
+@strawberry.input(description="Opening balances of a school's students, as of one day.")
+class SetOpeningBalancesInput:
+    school_id: strawberry.ID = strawberry.field(description="The school.")
+    as_of: date = strawberry.field(description="The day the balances are owed on.")
+    balances: list[OpeningBalanceInput] = strawberry.field(
+        description="At most 1,000 a call; all are set or none. Setting a student's opening "
+        "balance again replaces it."
+    )
+
+
+@strawberry.type(description="The students whose opening balances were set, or why not.")
+class SetOpeningBalancesPayload:
+    students: list[Student] = strawberry.field(description="In the order given; empty on errors.")
+    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+
+
+@strawberry.input(description="A credit note against an invoice.")
+class IssueCreditNoteInput:
+    invoice_id: strawberry.ID = strawberry.field(description="The invoice credited.")
+    amount: Decimal = strawberry.field(
+        description="More than 0 and at most the invoice's balance (EXCEEDS_BALANCE)."
+    )
+    reason: str = strawberry.field(description="Why; printed on the note.")
+    issued_on: date | None = strawberry.field(default=None, description="Default: today.")
+
+
+@strawberry.type(description="The credit note issued and its invoice, or why not.")
+class CreditNotePayload:
+    credit_note: CreditNote | None = strawberry.field(description="Null on errors.")
+    invoice: Invoice | None = strawberry.field(description="The invoice after the note.")
+    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+
+
+@strawberry.input(description="Money received for a student or a family.")
+class ReceivePaymentInput:
+    student_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Exactly one of studentId and familyId."
+    )
+    family_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Exactly one of studentId and familyId."
+    )
+    amount: Decimal = strawberry.field(description="More than 0, in the school's currency.")
+    paid_on: date = strawberry.field(description="The day the money was received.")
+    method: str = strawberry.field(description="Cash, bank transfer, mobile money, cheque...")
+    reference: str | None = strawberry.field(
+        default=None, description="Bank slip, transaction or cheque number."
+    )
+    received: ForeignAmountInput | None = strawberry.field(
+        default=None, description="When the money was handed over in another currency."
+    )
+
+
+@strawberry.type(description="The payment, or why not.")
+class PaymentPayload:
+    payment: Payment | None = strawberry.field(description="Null on errors.")
+    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+
+
+@strawberry.input(description="A payment to undo, and why.")
+class ReversePaymentInput:
+    payment_id: strawberry.ID = strawberry.field(description="A payment not yet reversed.")
+    reason: str = strawberry.field(description="Why (a bounced cheque, a mistaken entry).")
+
+
+def _one_payer(input: ReceivePaymentInput) -> int | None:
+    """The student paid for. Families come with the pricing work (issue 11): until then no
+    family exists, so a family id is NOT_FOUND like any unknown id."""
+    if input.family_id is not None:
+        raise DomainError(ErrorCode.NOT_FOUND, "Family not found.", ["familyId"])
+    if input.student_id is None:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, "Give exactly one of studentId and familyId.", ["studentId"]
+        )
+    return decode_optional(input.student_id, "Student")
+
+
+@strawberry.type
+class AccountMutation:
+    @strawberry.mutation(
+        description="Sets students' opening balances (FINANCE); credit and payments re-spread."
+    )
+    async def set_opening_balances(
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[SetOpeningBalancesInput, strawberry.argument(description="Balances.")],
+    ) -> SetOpeningBalancesPayload:
+        try:
+            rows = await opening.set_opening_balances(
+                info.context.caller,
+                decode_id(input.school_id, "School"),
+                input.as_of,
+                [
+                    opening.OpeningIn(decode_id(b.student_id, "Student"), b.amount)
+                    for b in input.balances
+                ],
+            )
+        except DomainError as e:
+            return SetOpeningBalancesPayload(students=[], errors=user_errors(e))
+        return SetOpeningBalancesPayload(students=[Student.of(r) for r in rows], errors=[])
+
+    @strawberry.mutation(
+        description="Reduces an invoice's balance; a note for the whole balance of an invoice "
+        "with nothing paid cancels it."
+    )
+    async def issue_credit_note(
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[IssueCreditNoteInput, strawberry.argument(description="The note.")],
+    ) -> CreditNotePayload:
+        try:
+            note = await credit_notes.issue_credit_note(
+                info.context.caller,
+                decode_id(input.invoice_id, "Invoice"),
+                amount=input.amount,
+                reason=input.reason,
+                issued_on=input.issued_on,
+            )
+        except DomainError as e:
+            return CreditNotePayload(credit_note=None, invoice=None, errors=user_errors(e))
+        from domain.models import Invoice as InvoiceRow
+
+        invoice = await InvoiceRow.get(id=note.invoice_id)
+        return CreditNotePayload(
+            credit_note=CreditNote.of(note), invoice=Invoice.of(invoice), errors=[]
+        )
+
+    @strawberry.mutation(
+        description="Money received for a student or a family, spread over their invoices "
+        "oldest due first; the rest stays as credit."
+    )
+    async def receive_payment(
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[ReceivePaymentInput, strawberry.argument(description="The payment.")],
+    ) -> PaymentPayload:
+        try:
+            row = await payments.receive_payment(
+                info.context.caller,
+                _one_payer(input),
+                amount=input.amount,
+                paid_on=input.paid_on,
+                method=input.method,
+                reference=input.reference,
+                foreign=foreign(input.received),
+            )
+        except DomainError as e:
+            return PaymentPayload(payment=None, errors=user_errors(e))
+        return PaymentPayload(payment=Payment.of(row), errors=[])
+
+    @strawberry.mutation(
+        description="Undoes a payment (a bounced cheque, a mistaken entry): its allocations are "
+        "removed and the invoices owe again."
+    )
+    async def reverse_payment(
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[ReversePaymentInput, strawberry.argument(description="The payment.")],
+    ) -> PaymentPayload:
+        try:
+            row = await payments.reverse_payment(
+                info.context.caller, decode_id(input.payment_id, "Payment"), reason=input.reason
+            )
+        except DomainError as e:
+            return PaymentPayload(payment=None, errors=user_errors(e))
+        return PaymentPayload(payment=Payment.of(row), errors=[])

@@ -1,0 +1,1 @@
+"""Accounts and money in: allocations, payments, credit notes, opening balances, ledgers."""

@@ -1,0 +1,159 @@
+"""Spreading money over a student's debts, oldest due first, and the status that follows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from domain.models import (
+    Invoice,
+    InvoiceStatus,
+    OpeningBalance,
+    Payment,
+    PaymentAllocation,
+)
+
+ZERO = Decimal("0.00")
+
+
+def invoice_status(
+    total: Decimal, paid: Decimal, credited: Decimal, *, sent: bool
+) -> InvoiceStatus:
+    """An invoice's status follows its money (the contract's rules, in order)."""
+    balance = total - paid - credited
+    if total == 0:
+        return InvoiceStatus.PAID
+    if balance == 0:
+        return InvoiceStatus.PAID if paid > 0 else InvoiceStatus.CANCELLED
+    if paid > 0:
+        return InvoiceStatus.PARTIALLY_PAID
+    return InvoiceStatus.SENT if sent else InvoiceStatus.ISSUED
+
+
+def invoice_balance(invoice: Invoice) -> Decimal:
+    """What is still owed on an invoice: total less paid less credited."""
+    return Decimal(invoice.total) - Decimal(invoice.amount_paid) - Decimal(invoice.credited_amount)
+
+
+async def move_invoice_money(
+    connection: BaseDBAsyncClient,
+    invoice: Invoice,
+    *,
+    paid: Decimal = ZERO,
+    credited: Decimal = ZERO,
+) -> Invoice:
+    """Add to (or, negative, take from) an invoice's paid and credited sums; status follows."""
+    invoice.amount_paid = Decimal(invoice.amount_paid) + paid
+    invoice.credited_amount = Decimal(invoice.credited_amount) + credited
+    assert invoice_balance(invoice) >= 0, f"invoice {invoice.id} would be overpaid"
+    invoice.status = invoice_status(
+        Decimal(invoice.total),
+        Decimal(invoice.amount_paid),
+        Decimal(invoice.credited_amount),
+        sent=invoice.sent_at is not None,
+    )
+    await (
+        Invoice.filter(id=invoice.id)
+        .using_db(connection)
+        .update(
+            amount_paid=invoice.amount_paid,
+            credited_amount=invoice.credited_amount,
+            status=invoice.status,
+        )
+    )
+    return invoice
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where allocated money comes from: a payment, or a negative opening balance (None)."""
+
+    school_id: int
+    student_id: int
+    payment_id: int | None
+
+
+async def allocate(connection: BaseDBAsyncClient, source: Source, amount: Decimal) -> Decimal:
+    """Pay the student's debts from `amount`: the opening balance first, then invoices by due
+    date then number. Returns what is left. The caller holds the school's money lock."""
+    left = amount
+    if left <= 0:
+        return ZERO
+    opening = await OpeningBalance.filter(student_id=source.student_id).using_db(connection).first()
+    if opening is not None and source.payment_id is not None:
+        owed = Decimal(opening.amount) - Decimal(opening.allocated)
+        if owed > 0:
+            take = min(owed, left)
+            await _allocation(connection, source, None, take)
+            await (
+                OpeningBalance.filter(id=opening.id)
+                .using_db(connection)
+                .update(allocated=Decimal(opening.allocated) + take)
+            )
+            left -= take
+    if left <= 0:
+        return left
+    invoices = (
+        await Invoice.filter(student_id=source.student_id)
+        .exclude(status=InvoiceStatus.CANCELLED)
+        .using_db(connection)
+        .order_by("due_date", "number")
+    )
+    for invoice in invoices:
+        owed = invoice_balance(invoice)
+        if owed <= 0:
+            continue
+        take = min(owed, left)
+        await _allocation(connection, source, invoice.id, take)
+        await move_invoice_money(connection, invoice, paid=take)
+        left -= take
+        if left <= 0:
+            break
+    return left
+
+
+async def _allocation(
+    connection: BaseDBAsyncClient, source: Source, invoice_id: int | None, amount: Decimal
+) -> None:
+    await PaymentAllocation.create(
+        school_id=source.school_id,
+        student_id=source.student_id,
+        payment_id=source.payment_id,
+        invoice_id=invoice_id,
+        amount=amount,
+        using_db=connection,
+    )
+
+
+async def apply_credit(connection: BaseDBAsyncClient, school_id: int, student_id: int) -> None:
+    """Spend the student's credit on what they owe: a negative opening balance first, then
+    unallocated payments, oldest first. The caller holds the school's money lock."""
+    opening = await OpeningBalance.filter(student_id=student_id).using_db(connection).first()
+    if opening is not None and Decimal(opening.amount) < 0:
+        credit = -Decimal(opening.amount) - Decimal(opening.allocated)
+        if credit > 0:
+            left = await allocate(connection, Source(school_id, student_id, None), credit)
+            await (
+                OpeningBalance.filter(id=opening.id)
+                .using_db(connection)
+                .update(allocated=Decimal(opening.allocated) + credit - left)
+            )
+    # Compared in Python: SQLite keeps decimals as text, which compares above any number.
+    payments = (
+        await Payment.filter(student_id=student_id, reversed_at__isnull=True)
+        .using_db(connection)
+        .order_by("paid_on", "id")
+    )
+    for payment in payments:
+        if Decimal(payment.unallocated_amount) <= 0:
+            continue
+        left = await allocate(
+            connection,
+            Source(school_id, student_id, payment.id),
+            Decimal(payment.unallocated_amount),
+        )
+        await Payment.filter(id=payment.id).using_db(connection).update(unallocated_amount=left)
+        if left > 0:
+            break

@@ -1,0 +1,39 @@
+"""The school row as the lock of its money, and its gap-free receipt and credit-note numbers."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from domain.db import is_postgres, sql
+
+Counter = Literal["last_receipt_number", "last_credit_note_number"]
+
+
+async def lock_school_money(connection: BaseDBAsyncClient, school_id: int) -> None:
+    """Serialise every money write of one school (lock order: the school row first, as in
+    generation). PostgreSQL locks the row; SQLite already runs one write transaction at a time.
+    """
+    if is_postgres(connection):
+        await connection.execute_query(
+            "SELECT id FROM school WHERE id = $1 FOR UPDATE", [school_id]
+        )
+
+
+async def next_number(
+    connection: BaseDBAsyncClient, school_id: int, counter: Counter, prefix: str, on: date
+) -> str:
+    """The next number of a school's sequence, bumped in the caller's transaction (so a
+    rollback gives it back and numbers stay gap-free): <prefix>-<year>-<6 digits>."""
+    # UPDATE first (it takes the row's lock), then read it back in the same transaction.
+    await connection.execute_query(
+        sql(connection, f"UPDATE school SET {counter} = {counter} + 1 WHERE id = $1"),
+        [school_id],
+    )
+    _, rows = await connection.execute_query(
+        sql(connection, f"SELECT {counter} AS n FROM school WHERE id = $1"), [school_id]
+    )
+    n = int(dict(rows[0])["n"])
+    return f"{prefix}-{on.year}-{n:06d}"

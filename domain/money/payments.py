@@ -1,0 +1,352 @@
+"""Money in: a payment for one invoice or for a student, its receipt, and its reversal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from domain import audit
+from domain.access import Caller, get_visible
+from domain.errors import DomainError, ErrorCode, Problems
+from domain.invoice_search import today
+from domain.models import (
+    Invoice,
+    InvoiceStatus,
+    OpeningBalance,
+    Payment,
+    PaymentAllocation,
+    PaymentChannel,
+    Role,
+    School,
+    Student,
+)
+from domain.models.audit import AuditAction
+from domain.money.allocation import (
+    Source,
+    allocate,
+    apply_credit,
+    invoice_balance,
+    move_invoice_money,
+)
+from domain.money.numbers import lock_school_money, next_number
+from domain.validation import CENT, clean_amount, clean_currency, clean_text
+
+#: Who records, receives and reverses payments.
+PAYMENT_ROLE = Role.FINANCE
+
+#: Days a payment date may lie ahead of today in UTC (a school east of UTC is a day ahead).
+PAID_ON_LEEWAY_DAYS = 1
+
+METHOD_MAX = 50
+REFERENCE_MAX = 200
+REASON_MAX = 500
+#: Largest exchange rate taken, and its decimal places (the column is NUMERIC(18,8)).
+RATE_MAX = Decimal("9999999999")
+RATE_PLACES = 8
+
+
+@dataclass(frozen=True)
+class Foreign:
+    """Money handed over in another currency, at the day's rate (school units per unit)."""
+
+    amount: Decimal
+    currency: str
+    rate: Decimal
+
+
+@dataclass(frozen=True)
+class PaymentIn:
+    """A validated payment, ready to record."""
+
+    amount: Decimal
+    paid_on: date
+    method: str
+    reference: str | None
+    foreign: Foreign | None = None
+    channel: PaymentChannel = PaymentChannel.MANUAL
+
+
+def clean_payment(
+    amount: Decimal,
+    paid_on: date,
+    method: str,
+    reference: str | None,
+    foreign: Foreign | None,
+    *,
+    school_currency: str,
+) -> PaymentIn:
+    """Every problem of a payment's input at once (INVALID_INPUT), or the clean payment."""
+    problems = Problems()
+    value = clean_amount(problems, amount, "amount", positive=True)
+    clean_method = clean_text(problems, method, "method", max_length=METHOD_MAX)
+    clean_reference = clean_text(
+        problems, reference, "reference", max_length=REFERENCE_MAX, required=False
+    )
+    if paid_on > today() + timedelta(days=PAID_ON_LEEWAY_DAYS):
+        problems.add(
+            ErrorCode.INVALID_INPUT, "The payment date may not be in the future.", "paidOn"
+        )
+    clean_foreign = None
+    if foreign is not None:
+        handed = clean_amount(problems, foreign.amount, "received", "amount", positive=True)
+        currency = clean_currency(problems, foreign.currency, "received", "currency")
+        rate = _clean_rate(problems, foreign.rate)
+        if handed is not None and rate is not None and value is not None:
+            expected = (handed * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+            if expected != value:
+                problems.add(
+                    ErrorCode.INVALID_INPUT,
+                    f"The amount must be the amount received times the rate: {expected}.",
+                    "amount",
+                )
+        if currency is not None and currency == school_currency:
+            problems.add(
+                ErrorCode.INVALID_INPUT,
+                "Money in the school's own currency is not a foreign amount.",
+                "received",
+                "currency",
+            )
+        if handed is not None and currency is not None and rate is not None:
+            clean_foreign = Foreign(handed, currency, rate)
+    problems.raise_if_any()
+    assert value is not None and clean_method is not None
+    return PaymentIn(value, paid_on, clean_method, clean_reference, clean_foreign)
+
+
+def _clean_rate(problems: Problems, rate: Decimal) -> Decimal | None:
+    try:
+        value = Decimal(rate)
+    except (ArithmeticError, TypeError, ValueError):
+        value = Decimal("NaN")
+    if not value.is_finite() or value <= 0 or value > RATE_MAX:
+        problems.add(
+            ErrorCode.INVALID_INPUT, "The rate must be a number above 0.", "received", "rate"
+        )
+        return None
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > RATE_PLACES:
+        problems.add(
+            ErrorCode.INVALID_INPUT,
+            f"A rate has at most {RATE_PLACES} decimal places.",
+            "received",
+            "rate",
+        )
+        return None
+    return value
+
+
+async def create_payment(
+    connection: BaseDBAsyncClient,
+    school_id: int,
+    student_id: int,
+    payment: PaymentIn,
+    *,
+    user_id: int | None,
+    invoice_id: int | None = None,
+) -> Payment:
+    """Record a payment with the next receipt number, wholly unallocated (the caller
+    allocates it). The caller holds the school's money lock."""
+    number = await next_number(connection, school_id, "last_receipt_number", "RCT", payment.paid_on)
+    foreign = payment.foreign
+    return await Payment.create(
+        school_id=school_id,
+        student_id=student_id,
+        invoice_id=invoice_id,
+        receipt_number=number,
+        channel=payment.channel,
+        amount=payment.amount,
+        unallocated_amount=payment.amount,
+        paid_on=payment.paid_on,
+        method=payment.method,
+        reference=payment.reference,
+        received_amount=foreign.amount if foreign else None,
+        received_currency=foreign.currency if foreign else None,
+        exchange_rate=foreign.rate if foreign else None,
+        recorded_by_id=user_id,
+        using_db=connection,
+    )
+
+
+async def receive_for_student(
+    connection: BaseDBAsyncClient,
+    school_id: int,
+    student_id: int,
+    payment: PaymentIn,
+    *,
+    user_id: int | None,
+) -> Payment:
+    """Record money for a student and allocate it oldest due first; the rest stays credit.
+    The caller holds the school's money lock."""
+    row = await create_payment(connection, school_id, student_id, payment, user_id=user_id)
+    left = await allocate(connection, Source(school_id, student_id, row.id), payment.amount)
+    if left != payment.amount:
+        await Payment.filter(id=row.id).using_db(connection).update(unallocated_amount=left)
+        row.unallocated_amount = left
+    return row
+
+
+async def _school(school_id: int) -> School:
+    return await School.get(id=school_id)
+
+
+async def receive_payment(
+    caller: Caller,
+    student_id: int | None,
+    *,
+    amount: Decimal,
+    paid_on: date,
+    method: str,
+    reference: str | None = None,
+    foreign: Foreign | None = None,
+) -> Payment:
+    """Money received for a student, spread over their debts oldest due first."""
+    student = await get_visible(caller, Student, student_id, "Student", ["studentId"])
+    caller.require(PAYMENT_ROLE, student.school_id)
+    school = await _school(student.school_id)
+    clean = clean_payment(
+        amount, paid_on, method, reference, foreign, school_currency=school.currency
+    )
+    async with in_transaction() as connection:
+        await lock_school_money(connection, school.id)
+        row = await receive_for_student(
+            connection, school.id, student.id, clean, user_id=caller.user_id
+        )
+        await audit.record(
+            caller,
+            AuditAction.RECEIVED_PAYMENT,
+            row,
+            school_id=school.id,
+            amount=str(clean.amount),
+            receipt=row.receipt_number,
+        )
+    return await Payment.get(id=row.id)
+
+
+async def record_invoice_payment(
+    caller: Caller,
+    invoice_id: int | None,
+    *,
+    amount: Decimal,
+    paid_on: date,
+    method: str,
+    reference: str | None = None,
+    foreign: Foreign | None = None,
+) -> Invoice:
+    """Money for one invoice: at most its balance (EXCEEDS_BALANCE); it all goes there."""
+    invoice = await get_visible(caller, Invoice, invoice_id, "Invoice", ["invoiceId"])
+    caller.require(PAYMENT_ROLE, invoice.school_id)
+    school = await _school(invoice.school_id)
+    clean = clean_payment(
+        amount, paid_on, method, reference, foreign, school_currency=school.currency
+    )
+    async with in_transaction() as connection:
+        await lock_school_money(connection, school.id)
+        locked = await Invoice.filter(id=invoice.id).using_db(connection).get()
+        if locked.status == InvoiceStatus.CANCELLED:
+            raise DomainError(ErrorCode.INVALID_STATE, "A cancelled invoice takes no payments.")
+        balance = invoice_balance(locked)
+        if balance <= 0:
+            raise DomainError(ErrorCode.INVALID_STATE, "The invoice is paid in full.")
+        if clean.amount > balance:
+            raise DomainError(
+                ErrorCode.EXCEEDS_BALANCE,
+                f"The amount is more than the balance of {balance:.2f}.",
+                ["amount"],
+            )
+        row = await create_payment(
+            connection,
+            school.id,
+            locked.student_id,
+            clean,
+            user_id=caller.user_id,
+            invoice_id=locked.id,
+        )
+        await _pay_invoice(connection, row, locked, clean.amount)
+        await audit.record(
+            caller,
+            AuditAction.RECORDED_PAYMENT,
+            row,
+            school_id=school.id,
+            amount=str(clean.amount),
+            receipt=row.receipt_number,
+        )
+    return await Invoice.get(id=invoice.id)
+
+
+async def _pay_invoice(
+    connection: BaseDBAsyncClient, payment: Payment, invoice: Invoice, amount: Decimal
+) -> None:
+    """The one-invoice case of allocation: the amount goes to the invoice named."""
+    await PaymentAllocation.create(
+        school_id=payment.school_id,
+        student_id=invoice.student_id,
+        payment_id=payment.id,
+        invoice_id=invoice.id,
+        amount=amount,
+        using_db=connection,
+    )
+    await move_invoice_money(connection, invoice, paid=amount)
+    await (
+        Payment.filter(id=payment.id)
+        .using_db(connection)
+        .update(unallocated_amount=Decimal(payment.amount) - amount)
+    )
+
+
+async def reverse_payment(caller: Caller, payment_id: int | None, *, reason: str) -> Payment:
+    """Undo a payment: its allocations are removed, the invoices owe again, and any other
+    credit of the student pays them as it would have."""
+    payment = await get_visible(caller, Payment, payment_id, "Payment", ["paymentId"])
+    caller.require(PAYMENT_ROLE, payment.school_id)
+    problems = Problems()
+    clean_reason = clean_text(problems, reason, "reason", max_length=REASON_MAX)
+    problems.raise_if_any()
+    async with in_transaction() as connection:
+        await lock_school_money(connection, payment.school_id)
+        locked = await Payment.filter(id=payment.id).using_db(connection).get()
+        if locked.reversed_at is not None:
+            raise DomainError(ErrorCode.INVALID_STATE, "The payment is already reversed.")
+        await undo_allocations(connection, locked)
+        await (
+            Payment.filter(id=locked.id)
+            .using_db(connection)
+            .update(
+                unallocated_amount=Decimal("0.00"),
+                reversed_at=datetime.now(UTC),
+                reversal_reason=clean_reason,
+                reversed_by_id=caller.user_id,
+            )
+        )
+        if locked.student_id is not None:
+            await apply_credit(connection, locked.school_id, locked.student_id)
+        await audit.record(
+            caller,
+            AuditAction.REVERSED_PAYMENT,
+            locked,
+            school_id=locked.school_id,
+            amount=str(locked.amount),
+        )
+    return await Payment.get(id=payment.id)
+
+
+async def undo_allocations(connection: BaseDBAsyncClient, payment: Payment) -> None:
+    """Remove a payment's allocations and give the debts they paid back their balance."""
+    parts = await PaymentAllocation.filter(payment_id=payment.id).using_db(connection)
+    for part in parts:
+        if part.invoice_id is None:
+            opening = (
+                await OpeningBalance.filter(student_id=part.student_id).using_db(connection).get()
+            )
+            await (
+                OpeningBalance.filter(id=opening.id)
+                .using_db(connection)
+                .update(allocated=Decimal(opening.allocated) - Decimal(part.amount))
+            )
+        else:
+            invoice = await Invoice.filter(id=part.invoice_id).using_db(connection).get()
+            await move_invoice_money(connection, invoice, paid=-Decimal(part.amount))
+    await PaymentAllocation.filter(payment_id=payment.id).using_db(connection).delete()

@@ -1,0 +1,180 @@
+"""Accounts and money in: allocations, credit notes, opening balances, receipt numbers."""
+
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+from domain.models.invoices import PaymentChannel
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+from tortoise.fields import SqlDefault
+
+from migrations._backfill_0009 import backfill_money
+from tortoise.indexes import Index
+
+class Migration(migrations.Migration):
+    dependencies = [('models', '0005_lookup_indexes')]
+
+    initial = False
+
+    operations = [
+        ops.CreateModel(
+            name='CreditNote',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('school', fields.ForeignKeyField('models.School', source_field='school_id', db_constraint=True, to_field='id', related_name='credit_notes', on_delete=OnDelete.CASCADE)),
+                ('invoice', fields.ForeignKeyField('models.Invoice', source_field='invoice_id', db_constraint=True, to_field='id', related_name='credit_notes', on_delete=OnDelete.RESTRICT)),
+                ('student', fields.ForeignKeyField('models.Student', source_field='student_id', db_constraint=True, to_field='id', related_name='credit_notes', on_delete=OnDelete.RESTRICT)),
+                ('number', fields.CharField(max_length=32)),
+                ('amount', fields.DecimalField(max_digits=12, decimal_places=2)),
+                ('reason', fields.TextField(unique=False)),
+                ('issued_on', fields.DateField()),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('created_by', fields.ForeignKeyField('models.User', source_field='created_by_id', null=True, db_constraint=True, to_field='id', related_name='credit_notes', on_delete=OnDelete.SET_NULL)),
+            ],
+            options={'table': 'credit_note', 'app': 'models', 'indexes': [Index(fields=['invoice_id']), Index(fields=['student_id'])], 'pk_attr': 'id', 'table_description': "A note that takes an amount off an invoice's balance, the invoice kept as issued."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='OpeningBalance',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('school', fields.ForeignKeyField('models.School', source_field='school_id', db_constraint=True, to_field='id', related_name='opening_balances', on_delete=OnDelete.CASCADE)),
+                ('student', fields.OneToOneField('models.Student', source_field='student_id', db_constraint=True, to_field='id', related_name='opening_balance', on_delete=OnDelete.CASCADE)),
+                ('amount', fields.DecimalField(max_digits=12, decimal_places=2)),
+                ('allocated', fields.DecimalField(default=0, max_digits=12, decimal_places=2)),
+                ('as_of', fields.DateField()),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'opening_balance', 'app': 'models', 'pk_attr': 'id', 'table_description': "What a student owed (or was owed, when negative) before this system's first invoice."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='PaymentAllocation',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('school', fields.ForeignKeyField('models.School', source_field='school_id', db_constraint=True, to_field='id', related_name='allocations', on_delete=OnDelete.CASCADE)),
+                ('student', fields.ForeignKeyField('models.Student', source_field='student_id', db_constraint=True, to_field='id', related_name='allocations', on_delete=OnDelete.RESTRICT)),
+                ('payment', fields.ForeignKeyField('models.Payment', source_field='payment_id', null=True, db_constraint=True, to_field='id', related_name='allocations', on_delete=OnDelete.CASCADE)),
+                ('invoice', fields.ForeignKeyField('models.Invoice', source_field='invoice_id', null=True, db_constraint=True, to_field='id', related_name='allocations', on_delete=OnDelete.RESTRICT)),
+                ('amount', fields.DecimalField(max_digits=12, decimal_places=2)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'payment_allocation', 'app': 'models', 'indexes': [Index(fields=['invoice_id']), Index(fields=['payment_id']), Index(fields=['student_id'])], 'pk_attr': 'id', 'table_description': 'The part of a payment (or of a negative opening balance) that went to one debt.'},
+            bases=['Model'],
+        ),
+        # AuditAction gained values: its column's description (a comment) is left as it was,
+        # because altering it makes SQLite rebuild audit_event and drop its indexes.
+        ops.AddField(
+            model_name='Invoice',
+            name='credited_amount',
+            field=fields.DecimalField(default=0, description="Sum of the invoice's credit notes: balance = total - amount_paid - credited_amount.", db_default=SqlDefault('0'), max_digits=12, decimal_places=2),
+        ),
+        ops.AddField(
+            model_name='Invoice',
+            name='previous_balance',
+            field=fields.DecimalField(default=0, description="The student's balance (older debts less payments and credit) when this was created.", db_default=SqlDefault('0'), max_digits=12, decimal_places=2),
+        ),
+        ops.AlterModelOptions(
+            name='Payment',
+            options={'table': 'payment', 'app': 'models', 'pk_attr': 'id', 'table_description': 'Money received for a student, spread over invoices by its allocations.'},
+        ),
+        ops.AlterField(
+            model_name='Payment',
+            name='invoice',
+            field=fields.ForeignKeyField('models.Invoice', source_field='invoice_id', null=True, description='The invoice named by recordPayment, null for a payment received for the student.', db_constraint=True, to_field='id', related_name='payments', on_delete=OnDelete.RESTRICT),
+        ),
+        ops.AddField(
+            model_name='Payment',
+            name='channel',
+            field=fields.CharEnumField(default=PaymentChannel.MANUAL, description='MANUAL: MANUAL\nMPESA: MPESA\nIMPORT: IMPORT', enum_type=PaymentChannel, max_length=8),
+        ),
+        ops.AddField(
+            model_name='Payment',
+            name='exchange_rate',
+            field=fields.DecimalField(null=True, max_digits=18, decimal_places=8),
+        ),
+        ops.AddField(
+            model_name='Payment',
+            name='receipt_number',
+            field=fields.CharField(null=True, max_length=32),
+        ),
+        ops.AddField(
+            model_name='Payment',
+            name='received_amount',
+            field=fields.DecimalField(null=True, max_digits=14, decimal_places=2),
+        ),
+        ops.AddField(
+            model_name='Payment',
+            name='received_currency',
+            field=fields.CharField(null=True, max_length=3),
+        ),
+        ops.AddField(
+            model_name='Payment',
+            name='reversal_reason',
+            field=fields.TextField(null=True, unique=False),
+        ),
+        ops.AddField(
+            model_name='Payment',
+            name='reversed_at',
+            field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
+        ),
+        ops.AddField(
+            model_name='Payment',
+            name='reversed_by',
+            field=fields.ForeignKeyField('models.User', source_field='reversed_by_id', null=True, db_constraint=True, to_field='id', related_name='reversed_payments', on_delete=OnDelete.SET_NULL),
+        ),
+        ops.AddField(
+            model_name='Payment',
+            name='school',
+            field=fields.ForeignKeyField('models.School', source_field='school_id', null=True, db_constraint=True, to_field='id', related_name='payments', on_delete=OnDelete.CASCADE),
+        ),
+        ops.AddField(
+            model_name='Payment',
+            name='student',
+            field=fields.ForeignKeyField('models.Student', source_field='student_id', null=True, db_constraint=True, to_field='id', related_name='payments', on_delete=OnDelete.RESTRICT),
+        ),
+        ops.AddField(
+            model_name='Payment',
+            name='unallocated_amount',
+            field=fields.DecimalField(default=0, max_digits=12, decimal_places=2),
+        ),
+        ops.AddField(
+            model_name='School',
+            name='last_credit_note_number',
+            field=fields.IntField(default=0, description='The last credit-note number handed out (same rule as invoices).'),
+        ),
+        ops.AddField(
+            model_name='School',
+            name='last_receipt_number',
+            field=fields.IntField(default=0, description='The last receipt number handed out (same rule as invoices).'),
+        ),
+        # Payments made before this migration paid one invoice each: give them their school,
+        # student, receipt number and allocation; cancelled invoices get their credit note.
+        ops.RunPython(backfill_money, ops.RunPython.noop),
+        ops.AlterField(
+            model_name='Payment',
+            name='school',
+            field=fields.ForeignKeyField('models.School', source_field='school_id', db_constraint=True, to_field='id', related_name='payments', on_delete=OnDelete.CASCADE),
+        ),
+        ops.AlterField(
+            model_name='Payment',
+            name='receipt_number',
+            field=fields.CharField(max_length=32),
+        ),
+        ops.RunSQL(
+            "CREATE UNIQUE INDEX uniq_receipt_number ON payment (school_id, receipt_number)",
+            reverse_sql="DROP INDEX uniq_receipt_number",
+        ),
+        ops.RunSQL(
+            "CREATE UNIQUE INDEX uniq_credit_note_number ON credit_note (school_id, number)",
+            reverse_sql="DROP INDEX uniq_credit_note_number",
+        ),
+        # SQLite rebuilds a table to alter a column, losing the indexes made by RunSQL.
+        ops.RunSQL(
+            "CREATE INDEX IF NOT EXISTS idx_payment_invoice ON payment (invoice_id)",
+            reverse_sql="SELECT 1",
+        ),
+        ops.RunSQL(
+            "CREATE INDEX idx_payment_student ON payment (student_id, paid_on)",
+            reverse_sql="DROP INDEX idx_payment_student",
+        ),
+    ]
