@@ -30,6 +30,7 @@ from domain.billing.sql import (
 from domain.errors import DomainError, ErrorCode
 from domain.events import run_events
 from domain.models import BillingRun, BillingRunItem, ItemStatus, Role, RunStatus
+from domain.money.previous import set_previous_balances
 from domain.observers import ChunkDone, chunk_done
 from domain.settings import get_settings
 
@@ -162,6 +163,7 @@ async def _generate(
             [last + count, school_id],
         )
         await _insert_lines(connection, run, chunk)
+        await set_previous_balances(connection, run_id, chunk)
     amount = sum((Decimal(str(r["total"])) for r in inserted), Decimal("0"))
     # The item's invoice is found by (billing_run_id, student_id); linking it here would
     # cost a lookup per item.

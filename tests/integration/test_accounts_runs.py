@@ -1,0 +1,57 @@
+"""Billing runs meet accounts: a new invoice's previous balance, a run's money."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from domain.billing.runs import ScopeSpec
+from domain.models import Invoice, ScopeKind, Term
+from domain.money import credit_notes, opening, payments
+from domain.money.receivables import run_money
+from tests.billing_helpers import bill, new_run
+from tests.factories import Factory
+from tests.money_invariants import assert_money_exact
+
+D = Decimal
+
+
+async def test_a_run_invoice_carries_the_students_previous_balance(factory: Factory) -> None:
+    # given a student owing an opening 100 and an older invoice of 500, paid 200, credited 50
+    account = await factory.account()
+    s = await factory.school(account)
+    actor = await factory.actor(account)
+    student = await factory.student(s.school, s.classes[0])
+    fresh = await factory.student(s.school, s.classes[0])
+    older_term = await Term.create(
+        school=s.school, name="Term 3 2025", start_date=date(2025, 9, 1), end_date=date(2025, 11, 1)
+    )
+    older = await factory.invoice(
+        s, student, lines=[("Tuition", D("500.00"))], term=older_term, due_date=date(2025, 10, 1)
+    )
+    await opening.set_opening_balances(
+        actor.caller, s.school.id, date(2025, 8, 31), [opening.OpeningIn(student.id, D("100.00"))]
+    )
+    await payments.receive_payment(
+        actor.caller, student.id, amount=D("200.00"), paid_on=date(2025, 10, 2), method="Cash"
+    )
+    await credit_notes.issue_credit_note(actor.caller, older.id, amount=D("50.00"), reason="Waiver")
+    # when a run bills both students
+    run = await bill(
+        actor,
+        await new_run(
+            actor, s, scope=ScopeSpec(ScopeKind.MANUAL, student_ids=[student.id, fresh.id])
+        ),
+    )
+    # then the new invoice shows 350.00 owed before it; the other student's shows 0
+    mine = await Invoice.get(billing_run_id=run.id, student_id=student.id)
+    theirs = await Invoice.get(billing_run_id=run.id, student_id=fresh.id)
+    assert (mine.previous_balance, theirs.previous_balance) == (D("350.00"), D("0.00"))
+    # and the run's money: nothing collected yet, everything outstanding
+    await payments.receive_payment(
+        actor.caller, fresh.id, amount=D("1000.00"), paid_on=date(2026, 1, 6), method="Cash"
+    )
+    collected, outstanding = await run_money(run.id)
+    assert collected == D("1000.00")
+    assert collected + outstanding == D(run.invoiced_amount)
+    await assert_money_exact()

@@ -1,0 +1,110 @@
+"""Money under concurrency on real PostgreSQL: payments of one student never over-allocate,
+a reversal racing a new payment leaves the ledger exact, and numbers stay gap-free."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from domain import db as dbmod
+from domain.models import Invoice, Payment, PaymentAllocation, Role, Term
+from domain.money import credit_notes, payments
+from tests.factories import Factory
+from tests.money_invariants import assert_money_exact
+
+D = Decimal
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(db: str) -> None:
+    if not dbmod.is_postgres():
+        pytest.skip("row locks and parallel transactions need PostgreSQL")
+
+
+async def _student_with_invoices(factory: Factory, amounts: list[str]):  # type: ignore[no-untyped-def]
+    account = await factory.account()
+    s = await factory.school(account)
+    student = await factory.student(s.school, s.classes[0])
+    actor = await factory.actor(account, Role.FINANCE, [s.school])
+    invoices = []
+    for n, amount in enumerate(amounts):
+        term = await Term.create(
+            school=s.school, name=f"T{n}", start_date=date(2025, 1, 1), end_date=date(2025, 2, 1)
+        )
+        invoices.append(
+            await factory.invoice(
+                s,
+                student,
+                lines=[("Tuition", D(amount))],
+                term=term,
+                due_date=date(2026, 1, 1 + n),
+            )
+        )
+    return s, student, actor, invoices
+
+
+async def test_ten_concurrent_payments_for_one_student_never_over_allocate(
+    factory: Factory,
+) -> None:
+    # given 1,000.00 owed on three invoices
+    _, student, actor, _ = await _student_with_invoices(factory, ["300.00", "300.00", "400.00"])
+
+    # when ten payments of 150.00 arrive at once
+    async def pay(i: int) -> Payment:
+        return await payments.receive_payment(
+            actor.caller,
+            student.id,
+            amount=D("150.00"),
+            paid_on=date(2026, 2, 1),
+            method="M-Pesa",
+            reference=f"R{i}",
+        )
+
+    done = await asyncio.gather(*(pay(i) for i in range(10)))
+    # then exactly 1,000.00 is allocated, 500.00 stays as credit, every invoice is PAID
+    allocated = sum((D(a.amount) for a in await PaymentAllocation.all()), D("0"))
+    assert allocated == D("1000.00")
+    credit = sum((D(p.unallocated_amount) for p in await Payment.all()), D("0"))
+    assert credit == D("500.00")
+    assert {i.status for i in await Invoice.filter(student_id=student.id)} == {"PAID"}
+    # and ten different receipt numbers, 1 to 10
+    assert sorted(p.receipt_number for p in done) == [f"RCT-2026-{n:06d}" for n in range(1, 11)]
+    await assert_money_exact()
+
+
+async def test_a_reversal_racing_new_payments_and_notes_leaves_the_ledger_exact(
+    factory: Factory,
+) -> None:
+    # given a payment that paid the first of two invoices
+    _, student, actor, invoices = await _student_with_invoices(factory, ["500.00", "500.00"])
+    first = await payments.receive_payment(
+        actor.caller, student.id, amount=D("500.00"), paid_on=date(2026, 2, 1), method="Cash"
+    )
+
+    # when it is reversed while new payments and a credit note are recorded
+    async def reverse() -> object:
+        return await payments.reverse_payment(actor.caller, first.id, reason="Bounced")
+
+    async def pay() -> object:
+        return await payments.receive_payment(
+            actor.caller, student.id, amount=D("300.00"), paid_on=date(2026, 2, 2), method="Cash"
+        )
+
+    async def note() -> object:
+        return await credit_notes.issue_credit_note(
+            actor.caller, invoices[1].id, amount=D("100.00"), reason="Bursary"
+        )
+
+    results = await asyncio.gather(reverse(), pay(), pay(), note(), return_exceptions=True)
+    # then every call succeeded (an over-large note would be refused, never half-written)
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    # and the money is exact: 1,000 invoiced, 100 credited, 600 paid and allocated
+    owed = [
+        D(i.total) - D(i.amount_paid) - D(i.credited_amount)
+        for i in await Invoice.filter(student_id=student.id).order_by("due_date")
+    ]
+    assert sum(owed, D("0")) == D("300.00")
+    await assert_money_exact()
