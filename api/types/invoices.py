@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -14,7 +13,8 @@ from api.ids import encode_id
 from api.types.common import Connection, Money, Node, money, paginate
 from api.types.enums import describe_values
 from api.types.fees import FeeStructure
-from api.types.money import CreditNote, PaymentAllocation, PaymentChannel
+from api.types.money import CreditNote, PaymentAllocation
+from api.types.payments import Payment
 from api.types.school import School, Term, load_school
 from api.types.students import Student
 from domain import models
@@ -73,84 +73,6 @@ async def _currency(info: strawberry.Info[Context, None], school_pk: int) -> str
 class InvoiceLine:
     description: str = strawberry.field(description="The fee item's name.")
     amount: Money = strawberry.field(description="What the item costs this student.")
-
-
-@strawberry.type(description="Money received for a student, spread over their invoices.")
-class Payment(Node):
-    id: strawberry.ID = strawberry.field(description="Opaque global id.")
-    paid_on: date = strawberry.field(description="The day the money was received.")
-    method: str = strawberry.field(
-        description="How it was paid: cash, bank transfer, mobile money, card, cheque or free text."
-    )
-    reference: str | None = strawberry.field(description="Receipt, transaction or cheque number.")
-    recorded_at: datetime = strawberry.field(description="When the payment was recorded.")
-    receipt_number: str = strawberry.field(
-        description="Unique and gap-free per school, RCT-<year of paidOn>-<6 digits>."
-    )
-    channel: PaymentChannel = strawberry.field(description="Where the payment came from.")
-    reversed_at: datetime | None = strawberry.field(description="When it was reversed.")
-    reversal_reason: str | None = strawberry.field(description="Why it was reversed.")
-    exchange_rate: Decimal | None = strawberry.field(
-        description="Units of the school's currency per unit of the currency received; null "
-        "when paid in the school's currency."
-    )
-    model: strawberry.Private[models.Payment]
-    school_pk: strawberry.Private[int]
-
-    @classmethod
-    def of(cls, m: models.Payment, school_pk: int | None = None) -> Payment:
-        return cls(
-            id=strawberry.ID(encode_id("Payment", m.id)),
-            paid_on=m.paid_on,
-            method=m.method,
-            reference=m.reference,
-            recorded_at=m.recorded_at,
-            receipt_number=m.receipt_number,
-            channel=m.channel,
-            reversed_at=m.reversed_at,
-            reversal_reason=m.reversal_reason,
-            exchange_rate=Decimal(m.exchange_rate) if m.exchange_rate is not None else None,
-            model=m,
-            school_pk=m.school_id,
-        )
-
-    @strawberry.field(
-        description="The amount received, in the school's currency: what is allocated."
-    )
-    async def amount(self, info: strawberry.Info[Context, None]) -> Money:
-        return money(self.model.amount, await _currency(info, self.school_pk))
-
-    @strawberry.field(description="The student paid for; null for a family payment.")
-    async def student(self, info: strawberry.Info[Context, None]) -> Student | None:
-        if self.model.student_id is None:
-            return None
-        row = await info.context.loaders.by_id(models.Student).load(self.model.student_id)
-        return Student.of(row) if row else None
-
-    @strawberry.field(
-        description="How the payment was spread over invoices; what is left is unallocatedAmount. "
-        "Empty once reversed."
-    )
-    async def allocations(self, info: strawberry.Info[Context, None]) -> list[PaymentAllocation]:
-        rows = await info.context.loaders.children(
-            models.PaymentAllocation, "payment_id", "id"
-        ).load(self.model.id)
-        return [PaymentAllocation(model=r) for r in rows]
-
-    @strawberry.field(
-        description="Not yet allocated: it pays the student's next invoices, oldest first."
-    )
-    async def unallocated_amount(self, info: strawberry.Info[Context, None]) -> Money:
-        return money(self.model.unallocated_amount, await _currency(info, self.school_pk))
-
-    @strawberry.field(
-        description="What was handed over, when it was another currency than the school's; "
-        "null otherwise."
-    )
-    def received_amount(self) -> Money | None:
-        if self.model.received_amount is None or self.model.received_currency is None:
-            return None
-        return money(self.model.received_amount, self.model.received_currency)
 
 
 @strawberry.type(description="The notice of an invoice on one channel, and how it went.")

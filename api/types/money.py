@@ -13,18 +13,18 @@ from api.context import Context
 from api.ids import encode_id
 from api.types.common import AfterArg, Connection, FirstArg, Money, Node, make_connection, money
 from api.types.enums import describe_values
-from api.types.school import Grade, load_school
+from api.types.school import load_school
 from api.types.students import Student
 from api.types.users import User
 from domain import models
 from domain.money import ledger as ledgers
-from domain.money import receivables as recv
 
 if TYPE_CHECKING:
-    from api.types.invoices import Invoice, Payment
+    from api.types.invoices import Invoice
+    from api.types.payments import Payment
 
 LazyInvoice = Annotated["Invoice", strawberry.lazy("api.types.invoices")]
-LazyPayment = Annotated["Payment", strawberry.lazy("api.types.invoices")]
+LazyPayment = Annotated["Payment", strawberry.lazy("api.types.payments")]
 
 LedgerEntryKind = ledgers.EntryKind
 strawberry.enum(LedgerEntryKind, name="LedgerEntryKind", description="What a ledger entry is.")
@@ -70,7 +70,7 @@ async def load_invoice(info: strawberry.Info[Context, None], pk: int | None) -> 
 
 
 async def load_payment(info: strawberry.Info[Context, None], pk: int | None) -> Payment | None:
-    from api.types.invoices import Payment
+    from api.types.payments import Payment
 
     if pk is None:
         return None
@@ -303,61 +303,6 @@ async def student_ledger(info: strawberry.Info[Context, None], student_pk: int) 
     assert row is not None
     found = await ledgers.student_ledger(row)
     return Ledger(model=found, currency=await currency_of(info, row.school_id))
-
-
-@strawberry.type(description="Money owed in one age band past the due date.")
-class ReceivablesBucket:
-    label: str = strawberry.field(
-        description="current, 1-30, 31-60, 61-90, over-90 (days past due)."
-    )
-    invoice_count: int = strawberry.field(
-        description="Debts in the band (invoices, and opening balances still owed)."
-    )
-    amount: Money = strawberry.field(description="What they still owe.")
-
-
-@strawberry.type(description="Money owed by the students of one grade.")
-class GradeReceivables:
-    grade_pk: strawberry.Private[int | None]
-    amount: Money = strawberry.field(description="What the grade's students owe.")
-    student_count: int = strawberry.field(description="Students owing something.")
-
-    @strawberry.field(description="Null: students without a class.")
-    async def grade(self, info: strawberry.Info[Context, None]) -> Grade | None:
-        if self.grade_pk is None:
-            return None
-        row = await info.context.loaders.by_id(models.Grade).load(self.grade_pk)
-        return Grade.of(row) if row else None
-
-
-@strawberry.type(description="Money owed to a school on a day, by age past due and by grade.")
-class Receivables:
-    as_of: date = strawberry.field(description="The day, at its end.")
-    total: Money = strawberry.field(description="Everything owed.")
-    buckets: list[ReceivablesBucket] = strawberry.field(description="By days past due.")
-    by_grade: list[GradeReceivables] = strawberry.field(
-        description="By the students' current grade."
-    )
-
-    @classmethod
-    def of(cls, r: recv.Receivables) -> Receivables:
-        c = r.currency
-        return cls(
-            as_of=r.as_of,
-            total=money(r.total, c),
-            buckets=[
-                ReceivablesBucket(
-                    label=b.label, invoice_count=b.invoice_count, amount=money(b.amount, c)
-                )
-                for b in r.buckets
-            ],
-            by_grade=[
-                GradeReceivables(
-                    grade_pk=g.grade_id, amount=money(g.amount, c), student_count=g.student_count
-                )
-                for g in r.by_grade
-            ],
-        )
 
 
 def amount_or_none(value: Decimal | None, currency: str) -> Money | None:

@@ -14,7 +14,7 @@ from domain import models
 
 if TYPE_CHECKING:
     from api.types.fees import FeeStructure
-    from api.types.money import Receivables
+    from api.types.receivables import Receivables
 
 
 async def load_school(info: strawberry.Info[Context, None], pk: int) -> School:
@@ -69,8 +69,8 @@ class School(Node):
         as_of: Annotated[
             date | None, strawberry.argument(description="The day, at its end; default today.")
         ] = None,
-    ) -> Annotated[Receivables, strawberry.lazy("api.types.money")]:
-        from api.types.money import Receivables
+    ) -> Annotated[Receivables, strawberry.lazy("api.types.receivables")]:
+        from api.types.receivables import Receivables
         from domain.money.receivables import receivables
 
         return Receivables.of(await receivables(info.context.caller, self.pk, as_of))
