@@ -7,7 +7,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.fields import SqlDefault
 
-from migrations._backfill_0009 import backfill_money
+from migrations._backfill_0009 import backfill_allocations, backfill_payments
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
@@ -16,51 +16,6 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
-        ops.CreateModel(
-            name='CreditNote',
-            fields=[
-                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('school', fields.ForeignKeyField('models.School', source_field='school_id', db_constraint=True, to_field='id', related_name='credit_notes', on_delete=OnDelete.CASCADE)),
-                ('invoice', fields.ForeignKeyField('models.Invoice', source_field='invoice_id', db_constraint=True, to_field='id', related_name='credit_notes', on_delete=OnDelete.RESTRICT)),
-                ('student', fields.ForeignKeyField('models.Student', source_field='student_id', db_constraint=True, to_field='id', related_name='credit_notes', on_delete=OnDelete.RESTRICT)),
-                ('number', fields.CharField(max_length=32)),
-                ('amount', fields.DecimalField(max_digits=12, decimal_places=2)),
-                ('reason', fields.TextField(unique=False)),
-                ('issued_on', fields.DateField()),
-                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
-                ('created_by', fields.ForeignKeyField('models.User', source_field='created_by_id', null=True, db_constraint=True, to_field='id', related_name='credit_notes', on_delete=OnDelete.SET_NULL)),
-            ],
-            options={'table': 'credit_note', 'app': 'models', 'indexes': [Index(fields=['invoice_id']), Index(fields=['student_id'])], 'pk_attr': 'id', 'table_description': "A note that takes an amount off an invoice's balance, the invoice kept as issued."},
-            bases=['Model'],
-        ),
-        ops.CreateModel(
-            name='OpeningBalance',
-            fields=[
-                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('school', fields.ForeignKeyField('models.School', source_field='school_id', db_constraint=True, to_field='id', related_name='opening_balances', on_delete=OnDelete.CASCADE)),
-                ('student', fields.OneToOneField('models.Student', source_field='student_id', db_constraint=True, to_field='id', related_name='opening_balance', on_delete=OnDelete.CASCADE)),
-                ('amount', fields.DecimalField(max_digits=12, decimal_places=2)),
-                ('allocated', fields.DecimalField(default=0, max_digits=12, decimal_places=2)),
-                ('as_of', fields.DateField()),
-                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
-            ],
-            options={'table': 'opening_balance', 'app': 'models', 'pk_attr': 'id', 'table_description': "What a student owed (or was owed, when negative) before this system's first invoice."},
-            bases=['Model'],
-        ),
-        ops.CreateModel(
-            name='PaymentAllocation',
-            fields=[
-                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('school', fields.ForeignKeyField('models.School', source_field='school_id', db_constraint=True, to_field='id', related_name='allocations', on_delete=OnDelete.CASCADE)),
-                ('student', fields.ForeignKeyField('models.Student', source_field='student_id', db_constraint=True, to_field='id', related_name='allocations', on_delete=OnDelete.RESTRICT)),
-                ('payment', fields.ForeignKeyField('models.Payment', source_field='payment_id', null=True, db_constraint=True, to_field='id', related_name='allocations', on_delete=OnDelete.CASCADE)),
-                ('invoice', fields.ForeignKeyField('models.Invoice', source_field='invoice_id', null=True, db_constraint=True, to_field='id', related_name='allocations', on_delete=OnDelete.RESTRICT)),
-                ('amount', fields.DecimalField(max_digits=12, decimal_places=2)),
-                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
-            ],
-            options={'table': 'payment_allocation', 'app': 'models', 'indexes': [Index(fields=['invoice_id']), Index(fields=['payment_id']), Index(fields=['student_id'])], 'pk_attr': 'id', 'table_description': 'The part of a payment (or of a negative opening balance) that went to one debt.'},
-            bases=['Model'],
-        ),
         # AuditAction gained values: its column's description (a comment) is left as it was,
         # because altering it makes SQLite rebuild audit_event and drop its indexes.
         ops.AddField(
@@ -72,6 +27,16 @@ class Migration(migrations.Migration):
             model_name='Invoice',
             name='previous_balance',
             field=fields.DecimalField(default=0, description="The student's balance (older debts less payments and credit) when this was created.", db_default=SqlDefault('0'), max_digits=12, decimal_places=2),
+        ),
+        ops.AddField(
+            model_name='School',
+            name='last_credit_note_number',
+            field=fields.IntField(default=0, description='The last credit-note number handed out (same rule as invoices).', db_default=SqlDefault('0')),
+        ),
+        ops.AddField(
+            model_name='School',
+            name='last_receipt_number',
+            field=fields.IntField(default=0, description='The last receipt number handed out (same rule as invoices).', db_default=SqlDefault('0')),
         ),
         ops.AlterModelOptions(
             name='Payment',
@@ -85,7 +50,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Payment',
             name='channel',
-            field=fields.CharEnumField(default=PaymentChannel.MANUAL, description='MANUAL: MANUAL\nMPESA: MPESA\nIMPORT: IMPORT', enum_type=PaymentChannel, max_length=8),
+            field=fields.CharEnumField(default=PaymentChannel.MANUAL, description='MANUAL: MANUAL\nMPESA: MPESA\nIMPORT: IMPORT', db_default=SqlDefault("'MANUAL'"), enum_type=PaymentChannel, max_length=8),
         ),
         ops.AddField(
             model_name='Payment',
@@ -135,21 +100,11 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Payment',
             name='unallocated_amount',
-            field=fields.DecimalField(default=0, max_digits=12, decimal_places=2),
-        ),
-        ops.AddField(
-            model_name='School',
-            name='last_credit_note_number',
-            field=fields.IntField(default=0, description='The last credit-note number handed out (same rule as invoices).'),
-        ),
-        ops.AddField(
-            model_name='School',
-            name='last_receipt_number',
-            field=fields.IntField(default=0, description='The last receipt number handed out (same rule as invoices).'),
+            field=fields.DecimalField(default=0, db_default=SqlDefault('0'), max_digits=12, decimal_places=2),
         ),
         # Payments made before this migration paid one invoice each: give them their school,
-        # student, receipt number and allocation; cancelled invoices get their credit note.
-        ops.RunPython(backfill_money, ops.RunPython.noop),
+        # student and receipt number before those columns become NOT NULL.
+        ops.RunPython(backfill_payments, ops.RunPython.noop),
         ops.AlterField(
             model_name='Payment',
             name='school',
@@ -160,21 +115,70 @@ class Migration(migrations.Migration):
             name='receipt_number',
             field=fields.CharField(max_length=32),
         ),
-        ops.RunSQL(
-            "CREATE UNIQUE INDEX uniq_receipt_number ON payment (school_id, receipt_number)",
-            reverse_sql="DROP INDEX uniq_receipt_number",
-        ),
-        ops.RunSQL(
-            "CREATE UNIQUE INDEX uniq_credit_note_number ON credit_note (school_id, number)",
-            reverse_sql="DROP INDEX uniq_credit_note_number",
-        ),
         # SQLite rebuilds a table to alter a column, losing the indexes made by RunSQL.
         ops.RunSQL(
             "CREATE INDEX IF NOT EXISTS idx_payment_invoice ON payment (invoice_id)",
             reverse_sql="SELECT 1",
         ),
         ops.RunSQL(
+            "CREATE UNIQUE INDEX uniq_receipt_number ON payment (school_id, receipt_number)",
+            reverse_sql="DROP INDEX uniq_receipt_number",
+        ),
+        ops.RunSQL(
             "CREATE INDEX idx_payment_student ON payment (student_id, paid_on)",
             reverse_sql="DROP INDEX idx_payment_student",
+        ),
+        # The new tables come after payment's last rebuild: SQLite rebuilds a table by dropping
+        # it, which would cascade to rows that reference it.
+        ops.CreateModel(
+            name='CreditNote',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('school', fields.ForeignKeyField('models.School', source_field='school_id', db_constraint=True, to_field='id', related_name='credit_notes', on_delete=OnDelete.CASCADE)),
+                ('invoice', fields.ForeignKeyField('models.Invoice', source_field='invoice_id', db_constraint=True, to_field='id', related_name='credit_notes', on_delete=OnDelete.RESTRICT)),
+                ('student', fields.ForeignKeyField('models.Student', source_field='student_id', db_constraint=True, to_field='id', related_name='credit_notes', on_delete=OnDelete.RESTRICT)),
+                ('number', fields.CharField(max_length=32)),
+                ('amount', fields.DecimalField(max_digits=12, decimal_places=2)),
+                ('reason', fields.TextField(unique=False)),
+                ('issued_on', fields.DateField()),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('created_by', fields.ForeignKeyField('models.User', source_field='created_by_id', null=True, db_constraint=True, to_field='id', related_name='credit_notes', on_delete=OnDelete.SET_NULL)),
+            ],
+            options={'table': 'credit_note', 'app': 'models', 'indexes': [Index(fields=['invoice_id']), Index(fields=['student_id'])], 'pk_attr': 'id', 'table_description': "A note that takes an amount off an invoice's balance, the invoice kept as issued."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='OpeningBalance',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('school', fields.ForeignKeyField('models.School', source_field='school_id', db_constraint=True, to_field='id', related_name='opening_balances', on_delete=OnDelete.CASCADE)),
+                ('student', fields.OneToOneField('models.Student', source_field='student_id', db_constraint=True, to_field='id', related_name='opening_balance', on_delete=OnDelete.CASCADE)),
+                ('amount', fields.DecimalField(max_digits=12, decimal_places=2)),
+                ('allocated', fields.DecimalField(default=0, max_digits=12, decimal_places=2)),
+                ('as_of', fields.DateField()),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'opening_balance', 'app': 'models', 'pk_attr': 'id', 'table_description': "What a student owed (or was owed, when negative) before this system's first invoice."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='PaymentAllocation',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('school', fields.ForeignKeyField('models.School', source_field='school_id', db_constraint=True, to_field='id', related_name='allocations', on_delete=OnDelete.CASCADE)),
+                ('student', fields.ForeignKeyField('models.Student', source_field='student_id', db_constraint=True, to_field='id', related_name='allocations', on_delete=OnDelete.RESTRICT)),
+                ('payment', fields.ForeignKeyField('models.Payment', source_field='payment_id', null=True, db_constraint=True, to_field='id', related_name='allocations', on_delete=OnDelete.CASCADE)),
+                ('invoice', fields.ForeignKeyField('models.Invoice', source_field='invoice_id', null=True, db_constraint=True, to_field='id', related_name='allocations', on_delete=OnDelete.RESTRICT)),
+                ('amount', fields.DecimalField(max_digits=12, decimal_places=2)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'payment_allocation', 'app': 'models', 'indexes': [Index(fields=['invoice_id']), Index(fields=['payment_id']), Index(fields=['student_id'])], 'pk_attr': 'id', 'table_description': 'The part of a payment (or of a negative opening balance) that went to one debt.'},
+            bases=['Model'],
+        ),
+        # Each old payment's allocation, and a credit note for each cancelled invoice.
+        ops.RunPython(backfill_allocations, ops.RunPython.noop),
+        ops.RunSQL(
+            "CREATE UNIQUE INDEX uniq_credit_note_number ON credit_note (school_id, number)",
+            reverse_sql="DROP INDEX uniq_credit_note_number",
         ),
     ]

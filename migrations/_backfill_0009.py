@@ -5,16 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 
-async def backfill_money(apps: Any, schema_editor: Any) -> None:
-    """Each old payment paid its invoice in full: one allocation each; numbers in id order."""
-    client = schema_editor.client
+async def backfill_payments(apps: Any, schema_editor: Any) -> None:
+    """Old payments: school and student of their invoice, receipt numbers in id order."""
+    await _run(schema_editor.client, 0, 3)
+
+
+async def backfill_allocations(apps: Any, schema_editor: Any) -> None:
+    """Each old payment paid its invoice in full (one allocation); each cancelled invoice gets
+    a credit note for what it still asked."""
+    await _run(schema_editor.client, 3, None)
+
+
+async def _run(client: Any, start: int, end: int | None) -> None:
     pg = client.capabilities.dialect == "postgres"
-    year = "CAST(EXTRACT(YEAR FROM {d}) AS INTEGER)" if pg else "strftime('%Y', {d})"
+    # SQLite keeps dates and times as ISO text: the day and the year are its first characters.
+    year = "CAST(EXTRACT(YEAR FROM {d}) AS INTEGER)" if pg else "substr({d}, 1, 4)"
     pad = "lpad(CAST(n.rn AS TEXT), 6, '0')" if pg else "printf('%06d', n.rn)"
     day = (
         "CAST(COALESCE(i.cancelled_at, i.created_at) AS DATE)"
         if pg
-        else "date(COALESCE(i.cancelled_at, i.created_at))"
+        else "substr(COALESCE(i.cancelled_at, i.created_at), 1, 10)"
     )
     # SQLite keeps decimals as text: a difference is formatted back to two places.
     owed = "total - amount_paid" if pg else "printf('%.2f', total - amount_paid)"
@@ -48,5 +58,5 @@ async def backfill_money(apps: Any, schema_editor: Any) -> None:
         """UPDATE school SET last_credit_note_number =
              (SELECT COUNT(*) FROM credit_note c WHERE c.school_id = school.id)""",
     ]
-    for statement in statements:
+    for statement in statements[start:end]:
         await client.execute_script(statement)

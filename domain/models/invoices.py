@@ -126,9 +126,16 @@ class Payment(Model):
     )
     invoice_id: int | None
     receipt_number = fields.CharField(max_length=32)
-    channel = fields.CharEnumField(PaymentChannel, max_length=8, default=PaymentChannel.MANUAL)
+    channel = fields.CharEnumField(
+        PaymentChannel,
+        max_length=8,
+        default=PaymentChannel.MANUAL,
+        db_default=fields.SqlDefault("'MANUAL'"),
+    )
     amount = fields.DecimalField(max_digits=12, decimal_places=2)
-    unallocated_amount = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
+    unallocated_amount = fields.DecimalField(
+        max_digits=12, decimal_places=2, default=0, db_default=fields.SqlDefault("0")
+    )
     paid_on = fields.DateField()
     method = fields.CharField(max_length=50)
     reference = fields.CharField(max_length=200, null=True)

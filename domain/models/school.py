@@ -34,9 +34,9 @@ class School(Model):
     #: The last invoice number handed out - bumped inside the transaction that uses it.
     last_invoice_number = fields.IntField(default=0)
     #: The last receipt number handed out (same rule as invoices).
-    last_receipt_number = fields.IntField(default=0)
+    last_receipt_number = fields.IntField(default=0, db_default=fields.SqlDefault("0"))
     #: The last credit-note number handed out (same rule as invoices).
-    last_credit_note_number = fields.IntField(default=0)
+    last_credit_note_number = fields.IntField(default=0, db_default=fields.SqlDefault("0"))
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
