@@ -26,6 +26,7 @@ from api.graphiql import graphiql_page, static_mount
 from api.metrics import metrics_endpoint
 from api.request_log import RequestLog
 from api.schema import build_schema
+from api.webhooks import mpesa_callback
 from domain import db
 from domain.access import Caller, authenticate, bearer
 from domain.settings import get_settings
@@ -201,6 +202,11 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/exports/invoices.csv", invoices_csv, methods=["GET"]),
+            Route(
+                "/webhooks/mpesa/{secret}/{kind:str}",
+                mpesa_callback,
+                methods=["POST"],
+            ),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             static_mount(),
         ],

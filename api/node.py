@@ -76,6 +76,12 @@ def _register_invoices() -> None:
 
     _school_scoped("CreditNote", models.CreditNote, CreditNote.of)
 
+    from api.types.mobile_money import MobileMoneyTransaction
+
+    _school_scoped(
+        "MobileMoneyTransaction", models.MobileMoneyTransaction, MobileMoneyTransaction.of
+    )
+
 
 _register_defaults()
 _register_invoices()

@@ -30,6 +30,7 @@ from api.tracing import GraphQLTracing
 from api.types.audit import AuditQuery
 from api.types.fees import FeeStructure
 from api.types.invoices import Invoice, Payment
+from api.types.mobile_money import MobileMoneyMutation, MobileMoneyQuery, MobileMoneyTransaction
 from api.types.money import CreditNote
 from api.types.runs import BillingRun
 from api.types.school import Grade, School, SchoolClass, Stream, Term
@@ -44,7 +45,7 @@ MAX_TOKENS = 4000
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(SetupQuery, RunQuery, InvoiceQuery, AuditQuery):
+class Query(SetupQuery, RunQuery, InvoiceQuery, AuditQuery, MobileMoneyQuery):
     pass
 
 
@@ -57,6 +58,7 @@ class Mutation(
     RunMutation,
     InvoiceMutation,
     AccountMutation,
+    MobileMoneyMutation,
     TokenMutation,
 ):
     pass
@@ -101,6 +103,7 @@ def build_schema(
             Invoice,
             Payment,
             CreditNote,
+            MobileMoneyTransaction,
         ],
         extensions=extensions,
     )

@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "domain.models.fees",
     "domain.models.billing",
     "domain.models.invoices",
+    "domain.models.mpesa",
     "domain.models.notifications",
     "domain.models.audit",
 ]

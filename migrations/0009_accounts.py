@@ -3,6 +3,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 from domain.models.invoices import PaymentChannel
+from domain.models.mpesa import MobileMoneyStatus
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.fields import SqlDefault
@@ -180,5 +181,40 @@ class Migration(migrations.Migration):
         ops.RunSQL(
             "CREATE UNIQUE INDEX uniq_credit_note_number ON credit_note (school_id, number)",
             reverse_sql="DROP INDEX uniq_credit_note_number",
+        ),
+        # M-Pesa: the webhook's secret per school, and the payments Daraja confirms.
+        ops.CreateModel(
+            name='MobileMoneyTransaction',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('school', fields.ForeignKeyField('models.School', source_field='school_id', db_constraint=True, to_field='id', related_name='mobile_money', on_delete=OnDelete.CASCADE)),
+                ('transaction_id', fields.CharField(max_length=64)),
+                ('amount', fields.DecimalField(max_digits=12, decimal_places=2)),
+                ('received_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('paid_on', fields.DateField()),
+                ('account_reference', fields.CharField(max_length=200)),
+                ('payer_name', fields.CharField(null=True, max_length=200)),
+                ('msisdn', fields.CharField(null=True, max_length=32)),
+                ('short_code', fields.CharField(max_length=20)),
+                ('status', fields.CharEnumField(default=MobileMoneyStatus.UNMATCHED, description='MATCHED: MATCHED\nUNMATCHED: UNMATCHED\nASSIGNED: ASSIGNED', enum_type=MobileMoneyStatus, max_length=16)),
+                ('student', fields.ForeignKeyField('models.Student', source_field='student_id', null=True, db_constraint=True, to_field='id', related_name='mobile_money', on_delete=OnDelete.RESTRICT)),
+                ('payment', fields.ForeignKeyField('models.Payment', source_field='payment_id', null=True, db_constraint=True, to_field='id', related_name='mobile_money', on_delete=OnDelete.RESTRICT)),
+                ('processed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'mobile_money_transaction', 'app': 'models', 'unique_together': (('school', 'transaction_id'),), 'indexes': [Index(fields=['school_id', 'received_at'])], 'pk_attr': 'id', 'table_description': 'One M-Pesa payment as Daraja confirmed it: recorded at once, allocated after.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='MpesaWebhook',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('school', fields.OneToOneField('models.School', source_field='school_id', db_constraint=True, to_field='id', related_name='mpesa_webhook', on_delete=OnDelete.CASCADE)),
+                ('secret_hash', fields.CharField(unique=True, max_length=64)),
+                ('short_code', fields.CharField(null=True, description="The business short code (paybill) whose payments are this school's, null until set.", max_length=20)),
+                ('rotated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'mpesa_webhook', 'app': 'models', 'pk_attr': 'id', 'table_description': "The hash of a school's webhook secret (the secret is shown once) and its paybill."},
+            bases=['Model'],
         ),
     ]

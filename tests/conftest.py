@@ -55,6 +55,8 @@ def database_url() -> Iterator[str]:
 
 TABLES = [
     "audit_event",
+    "mobile_money_transaction",
+    "mpesa_webhook",
     "payment_allocation",
     "credit_note",
     "opening_balance",

@@ -46,3 +46,7 @@ def enqueue_chunks(run_id: int, chunks: list[int]) -> None:
 from workers.notify import send_invoice_notice  # noqa: E402
 
 ALL.append(send_invoice_notice)
+
+from workers.mpesa import allocate_mobile_money  # noqa: E402
+
+ALL.append(allocate_mobile_money)

@@ -36,6 +36,8 @@ describe_values(
         "REVERSED_PAYMENT": "A payment was reversed: its allocations were removed.",
         "ISSUED_CREDIT_NOTE": "A credit note was issued against an invoice.",
         "SET_OPENING_BALANCES": "Students' opening balances were set (one event per student).",
+        "ROTATED_MPESA_SECRET": "The school's M-Pesa webhook secret was replaced.",
+        "ASSIGNED_TRANSACTION": "An unmatched M-Pesa payment was assigned to a student.",
         "CREATED_USER": "A user was added to the account.",
         "REVOKED_TOKEN": "An API token was revoked.",
     },

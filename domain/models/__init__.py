@@ -23,6 +23,7 @@ from domain.models.invoices import (
     PaymentAllocation,
     PaymentChannel,
 )
+from domain.models.mpesa import MobileMoneyStatus, MobileMoneyTransaction, MpesaWebhook
 from domain.models.school import Grade, School, SchoolClass, Stream, Student, StudentStatus, Term
 
 __all__ = [
@@ -43,6 +44,9 @@ __all__ = [
     "InvoiceLine",
     "InvoiceStatus",
     "ItemStatus",
+    "MobileMoneyStatus",
+    "MobileMoneyTransaction",
+    "MpesaWebhook",
     "OpeningBalance",
     "Payment",
     "PaymentAllocation",

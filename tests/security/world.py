@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from tortoise import Tortoise
@@ -14,7 +14,15 @@ from api.ids import encode_id
 from domain import db as dbmod
 from domain.billing.runs import ScopeSpec
 from domain.invoices import record_payment
-from domain.models import ApiToken, BillingRun, Invoice, Payment, Role, ScopeKind
+from domain.models import (
+    ApiToken,
+    BillingRun,
+    Invoice,
+    MobileMoneyTransaction,
+    Payment,
+    Role,
+    ScopeKind,
+)
 from domain.money.credit_notes import issue_credit_note
 from tests.billing_helpers import bill, new_run, populate
 from tests.factories import Actor, Factory, SchoolSet
@@ -62,6 +70,7 @@ NODE_TYPES = [
     "Invoice",
     "Payment",
     "CreditNote",
+    "MobileMoneyTransaction",
     "User",
 ]
 
@@ -80,6 +89,15 @@ async def build_world(factory: Factory) -> World:
     )
     payment = await Payment.get(invoice_id=paid.id)
     note = await issue_credit_note(owner.caller, unpaid.id, amount=Decimal("1.00"), reason="Fee")
+    mobile = await MobileMoneyTransaction.create(
+        school=alpha.school,
+        transaction_id="TJ5QX7K2AB",
+        amount=Decimal("250.00"),
+        received_at=datetime(2026, 1, 15, 9, 30, tzinfo=UTC),
+        paid_on=date(2026, 1, 15),
+        account_reference="nobody",
+        short_code="600100",
+    )
     student = await factory.student(alpha.school, alpha.classes[0])
     draft = await new_run(owner, alpha, scope=ScopeSpec(ScopeKind.MANUAL, student_ids=[student.id]))
     other = await factory.account("Beta Group")
@@ -110,6 +128,7 @@ async def build_world(factory: Factory) -> World:
         "Invoice": unpaid.id,
         "Payment": payment.id,
         "CreditNote": note.id,
+        "MobileMoneyTransaction": mobile.id,
         "User": owner.user.id,
         "ApiToken": token.id,
     }

@@ -1,0 +1,176 @@
+"""M-Pesa payments as clients see them, the list of a school's, and the mutations on them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from api.context import Context
+from api.errors import UserError, domain_error_to_graphql, user_errors
+from api.ids import decode_id, encode_id
+from api.types.common import AfterArg, Connection, FirstArg, Money, Node, money, paginate
+from api.types.enums import describe_values
+from api.types.money import currency_of, load_payment
+from api.types.payments import Payment
+from api.types.school import School, load_school
+from domain import models
+from domain.errors import DomainError
+from domain.money import mpesa
+
+MobileMoneyStatus = models.MobileMoneyStatus
+strawberry.enum(
+    MobileMoneyStatus,
+    name="MobileMoneyStatus",
+    description="Whether an M-Pesa payment found its student.",
+)
+describe_values(
+    MobileMoneyStatus,
+    {
+        "MATCHED": "Paid to the student whose admission number (or invoice number) it carried.",
+        "UNMATCHED": "No student or invoice matched its account reference: waiting for "
+        "assignTransaction.",
+        "ASSIGNED": "Assigned to a student by hand.",
+    },
+)
+
+
+@strawberry.type(description="A payment received from M-Pesa, matched or waiting to be.")
+class MobileMoneyTransaction(Node):
+    id: strawberry.ID = strawberry.field(description="Opaque global id.")
+    transaction_id: str = strawberry.field(
+        description="The provider's transaction id (M-Pesa TransID); one payment per id, "
+        "however often it is delivered."
+    )
+    received_at: datetime = strawberry.field(description="When M-Pesa took the money (TransTime).")
+    account_reference: str = strawberry.field(
+        description="What the payer typed as account (BillRefNumber)."
+    )
+    payer_name: str | None = strawberry.field(description="The payer's name as M-Pesa gives it.")
+    status: MobileMoneyStatus = strawberry.field(description="Matched, unmatched or assigned.")
+    model: strawberry.Private[models.MobileMoneyTransaction]
+
+    @classmethod
+    def of(cls, m: models.MobileMoneyTransaction) -> MobileMoneyTransaction:
+        return cls(
+            id=strawberry.ID(encode_id("MobileMoneyTransaction", m.id)),
+            transaction_id=m.transaction_id,
+            received_at=m.received_at,
+            account_reference=m.account_reference,
+            payer_name=m.payer_name,
+            status=m.status,
+            model=m,
+        )
+
+    @strawberry.field(description="The school paid.")
+    async def school(self, info: strawberry.Info[Context, None]) -> School:
+        return await load_school(info, self.model.school_id)
+
+    @strawberry.field(description="The amount received.")
+    async def amount(self, info: strawberry.Info[Context, None]) -> Money:
+        return money(self.model.amount, await currency_of(info, self.model.school_id))
+
+    @strawberry.field(description="The payment it made; null while unmatched.")
+    async def payment(self, info: strawberry.Info[Context, None]) -> Payment | None:
+        return await load_payment(info, self.model.payment_id)
+
+
+@strawberry.type
+class MobileMoneyQuery:
+    @strawberry.field(description="M-Pesa payments received by the school, newest first.")
+    async def mobile_money_transactions(
+        self,
+        info: strawberry.Info[Context, None],
+        school_id: Annotated[strawberry.ID, strawberry.argument(description="The school.")],
+        statuses: Annotated[
+            list[MobileMoneyStatus] | None,
+            strawberry.argument(description="Only these statuses; null or empty: all."),
+        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
+    ) -> Connection[MobileMoneyTransaction]:
+        try:
+            qs = await mpesa.transactions(
+                info.context.caller, decode_id(school_id, "School"), statuses
+            )
+        except DomainError as e:
+            raise domain_error_to_graphql(e) from e
+        return await paginate(qs, first, after, MobileMoneyTransaction.of)
+
+
+@strawberry.input(description="An unmatched M-Pesa payment and the student it pays.")
+class AssignTransactionInput:
+    transaction_id: strawberry.ID = strawberry.field(
+        description="An UNMATCHED MobileMoneyTransaction."
+    )
+    student_id: strawberry.ID = strawberry.field(description="A student of the same school.")
+
+
+@strawberry.type(description="The M-Pesa payment after the change, or why not.")
+class MobileMoneyTransactionPayload:
+    transaction: MobileMoneyTransaction | None = strawberry.field(description="Null on errors.")
+    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+
+
+@strawberry.input(description="A school.")
+class SchoolIdInput:
+    school_id: strawberry.ID = strawberry.field(description="The school.")
+
+
+@strawberry.type(description="The webhook's new paths, shown once, or why not.")
+class MpesaWebhookPayload:
+    validation_path: str | None = strawberry.field(
+        description="Paths to register with Daraja as validation and confirmation URLs, "
+        "holding a new secret; shown once."
+    )
+    confirmation_path: str | None = strawberry.field(
+        description="The confirmation URL's path (same secret); shown once."
+    )
+    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+
+
+@strawberry.type
+class MobileMoneyMutation:
+    @strawberry.mutation(
+        description="Pays a student from an UNMATCHED M-Pesa payment (FINANCE); it becomes "
+        "ASSIGNED and its payment keeps the M-Pesa date."
+    )
+    async def assign_transaction(
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[AssignTransactionInput, strawberry.argument(description="What to pay.")],
+    ) -> MobileMoneyTransactionPayload:
+        try:
+            row = await mpesa.assign_transaction(
+                info.context.caller,
+                decode_id(input.transaction_id, "MobileMoneyTransaction"),
+                decode_id(input.student_id, "Student"),
+            )
+        except DomainError as e:
+            return MobileMoneyTransactionPayload(transaction=None, errors=user_errors(e))
+        return MobileMoneyTransactionPayload(transaction=MobileMoneyTransaction.of(row), errors=[])
+
+    @strawberry.mutation(
+        description="ADMIN only: a new secret for the school's M-Pesa webhook; the old one "
+        "stops working."
+    )
+    async def rotate_mpesa_webhook_secret(
+        self,
+        info: strawberry.Info[Context, None],
+        input: Annotated[SchoolIdInput, strawberry.argument(description="The school.")],
+    ) -> MpesaWebhookPayload:
+        try:
+            secret = await mpesa.rotate_secret(
+                info.context.caller, decode_id(input.school_id, "School")
+            )
+        except DomainError as e:
+            return MpesaWebhookPayload(
+                validation_path=None, confirmation_path=None, errors=user_errors(e)
+            )
+        base = f"{mpesa.WEBHOOK_PREFIX}/{secret}"
+        return MpesaWebhookPayload(
+            validation_path=f"{base}/validation",
+            confirmation_path=f"{base}/confirmation",
+            errors=[],
+        )
