@@ -11,7 +11,7 @@ from domain.errors import DomainError, ErrorCode, Problem
 #: Largest primary key: INTEGER columns, except the types whose table has a BIGINT key.
 MAX_PK = 2**31 - 1
 BIG_PK_TYPES = frozenset(
-    {"Invoice", "Payment", "AuditEvent", "CreditNote", "MobileMoneyTransaction"}
+    {"Invoice", "Payment", "AuditEvent", "CreditNote", "MobileMoneyTransaction", "PaymentImport"}
 )
 MAX_BIG_PK = 2**63 - 1
 

@@ -82,6 +82,10 @@ def _register_invoices() -> None:
         "MobileMoneyTransaction", models.MobileMoneyTransaction, MobileMoneyTransaction.of
     )
 
+    from api.types.imports import PaymentImport
+
+    _school_scoped("PaymentImport", models.PaymentImport, PaymentImport.of)
+
 
 _register_defaults()
 _register_invoices()

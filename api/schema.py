@@ -29,6 +29,7 @@ from api.runs_root import RunQuery, RunSubscription
 from api.tracing import GraphQLTracing
 from api.types.audit import AuditQuery
 from api.types.fees import FeeStructure
+from api.types.imports import PaymentImport, PaymentImportMutation, PaymentImportQuery
 from api.types.invoices import Invoice, Payment
 from api.types.mobile_money import MobileMoneyMutation, MobileMoneyQuery, MobileMoneyTransaction
 from api.types.money import CreditNote
@@ -45,7 +46,7 @@ MAX_TOKENS = 4000
 
 
 @strawberry.type(description="Everything a client can read.")
-class Query(SetupQuery, RunQuery, InvoiceQuery, AuditQuery, MobileMoneyQuery):
+class Query(SetupQuery, RunQuery, InvoiceQuery, AuditQuery, MobileMoneyQuery, PaymentImportQuery):
     pass
 
 
@@ -59,6 +60,7 @@ class Mutation(
     InvoiceMutation,
     AccountMutation,
     MobileMoneyMutation,
+    PaymentImportMutation,
     TokenMutation,
 ):
     pass
@@ -104,6 +106,7 @@ def build_schema(
             Payment,
             CreditNote,
             MobileMoneyTransaction,
+            PaymentImport,
         ],
         extensions=extensions,
     )

@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "domain.models.billing",
     "domain.models.invoices",
     "domain.models.mpesa",
+    "domain.models.imports",
     "domain.models.notifications",
     "domain.models.audit",
 ]

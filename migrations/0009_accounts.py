@@ -4,6 +4,7 @@ from tortoise import migrations
 from tortoise.migrations import operations as ops
 from domain.models.invoices import PaymentChannel
 from domain.models.mpesa import MobileMoneyStatus
+from domain.models.imports import ImportFormat, ImportLineStatus, ImportStatus
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.fields import SqlDefault
@@ -215,6 +216,44 @@ class Migration(migrations.Migration):
                 ('rotated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
             options={'table': 'mpesa_webhook', 'app': 'models', 'pk_attr': 'id', 'table_description': "The hash of a school's webhook secret (the secret is shown once) and its paybill."},
+            bases=['Model'],
+        ),
+        # Payment imports: a statement previewed line by line, then confirmed.
+        ops.CreateModel(
+            name='PaymentImport',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('school', fields.ForeignKeyField('models.School', source_field='school_id', db_constraint=True, to_field='id', related_name='payment_imports', on_delete=OnDelete.CASCADE)),
+                ('format', fields.CharEnumField(description='MPESA_STATEMENT: MPESA_STATEMENT\nSIMPLE_CSV: SIMPLE_CSV', enum_type=ImportFormat, max_length=16)),
+                ('status', fields.CharEnumField(default=ImportStatus.DRAFT, description='DRAFT: DRAFT\nCONFIRMED: CONFIRMED', enum_type=ImportStatus, max_length=16)),
+                ('matched_count', fields.IntField(default=0)),
+                ('matched_amount', fields.DecimalField(default=0, max_digits=14, decimal_places=2)),
+                ('unmatched_count', fields.IntField(default=0)),
+                ('duplicate_count', fields.IntField(default=0)),
+                ('invalid_count', fields.IntField(default=0)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('created_by', fields.ForeignKeyField('models.User', source_field='created_by_id', null=True, db_constraint=True, to_field='id', related_name='payment_imports', on_delete=OnDelete.SET_NULL)),
+                ('confirmed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'payment_import', 'app': 'models', 'indexes': [Index(fields=['school_id', 'created_at'])], 'pk_attr': 'id', 'table_description': 'A statement of payments: nothing is paid before it is confirmed.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='PaymentImportLine',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('payment_import', fields.ForeignKeyField('models.PaymentImport', source_field='payment_import_id', db_constraint=True, to_field='id', related_name='lines', on_delete=OnDelete.CASCADE)),
+                ('row_number', fields.IntField()),
+                ('status', fields.CharEnumField(description='MATCHED: MATCHED\nUNMATCHED: UNMATCHED\nDUPLICATE: DUPLICATE\nINVALID: INVALID', enum_type=ImportLineStatus, max_length=16)),
+                ('transaction_reference', fields.CharField(null=True, max_length=200)),
+                ('paid_on', fields.DateField(null=True)),
+                ('amount', fields.DecimalField(null=True, max_digits=12, decimal_places=2)),
+                ('account_reference', fields.CharField(null=True, max_length=200)),
+                ('student', fields.ForeignKeyField('models.Student', source_field='student_id', null=True, db_constraint=False, to_field='id', related_name='import_lines', on_delete=OnDelete.NO_ACTION)),
+                ('message', fields.CharField(null=True, max_length=300)),
+                ('payment', fields.ForeignKeyField('models.Payment', source_field='payment_id', null=True, db_constraint=False, to_field='id', related_name='import_lines', on_delete=OnDelete.NO_ACTION)),
+            ],
+            options={'table': 'payment_import_line', 'app': 'models', 'unique_together': (('payment_import', 'row_number'),), 'pk_attr': 'id', 'table_description': 'One data row of an import (rowNumber counts data rows from 1) and what it will do.'},
             bases=['Model'],
         ),
     ]

@@ -55,6 +55,8 @@ def database_url() -> Iterator[str]:
 
 TABLES = [
     "audit_event",
+    "payment_import_line",
+    "payment_import",
     "mobile_money_transaction",
     "mpesa_webhook",
     "payment_allocation",

@@ -13,6 +13,13 @@ from domain.models.billing import (
     ScopeKind,
 )
 from domain.models.fees import FeeItem, FeeItemGradeAmount, FeeStructure
+from domain.models.imports import (
+    ImportFormat,
+    ImportLineStatus,
+    ImportStatus,
+    PaymentImport,
+    PaymentImportLine,
+)
 from domain.models.invoices import (
     CreditNote,
     Invoice,
@@ -40,6 +47,9 @@ __all__ = [
     "FeeItemGradeAmount",
     "FeeStructure",
     "Grade",
+    "ImportFormat",
+    "ImportLineStatus",
+    "ImportStatus",
     "Invoice",
     "InvoiceLine",
     "InvoiceStatus",
@@ -51,6 +61,8 @@ __all__ = [
     "Payment",
     "PaymentAllocation",
     "PaymentChannel",
+    "PaymentImport",
+    "PaymentImportLine",
     "PreviewLine",
     "Role",
     "RunStatus",

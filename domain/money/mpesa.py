@@ -100,9 +100,12 @@ def parse_c2b(body: Any) -> C2BPayment:
     )
 
 
+_SEPARATORS = re.compile(r"[\s\-]+")
+
+
 def normalise(reference: str) -> str:
     """What a parent typed, as a key: case, spaces, dashes and a leading '#' ignored."""
-    return re.sub(r"[\s\-]+", "", reference.strip().lstrip("#")).upper()
+    return _SEPARATORS.sub("", reference.strip().lstrip("#")).upper()
 
 
 def _hash(secret: str) -> str:

@@ -54,6 +54,7 @@ EXPECTED: dict[str, str] = {
     "Query.invoices": "refused",
     "Query.auditEvents": "refused",
     "Query.mobileMoneyTransactions": "refused",
+    "Query.paymentImports": "refused",
     "Mutation.createUser": "refused",
     "Mutation.createSchool": "creates",
     "Mutation.createTerm": "refused",
@@ -78,6 +79,10 @@ EXPECTED: dict[str, str] = {
     "Mutation.reversePayment": "refused",
     "Mutation.assignTransaction": "refused",
     "Mutation.rotateMpesaWebhookSecret": "refused",
+    "Mutation.createPaymentImport": "refused",
+    "Mutation.assignPaymentImportLine": "refused",
+    "Mutation.confirmPaymentImport": "refused",
+    "Mutation.deletePaymentImport": "refused",
     "Mutation.revokeApiToken": "refused",
     "Subscription.billingRunUpdated": "refused",
 }

@@ -17,6 +17,7 @@ from domain.invoices import record_payment
 from domain.models import (
     ApiToken,
     BillingRun,
+    ImportFormat,
     Invoice,
     MobileMoneyTransaction,
     Payment,
@@ -24,6 +25,7 @@ from domain.models import (
     ScopeKind,
 )
 from domain.money.credit_notes import issue_credit_note
+from domain.money.imports import create_payment_import
 from tests.billing_helpers import bill, new_run, populate
 from tests.factories import Actor, Factory, SchoolSet
 
@@ -71,6 +73,7 @@ NODE_TYPES = [
     "Payment",
     "CreditNote",
     "MobileMoneyTransaction",
+    "PaymentImport",
     "User",
 ]
 
@@ -89,6 +92,13 @@ async def build_world(factory: Factory) -> World:
     )
     payment = await Payment.get(invoice_id=paid.id)
     note = await issue_credit_note(owner.caller, unpaid.id, amount=Decimal("1.00"), reason="Fee")
+    statement = await create_payment_import(
+        owner.caller,
+        alpha.school.id,
+        ImportFormat.SIMPLE_CSV,
+        f"date,amount,reference,account\n2026-01-12,300.00,BANK-77,{paid.number}\n"
+        "2026-01-13,120.00,BANK-78,nobody\n",
+    )
     mobile = await MobileMoneyTransaction.create(
         school=alpha.school,
         transaction_id="TJ5QX7K2AB",
@@ -129,6 +139,7 @@ async def build_world(factory: Factory) -> World:
         "Payment": payment.id,
         "CreditNote": note.id,
         "MobileMoneyTransaction": mobile.id,
+        "PaymentImport": statement.id,
         "User": owner.user.id,
         "ApiToken": token.id,
     }
