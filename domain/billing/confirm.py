@@ -26,14 +26,14 @@ from domain.settings import get_settings
 from domain.validation import clean_amount
 
 #: Called after commit with (run id, chunk numbers) to enqueue the generation.
-Dispatch = Callable[[int, list[int]], Awaitable[None]]
+EnqueueChunks = Callable[[int, list[int]], Awaitable[None]]
 
 
 async def confirm_billing_run(
     caller: Caller,
     run_id: int | None,
     *,
-    dispatch: Dispatch,
+    dispatch: EnqueueChunks,
     expected_invoice_count: int | None = None,
     expected_total: Decimal | None = None,
 ) -> BillingRun:
@@ -109,4 +109,4 @@ async def confirm_billing_run(
     return await BillingRun.get(pk=run.id)
 
 
-__all__ = ["Dispatch", "confirm_billing_run"]
+__all__ = ["EnqueueChunks", "confirm_billing_run"]
