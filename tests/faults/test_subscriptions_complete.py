@@ -215,3 +215,40 @@ async def test_two_hundred_subscriptions_complete_and_leave_nothing_behind(
         assert end.back_to(start), (start, end)
         if url is not None:
             assert start.event_clients >= 1  # the publisher's connection, at least
+
+
+async def test_confirm_shows_processing_to_subscribers_at_once_over_redis(
+    pg: str, redis_url: str, monkeypatch: pytest.MonkeyPatch, factory: Factory
+) -> None:
+    from api.app import create_app
+    from domain.settings import get_settings
+
+    # given a server on Redis with no worker (so the run stays PROCESSING once confirmed)
+    monkeypatch.setattr(get_settings(), "redis_url", redis_url)
+    w = await world(factory, 3)
+    run = await new_run(w.finance, w.school)
+    ids = {"i": {"billingRunId": encode_id("BillingRun", run.id)}}
+    headers = {"Authorization": f"Bearer {w.finance.token}"}
+    async with (
+        serve_app(create_app(manage_db=False, run_workers=False)) as base,
+        httpx.AsyncClient(base_url=base, headers=headers, timeout=CYCLE_LIMIT) as http,
+        websockets.connect(
+            ws_url(base), subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
+        ) as ws,
+    ):
+        await http.post("/graphql", json={"query": PREVIEW, "variables": ids})
+        auth = {"Authorization": f"Bearer {w.finance.token}"}
+        await ws.send(json.dumps({"type": "connection_init", "payload": auth}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        payload = {"query": WATCH, "variables": {"id": ids["i"]["billingRunId"]}}
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+        first = json.loads(await asyncio.wait_for(ws.recv(), CYCLE_LIMIT))
+        assert first["payload"]["data"]["billingRunUpdated"]["status"] == "DRAFT"
+        # when the run is confirmed
+        confirmed = await http.post("/graphql", json={"query": CONFIRM, "variables": ids})
+        assert confirmed.json()["data"]["confirmBillingRun"]["errors"] == []
+        heard = time.monotonic()
+        # then the subscriber sees PROCESSING at once (not at its next periodic re-read)
+        second = json.loads(await asyncio.wait_for(ws.recv(), CYCLE_LIMIT))
+        assert second["payload"]["data"]["billingRunUpdated"]["status"] == "PROCESSING"
+        assert time.monotonic() - heard < COMPLETE_LIMIT
