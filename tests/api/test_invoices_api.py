@@ -12,7 +12,7 @@ import pytest
 from api.ids import encode_id
 from domain.models import Invoice, InvoiceStatus, Payment, Role, Student
 from domain.models.notifications import InvoiceDelivery
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.factories import Actor, Factory, SchoolSet
 
 LIST = """

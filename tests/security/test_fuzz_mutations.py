@@ -34,7 +34,7 @@ from api.mutations import runs as run_mutations
 from api.schema import schema
 from domain import db as dbmod
 from domain.access import issue_token
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.security.test_tenancy_generated import id_type, selection
 from tests.security.world import World, tables
 

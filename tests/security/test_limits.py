@@ -19,7 +19,7 @@ from domain import students as student_service
 from domain.billing.runs import MAX_MANUAL_STUDENTS
 from domain.notifications import MAX_SEND
 from domain.students import MAX_BATCH
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.security.world import World, changed, snapshot
 from tests.servers import serve_app, ws_url
 from tests.ws_client import PROTOCOL

@@ -32,7 +32,7 @@ from graphql import (
 from api.app import create_app
 from api.schema import schema
 from domain.models import School
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.factories import Actor
 from tests.security.test_limits import refusal_codes
 from tests.security.world import World, changed, snapshot

@@ -23,7 +23,7 @@ from domain.models import (
     Role,
     RunStatus,
 )
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.factories import Factory
 from tests.security.world import World, changed, snapshot
 

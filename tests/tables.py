@@ -1,0 +1,44 @@
+"""The tables of the models, read from Tortoise's registry: a new model is never forgotten."""
+
+from __future__ import annotations
+
+from tortoise import Tortoise
+from tortoise.models import Model
+
+
+def _references(model: type[Model]) -> set[str]:
+    meta = model._meta
+    return {
+        meta.fields_map[name].related_model._meta.db_table
+        for name in meta.fk_fields | meta.o2o_fields
+    }
+
+
+def tables() -> list[str]:
+    """Every model's table, each after the tables that refer to it (safe to empty in order).
+
+    Many-to-many through tables come first: they only refer. Needs Tortoise initialised.
+    """
+    models = {m._meta.db_table: m for app in Tortoise.apps.values() for m in app.values()}
+    through = sorted(
+        {
+            str(m._meta.fields_map[name].through)
+            for m in models.values()
+            for name in m._meta.m2m_fields
+        }
+    )
+    referred_by: dict[str, set[str]] = {table: set() for table in models}
+    for table, model in models.items():
+        for target in _references(model) - {table}:
+            referred_by[target].add(table)
+    ordered: list[str] = []
+    while referred_by:
+        # Tables no remaining table refers to, in name order so that the order is stable.
+        free = sorted(t for t, refs in referred_by.items() if not refs)
+        assert free, f"a cycle of foreign keys among {sorted(referred_by)}"
+        ordered.extend(free)
+        for table in free:
+            del referred_by[table]
+        for refs in referred_by.values():
+            refs.difference_update(free)
+    return through + ordered
