@@ -22,6 +22,7 @@ from domain.models import BillingRun, Invoice, Role, Student
 from tests import services
 from tests.billing_helpers import run_input
 from tests.factories import Factory
+from tests.invariants import assert_exact
 from tests.servers import BillingProcesses, ws_url
 from tests.ws_client import subscribe
 
@@ -134,6 +135,7 @@ async def test_serve_and_worker_bill_2000_students(
     total = sum((Decimal(t) for _, t in invoices), Decimal(0))
     assert total == run.invoiced_amount == Decimal(preview["totalAmount"]["amount"])
     assert runs[-1]["totalAmount"]["amount"] == f"{total:.2f}"
+    await assert_exact(s.school.id, [run.id])
 
 
 async def test_billing_serve_alone_runs_a_whole_run_on_sqlite(tmp_path: Path) -> None:

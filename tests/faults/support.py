@@ -9,7 +9,6 @@ import subprocess
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, TypeVar
 
 import httpx
@@ -174,91 +173,6 @@ async def world(factory: Factory, students: int) -> World:
 
 async def run_state(run_id: int) -> BillingRun:
     return await BillingRun.get(pk=run_id)
-
-
-async def assert_exact(school_id: int, run_ids: list[int]) -> dict[int, BillingRun]:
-    async with asyncio.timeout(WAIT_LIMIT):
-        return await _assert_exact(school_id, run_ids)
-
-
-async def _assert_exact(school_id: int, run_ids: list[int]) -> dict[int, BillingRun]:
-    """The promises a fault may delay but never break, checked in the database:
-
-    no student holds two live invoices for a fee structure and term; every run is finished
-    with nothing pending; its counters equal the count and sum of its invoices; each invoice's
-    lines sum to its total; the school's numbers are gap-free from 1 and its counter is the last.
-    """
-    c = conn()
-    twice = await c.execute_query_dict(
-        """SELECT student_id, fee_structure_id, term_id, COUNT(*) AS n FROM invoice
-        WHERE school_id = $1 AND status <> 'CANCELLED'
-        GROUP BY student_id, fee_structure_id, term_id HAVING COUNT(*) > 1 LIMIT 5""",
-        [school_id],
-    )
-    assert twice == [], f"students invoiced twice: {twice}"
-    numbers = await c.execute_query_dict(
-        "SELECT number FROM invoice WHERE school_id = $1", [school_id]
-    )
-    seq = sorted(int(str(r["number"]).rsplit("-", 1)[1]) for r in numbers)
-    assert seq == list(range(1, len(seq) + 1)), "invoice numbers are not gap-free from 1"
-    counter = await c.execute_query_dict(
-        "SELECT last_invoice_number FROM school WHERE id = $1", [school_id]
-    )
-    assert int(counter[0]["last_invoice_number"]) == len(seq)
-    unbalanced = await c.execute_query_dict(
-        # Lines summed first: a hash join, whatever the (fresh, unanalysed) statistics say.
-        """SELECT i.id FROM invoice i
-        LEFT JOIN (SELECT invoice_id, SUM(amount) AS amount FROM invoice_line
-                   GROUP BY invoice_id) l ON l.invoice_id = i.id
-        WHERE i.school_id = $1 AND COALESCE(l.amount, 0) <> i.total LIMIT 5""",
-        [school_id],
-    )
-    assert unbalanced == [], f"invoices whose lines do not sum to the total: {unbalanced}"
-    runs: dict[int, BillingRun] = {}
-    for run_id in run_ids:
-        run = await run_state(run_id)
-        assert run.status == "COMPLETED", (run_id, run.status)
-        made = await c.execute_query_dict(
-            """SELECT COUNT(*) AS n, COALESCE(SUM(total), 0) AS amount FROM invoice
-            WHERE billing_run_id = $1""",
-            [run_id],
-        )
-        assert run.items_invoiced == int(made[0]["n"]), (run.items_invoiced, made)
-        assert Decimal(run.invoiced_amount) == Decimal(made[0]["amount"])
-        items = await c.execute_query_dict(
-            """SELECT status, COUNT(*) AS n
-            FROM billing_run_item WHERE run_id = $1 GROUP BY status""",
-            [run_id],
-        )
-        by_status = {r["status"]: int(r["n"]) for r in items}
-        assert by_status.get("PENDING", 0) == 0
-        assert by_status.get("INVOICED", 0) == run.items_invoiced
-        assert by_status.get("SKIPPED", 0) == run.items_skipped
-        assert by_status.get("FAILED", 0) == run.items_failed == 0
-        assert sum(by_status.values()) == run.items_total
-        # Invoiced items and the run's invoices match one to one by student, and a skipped
-        # item's student holds a live invoice (of another run) for the fee and term. Set
-        # differences, not NOT EXISTS: with statistics that do not know the fresh rows yet,
-        # PostgreSQL plans those as nested loops (tens of seconds at 20,000 students).
-        loose = await c.execute_query_dict(
-            """WITH live AS (
-                SELECT student_id, billing_run_id FROM invoice
-                WHERE fee_structure_id = $2 AND term_id = $3 AND status <> 'CANCELLED'),
-            invoiced AS (
-                SELECT student_id FROM billing_run_item WHERE run_id = $1 AND status = 'INVOICED')
-            SELECT
-              (SELECT COUNT(*) FROM (SELECT student_id FROM invoiced
-                 EXCEPT SELECT student_id FROM live WHERE billing_run_id = $1) x) AS items,
-              (SELECT COUNT(*) FROM (SELECT student_id FROM invoice WHERE billing_run_id = $1
-                 EXCEPT SELECT student_id FROM invoiced) x) AS invoices,
-              (SELECT COUNT(*) FROM (SELECT student_id FROM billing_run_item
-                 WHERE run_id = $1 AND status = 'SKIPPED'
-                 EXCEPT SELECT student_id FROM live) x) AS skipped""",
-            [run_id, run.fee_structure_id, run.term_id],
-        )
-        assert loose == [{"items": 0, "invoices": 0, "skipped": 0}], loose
-        runs[run_id] = run
-    return runs
 
 
 # --- GraphQL over HTTP ----------------------------------------------------------------------

@@ -28,7 +28,6 @@ from tests.factories import Factory
 from tests.faults.support import (
     Api,
     FaultProcesses,
-    assert_exact,
     db_name,
     local_id,
     run_state,
@@ -36,6 +35,7 @@ from tests.faults.support import (
     with_app_name,
     world,
 )
+from tests.invariants import assert_exact
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e]
 

@@ -31,12 +31,12 @@ from tests.faults.support import (
     CONFIRM,
     Api,
     FaultProcesses,
-    assert_exact,
     local_id,
     run_state,
     wait_for,
     world,
 )
+from tests.invariants import assert_exact
 from workers.broker import QUEUE
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e]

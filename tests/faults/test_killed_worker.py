@@ -23,12 +23,12 @@ from tests.factories import Factory
 from tests.faults.support import (
     Api,
     FaultProcesses,
-    assert_exact,
     local_id,
     run_state,
     wait_for,
     world,
 )
+from tests.invariants import assert_exact
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e]
 

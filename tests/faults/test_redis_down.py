@@ -31,12 +31,12 @@ from tests.faults.support import (
     Api,
     FaultProcesses,
     OwnRedis,
-    assert_exact,
     local_id,
     run_state,
     wait_for,
     world,
 )
+from tests.invariants import assert_exact
 from tests.servers import ws_url
 from tests.ws_client import subscribe
 

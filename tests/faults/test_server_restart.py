@@ -23,12 +23,12 @@ from tests.faults.support import (
     WATCH,
     Api,
     FaultProcesses,
-    assert_exact,
     local_id,
     run_state,
     wait_for,
     world,
 )
+from tests.invariants import assert_exact
 from tests.servers import free_port, ws_url
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e]
