@@ -1,9 +1,14 @@
-"""The tables of the models, read from Tortoise's registry: a new model is never forgotten."""
+"""The tables of the models, read from Tortoise's registry (a new model is never forgotten),
+and snapshots of their rows to prove that nothing changed."""
 
 from __future__ import annotations
 
+import hashlib
+
 from tortoise import Tortoise
 from tortoise.models import Model
+
+from domain.db import conn
 
 
 def _references(model: type[Model]) -> set[str]:
@@ -42,3 +47,19 @@ def tables() -> list[str]:
         for refs in referred_by.values():
             refs.difference_update(free)
     return through + ordered
+
+
+async def snapshot() -> dict[str, tuple[int, str]]:
+    """Row count and a digest of every row (all columns) of every table."""
+    c = conn()
+    state = {}
+    for table in tables():
+        _, rows = await c.execute_query(f"SELECT * FROM {table} ORDER BY 1")
+        digest = hashlib.sha256(repr([sorted(dict(r).items()) for r in rows]).encode())
+        state[table] = (len(rows), digest.hexdigest()[:16])
+    return state
+
+
+def changed(before: dict[str, tuple[int, str]], after: dict[str, tuple[int, str]]) -> list[str]:
+    """The tables whose rows differ between two snapshots."""
+    return [t for t in before if before[t] != after.get(t)]

@@ -5,7 +5,6 @@ and writes nothing."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -28,6 +27,7 @@ from tests.api.setup_ops import (
 )
 from tests.client import GraphQLClient
 from tests.factories import Actor, Factory, SchoolSet
+from tests.world import World, build_world
 
 COUNTED_TABLES = [
     "account",
@@ -60,38 +60,10 @@ async def student_row(pk: int) -> dict[str, Any]:
     return rows[0]
 
 
-@dataclass
-class World:
-    """School Alpha of one account, with a student, and the people who may not touch it."""
-
-    s: SchoolSet
-    student: Student
-    stranger: Actor
-    """ADMIN of another account, with a school of their own (Beta)."""
-    beta: SchoolSet
-    ungranted: Actor
-    """FINANCE in Alpha's account, granted a sibling school only."""
-    sibling: SchoolSet
-    viewer: Actor
-    """VIEWER granted Alpha."""
-
-
 @pytest.fixture
 async def world(factory: Factory) -> World:
-    account = await factory.account("Alpha Group")
-    s = await factory.school(account, name="Alpha")
-    sibling = await factory.school(account, name="Alpha Two")
-    other = await factory.account("Beta Group")
-    beta = await factory.school(other, name="Beta")
-    return World(
-        s=s,
-        student=await factory.student(s.school, s.classes[0]),
-        stranger=await factory.actor(other, Role.ADMIN),
-        beta=beta,
-        ungranted=await factory.actor(account, Role.FINANCE, [sibling.school]),
-        sibling=sibling,
-        viewer=await factory.actor(account, Role.VIEWER, [s.school]),
-    )
+    """Alpha with one student, and the people who may not touch it."""
+    return await build_world(factory, students=1)
 
 
 Inputs = Callable[[World], dict[str, Any]]
@@ -156,7 +128,7 @@ WRITES: dict[str, tuple[str, Inputs, str, Any]] = {
     "updateStudent": (
         UPDATE_STUDENT,
         lambda w: {
-            "studentId": gid("Student", w.student.id),
+            "studentId": gid("Student", w.students[0].id),
             "lastName": "Changed",
             "status": "WITHDRAWN",
             "schoolClassId": None,
@@ -219,21 +191,21 @@ async def test_write_to_an_invisible_school_is_not_found_and_writes_nothing(
 ) -> None:
     # given
     actor: Actor = getattr(world, who)
-    before, student_before = await row_counts(), await student_row(world.student.id)
+    before, student_before = await row_counts(), await student_row(world.students[0].id)
     # when
     payload = await _call(gql, name, world, actor)
     # then
     _, _, field, empty = WRITES[name]
     assert payload == {field: empty, "errors": [_not_found_of(name)]}
     assert await row_counts() == before
-    assert await student_row(world.student.id) == student_before
+    assert await student_row(world.students[0].id) == student_before
 
 
 @pytest.mark.parametrize("name", list(WRITES))
 async def test_viewer_write_is_permission_denied_and_writes_nothing(
     gql: GraphQLClient, world: World, name: str
 ) -> None:
-    before, student_before = await row_counts(), await student_row(world.student.id)
+    before, student_before = await row_counts(), await student_row(world.students[0].id)
     payload = await _call(gql, name, world, world.viewer)
     _, _, field, empty = WRITES[name]
     assert payload == {
@@ -247,7 +219,7 @@ async def test_viewer_write_is_permission_denied_and_writes_nothing(
         ],
     }
     assert await row_counts() == before
-    assert await student_row(world.student.id) == student_before
+    assert await student_row(world.students[0].id) == student_before
 
 
 async def test_the_same_writes_succeed_for_the_schools_admin(
@@ -259,7 +231,7 @@ async def test_the_same_writes_succeed_for_the_schools_admin(
         payload = await _call(gql, name, world, admin)
         assert payload["errors"] == [], name
         assert payload[field] not in (None, empty), name
-    assert (await Student.get(pk=world.student.id)).last_name == "Changed"
+    assert (await Student.get(pk=world.students[0].id)).last_name == "Changed"
 
 
 def _own_school(w: World, who: str) -> SchoolSet:
@@ -420,8 +392,8 @@ async def test_viewer_reads_the_students_of_the_granted_school(
     assert body["data"]["students"]["edges"] == [
         {
             "node": {
-                "admissionNumber": world.student.admission_number,
-                "lastName": world.student.last_name,
+                "admissionNumber": world.students[0].admission_number,
+                "lastName": world.students[0].last_name,
             }
         }
     ]
@@ -439,7 +411,7 @@ async def test_invisible_objects_are_null_by_node_and_absent_from_schools(
         gid("Grade", s.grades[0].id),
         gid("Stream", s.streams[0].id),
         gid("SchoolClass", s.classes[0].id),
-        gid("Student", world.student.id),
+        gid("Student", world.students[0].id),
         gid("FeeStructure", s.fee.id),
     ]
     for global_id in ids:

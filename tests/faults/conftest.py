@@ -13,9 +13,9 @@ import pytest
 
 from domain.db import conn, is_postgres
 from tests import services
+from tests.client import GraphQLClient
 from tests.faults.support import (
     REDIS_SERVER,
-    Api,
     FaultProcesses,
     OwnRedis,
     db_name,
@@ -85,11 +85,11 @@ def procs(pg: str, redis_url: str, tag: str) -> Iterator[FaultProcesses]:
 
 
 @pytest.fixture
-async def api_factory() -> AsyncIterator[Callable[[str, str], Api]]:
-    made: list[Api] = []
+async def api_factory() -> AsyncIterator[Callable[[str, str], GraphQLClient]]:
+    made: list[GraphQLClient] = []
 
-    def make(base: str, token: str) -> Api:
-        api = Api(base, token)
+    def make(base: str, token: str) -> GraphQLClient:
+        api = GraphQLClient.at(base, token)
         made.append(api)
         return api
 

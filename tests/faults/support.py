@@ -1,4 +1,4 @@
-"""Helpers of the fault tests: a private redis-server, tagged processes, data, checks, GraphQL."""
+"""Helpers of the fault tests: a private redis-server, tagged processes, bounded waits."""
 
 from __future__ import annotations
 
@@ -8,16 +8,10 @@ import shutil
 import subprocess
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import httpx
-
-from api.ids import decode_id, encode_id
-from domain.db import conn
-from domain.models import BillingRun, Role
+from domain.models import BillingRun
 from tests import services
-from tests.factories import Actor, Factory, SchoolSet
 from tests.servers import OUTPUT, BillingProcesses, free_port
 
 T = TypeVar("T")
@@ -139,113 +133,5 @@ async def wait_for(
         await asyncio.sleep(interval)
 
 
-# --- data -----------------------------------------------------------------------------------
-
-
-@dataclass
-class World:
-    """A school full of students and a FINANCE user, as the fault tests need them."""
-
-    school: SchoolSet
-    finance: Actor
-    students: int
-
-
-async def seed_students(s: SchoolSet, count: int, *, prefix: str = "F") -> None:
-    """`count` ACTIVE students spread over the school's classes, in one set-based insert."""
-    await conn().execute_query(
-        """INSERT INTO student (school_id, admission_number, first_name, last_name, status,
-                                school_class_id, created_at)
-        SELECT $1, $2 || lpad(g::text, 6, '0'), 'First' || g, 'Last' || g, 'ACTIVE',
-               ($3::int[])[1 + g % cardinality($3::int[])], now()
-        FROM generate_series(1, $4) AS g""",
-        [s.school.id, prefix, [c.id for c in s.classes], count],
-    )
-
-
-async def world(factory: Factory, students: int) -> World:
-    account = await factory.account()
-    s = await factory.school(account, grades=2, streams=2)
-    finance = await factory.actor(account, Role.FINANCE, schools=[s.school])
-    await seed_students(s, students)
-    return World(s, finance, students)
-
-
 async def run_state(run_id: int) -> BillingRun:
     return await BillingRun.get(pk=run_id)
-
-
-# --- GraphQL over HTTP ----------------------------------------------------------------------
-
-CREATE = """mutation($i: CreateBillingRunInput!) { createBillingRun(input: $i) {
-  billingRun { id } errors { code message } } }"""
-PREVIEW = """mutation($i: PreviewBillingRunInput!) { previewBillingRun(input: $i) {
-  billingRun { preview { invoiceCount totalAmount { amount } } } errors { code message } } }"""
-CONFIRM = """mutation($i: ConfirmBillingRunInput!) { confirmBillingRun(input: $i) {
-  billingRun { id status progress { processed total } } errors { code message } } }"""
-WATCH = """subscription($id: ID!) { billingRunUpdated(billingRunId: $id) {
-  status progress { processed total } studentsBilled totalAmount { amount } } }"""
-
-
-class Api:
-    """GraphQL calls of one user against a served process."""
-
-    def __init__(self, base: str, token: str) -> None:
-        self.base = base
-        self.token = token
-        self.http = httpx.AsyncClient(
-            base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60
-        )
-
-    async def raw(self, query: str, variables: dict[str, Any]) -> httpx.Response:
-        return await self.http.post("/graphql", json={"query": query, "variables": variables})
-
-    async def call(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        response = await self.raw(query, variables)
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        assert "errors" not in body, body
-        data: dict[str, Any] = body["data"]
-        return data
-
-    async def create_run(
-        self, s: SchoolSet, scope: dict[str, Any] | None = None, *, term_id: int | None = None
-    ) -> str:
-        data = await self.call(
-            CREATE,
-            {
-                "i": {
-                    "schoolId": encode_id("School", s.school.id),
-                    "termId": encode_id("Term", term_id or s.term.id),
-                    "feeStructureId": encode_id("FeeStructure", s.fee.id),
-                    "scope": scope or {"kind": "ALL_STUDENTS"},
-                    "invoiceDate": "2026-01-05",
-                    "dueDate": "2026-02-05",
-                }
-            },
-        )
-        payload = data["createBillingRun"]
-        assert payload["errors"] == [], payload
-        run_id: str = payload["billingRun"]["id"]
-        return run_id
-
-    async def preview(self, run_id: str) -> tuple[int, str]:
-        data = await self.call(PREVIEW, {"i": {"billingRunId": run_id}})
-        payload = data["previewBillingRun"]
-        assert payload["errors"] == [], payload
-        preview = payload["billingRun"]["preview"]
-        return int(preview["invoiceCount"]), str(preview["totalAmount"]["amount"])
-
-    async def confirm(self, run_id: str) -> dict[str, Any]:
-        data = await self.call(CONFIRM, {"i": {"billingRunId": run_id}})
-        payload: dict[str, Any] = data["confirmBillingRun"]
-        return payload
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
-
-
-def local_id(global_id: str) -> int:
-    found = decode_id(global_id, "BillingRun")
-    assert found is not None, global_id
-    return found

@@ -36,7 +36,8 @@ from domain import db as dbmod
 from domain.access import issue_token
 from tests.client import GraphQLClient
 from tests.security.test_tenancy_generated import id_type, selection
-from tests.security.world import World, tables
+from tests.tables import tables
+from tests.world import World
 
 #: Examples per mutation; the CI default keeps the whole file well under a minute.
 EXAMPLES = int(os.environ.get("BILLING_FUZZ_EXAMPLES", "25"))
