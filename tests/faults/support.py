@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from domain.models import BillingRun
 from tests import services
+from tests.client import GraphQLClient
 from tests.servers import OUTPUT, BillingProcesses, free_port
 
 T = TypeVar("T")
@@ -85,6 +86,18 @@ class FaultProcesses(BillingProcesses):
     def __init__(self, *, tag: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.tag = tag
+        self.clients: list[GraphQLClient] = []
+
+    def client(self, base: str, token: str) -> GraphQLClient:
+        """A GraphQL client of one user against a served process, closed with the test."""
+        made = GraphQLClient.at(base, token)
+        self.clients.append(made)
+        return made
+
+    async def close_clients(self) -> None:
+        for made in self.clients:
+            await made.aclose()
+        self.clients.clear()
 
     def _tagged(self, name: str) -> str:
         return name if name.startswith(self.tag) else f"{self.tag}-{name}"

@@ -19,12 +19,11 @@ terminated (the worker's DATABASE_URL carries `?application_name=...`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 import asyncpg
 import pytest
 
-from tests.client import GraphQLClient, local_id
+from tests.client import local_id
 from tests.factories import Factory
 from tests.faults.support import FaultProcesses, db_name, run_state, wait_for, with_app_name
 from tests.invariants import assert_exact
@@ -47,12 +46,11 @@ async def test_worker_connections_terminated_mid_chunk_roll_back_and_retry(
     factory: Factory,
     pg: str,
     procs: FaultProcesses,
-    api_factory: Callable[[str, str], GraphQLClient],
 ) -> None:
     # given a server, and a worker whose connections carry an application_name
     w = await build_world(factory, students=STUDENTS, bulk=True)
     procs.env.update({"BILLING_CHUNK_SIZE": "500", "BILLING_WORKER_THREADS": "2"})
-    api = api_factory(procs.serve("pgkill-serve"), w.finance.token)
+    api = procs.client(procs.serve("pgkill-serve"), w.finance.token)
     worker = procs.start("pgkill-worker", "worker", env={"DATABASE_URL": with_app_name(pg, APP)})
     name = db_name(pg)
     admin = await asyncpg.connect(pg.replace("postgres://", "postgresql://", 1), timeout=10)

@@ -16,17 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
 
 import pytest
 import redis
 
 from api.ids import encode_id
-from domain.billing.confirm import confirm_billing_run
-from domain.billing.preview import preview_billing_run
 from domain.models import BillingRunItem, Invoice
-from tests.billing_helpers import Recorder, new_run
-from tests.client import CONFIRM_RUN, GraphQLClient, local_id
+from tests.billing_helpers import confirmed
+from tests.client import CONFIRM_RUN, local_id
 from tests.factories import Factory
 from tests.faults.support import FaultProcesses, run_state, wait_for
 from tests.invariants import assert_exact
@@ -64,12 +61,11 @@ async def test_fifty_simultaneous_confirms_confirm_and_enqueue_once(
     factory: Factory,
     redis_url: str,
     procs: FaultProcesses,
-    api_factory: Callable[[str, str], GraphQLClient],
 ) -> None:
     # given a previewed run of 3,000 students (6 chunks) and no worker yet
     w = await build_world(factory, students=3_000, bulk=True)
     procs.env["BILLING_CHUNK_SIZE"] = "500"
-    api = api_factory(procs.serve("confirm50-serve"), w.finance.token)
+    api = procs.client(procs.serve("confirm50-serve"), w.finance.token)
     run_gid = await api.create_run(w.s)
     assert (await api.preview(run_gid))[0] == 3_000
     run_id = local_id(run_gid)
@@ -103,12 +99,11 @@ async def test_fifty_simultaneous_confirms_confirm_and_enqueue_once(
 async def test_two_overlapping_runs_confirmed_together_bill_each_student_once(
     factory: Factory,
     procs: FaultProcesses,
-    api_factory: Callable[[str, str], GraphQLClient],
 ) -> None:
     # given 2,000 students (half in the first grade), a run of that grade and one of all
     w = await build_world(factory, students=2_000, bulk=True)
     procs.env["BILLING_CHUNK_SIZE"] = "250"
-    api = api_factory(procs.serve("overlap-serve"), w.finance.token)
+    api = procs.client(procs.serve("overlap-serve"), w.finance.token)
     grade = encode_id("Grade", w.s.grades[0].id)
     grade_run = await api.create_run(w.s, {"kind": "GRADE", "gradeId": grade})
     all_run = await api.create_run(w.s)
@@ -139,10 +134,7 @@ async def test_one_chunk_message_delivered_three_times_generates_once(
 ) -> None:
     # given a confirmed one-chunk run of 300 students whose message was not sent
     w = await build_world(factory, students=300, bulk=True)
-    run = await new_run(w.finance, w.s)
-    await preview_billing_run(w.finance.caller, run.id)
-    recorder = Recorder()
-    await confirm_billing_run(w.finance.caller, run.id, dispatch=recorder)
+    run, recorder = await confirmed(w.finance, w.s)
     assert recorder.sent == [(run.id, 0)]
 
     # when the same generate_chunk message is enqueued three times, then a worker runs

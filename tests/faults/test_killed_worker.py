@@ -13,13 +13,12 @@ previous round started.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from datetime import date
 
 import pytest
 
 from domain.models import Term
-from tests.client import GraphQLClient, local_id
+from tests.client import local_id
 from tests.factories import Factory
 from tests.faults.support import FaultProcesses, run_state, wait_for
 from tests.invariants import assert_exact
@@ -39,12 +38,12 @@ FAST_RECOVERY = {
 
 
 async def test_worker_killed_at_30_percent_three_times_in_a_row(
-    factory: Factory, procs: FaultProcesses, api_factory: Callable[[str, str], GraphQLClient]
+    factory: Factory, procs: FaultProcesses
 ) -> None:
     # given a school of 20,000 students, a server and a worker that recover fast
     w = await build_world(factory, students=STUDENTS, bulk=True)
     procs.env.update(FAST_RECOVERY)
-    api = api_factory(procs.serve("kill-serve"), w.finance.token)
+    api = procs.client(procs.serve("kill-serve"), w.finance.token)
     worker = procs.start("kill-worker-0", "worker")
     run_ids: list[int] = []
     for n in range(1, ROUNDS + 1):
@@ -95,7 +94,7 @@ async def test_worker_killed_at_30_percent_three_times_in_a_row(
 
 
 async def test_broker_alone_requeues_a_killed_workers_messages(
-    factory: Factory, procs: FaultProcesses, api_factory: Callable[[str, str], GraphQLClient]
+    factory: Factory, procs: FaultProcesses
 ) -> None:
     """The sweeper is the last resort; the broker's heartbeat is the first. With the sweeper
     out of play (an hour of idle time), a killed worker's unacknowledged messages must come
@@ -105,7 +104,7 @@ async def test_broker_alone_requeues_a_killed_workers_messages(
     procs.env.update(
         {**FAST_RECOVERY, "BILLING_SWEEP_IDLE_SECONDS": "3600", "BILLING_CHUNK_SIZE": "250"}
     )
-    api = api_factory(procs.serve("heartbeat-serve"), w.finance.token)
+    api = procs.client(procs.serve("heartbeat-serve"), w.finance.token)
     worker = procs.start("heartbeat-worker-0", "worker")
     run_gid = await api.create_run(w.s)
     await api.preview(run_gid)

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.client import WATCH_RUN, GraphQLClient, local_id
+from tests.client import WATCH_RUN, local_id
 from tests.factories import Factory
 from tests.faults.support import FaultProcesses, OwnRedis, run_state, wait_for
 from tests.invariants import assert_exact
@@ -61,7 +60,6 @@ async def test_confirm_while_redis_is_down_commits_and_completes_once_redis_retu
     factory: Factory,
     own_redis: OwnRedis,
     procs: FaultProcesses,
-    api_factory: Callable[[str, str], GraphQLClient],
 ) -> None:
     # given a server and a worker on a Redis of the test's own, and a previewed run
     assert procs.env["REDIS_URL"] == own_redis.url
@@ -69,7 +67,7 @@ async def test_confirm_while_redis_is_down_commits_and_completes_once_redis_retu
     procs.env.update(SETTINGS)
     base = procs.serve("redis-down-serve")
     procs.start("redis-down-worker", "worker")
-    api = api_factory(base, w.finance.token)
+    api = procs.client(base, w.finance.token)
     run_gid = await api.create_run(w.s)
     assert (await api.preview(run_gid))[0] == STUDENTS
     run_id = local_id(run_gid)

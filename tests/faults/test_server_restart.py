@@ -11,13 +11,12 @@ progress stands still at a known value; it releases the lock once the clients ar
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import asyncpg
 import pytest
 
-from tests.client import WATCH_RUN, GraphQLClient, local_id
+from tests.client import WATCH_RUN, local_id
 from tests.factories import Factory
 from tests.faults.reconnecting_ws import Followed, follow
 from tests.faults.support import FaultProcesses, run_state, wait_for
@@ -41,7 +40,6 @@ async def test_clients_resubscribe_after_a_server_restart_and_get_the_current_st
     factory: Factory,
     pg: str,
     procs: FaultProcesses,
-    api_factory: Callable[[str, str], GraphQLClient],
 ) -> None:
     # given a server on a fixed port, one worker, a previewed run and three subscribers
     w = await build_world(factory, students=STUDENTS, bulk=True)
@@ -50,7 +48,7 @@ async def test_clients_resubscribe_after_a_server_restart_and_get_the_current_st
     base = procs.serve("restart-serve-1", port=port)
     server = procs.procs[-1][1]
     procs.start("restart-worker", "worker")
-    api = api_factory(base, w.finance.token)
+    api = procs.client(base, w.finance.token)
     run_gid = await api.create_run(w.s)
     await api.preview(run_gid)
     run_id = local_id(run_gid)

@@ -26,7 +26,7 @@ from domain.models import (
     StudentStatus,
 )
 from domain.models.billing import ExclusionReason, PreviewStatus
-from tests.billing_helpers import Recorder, bill, new_run, populate
+from tests.billing_helpers import Recorder, bill, confirmed, new_run, populate
 from tests.factories import Factory
 from tests.invariants import assert_exact
 
@@ -224,9 +224,7 @@ async def test_overlapping_runs_never_bill_a_student_twice(factory: Factory, mon
 
 async def test_a_chunk_delivered_twice_changes_nothing_the_second_time(factory: Factory) -> None:
     s, admin = await setup(factory, 2)
-    run = await preview_billing_run(admin.caller, (await new_run(admin, s)).id)
-    recorder = Recorder()
-    await confirm_billing_run(admin.caller, run.id, dispatch=recorder)
+    run, _ = await confirmed(admin, s)
     assert await generate_chunk(run.id, 0) is True
     before = await BillingRun.get(pk=run.id)
     assert await generate_chunk(run.id, 0) is False
@@ -243,9 +241,7 @@ async def test_a_chunk_delivered_twice_changes_nothing_the_second_time(factory: 
 async def test_students_withdrawn_after_confirm_fail_and_retry_bills_them(factory: Factory) -> None:
     # given a confirmed run, two of whose students withdraw before generation
     s, admin = await setup(factory, 2)
-    run = await preview_billing_run(admin.caller, (await new_run(admin, s)).id)
-    recorder = Recorder()
-    await confirm_billing_run(admin.caller, run.id, dispatch=recorder)
+    run, recorder = await confirmed(admin, s)
     leavers = await Student.filter(school_id=s.school.id).order_by("id").limit(2)
     for st in leavers:
         st.status = StudentStatus.WITHDRAWN
@@ -275,9 +271,7 @@ async def test_students_withdrawn_after_confirm_fail_and_retry_bills_them(factor
 
 async def test_a_run_where_nobody_could_be_invoiced_fails(factory: Factory) -> None:
     s, admin = await setup(factory, 1)
-    run = await preview_billing_run(admin.caller, (await new_run(admin, s)).id)
-    recorder = Recorder()
-    await confirm_billing_run(admin.caller, run.id, dispatch=recorder)
+    run, recorder = await confirmed(admin, s)
     await Student.filter(school_id=s.school.id).update(status=StudentStatus.INACTIVE)
     await recorder.drain()
     done = await BillingRun.get(pk=run.id)
@@ -295,8 +289,7 @@ async def test_retry_is_refused_unless_partially_completed_or_failed(factory: Fa
 async def test_sweeper_reenqueues_a_stalled_run_once(factory: Factory) -> None:
     # given a confirmed run whose messages were lost
     s, admin = await setup(factory, 1)
-    run = await preview_billing_run(admin.caller, (await new_run(admin, s)).id)
-    await confirm_billing_run(admin.caller, run.id, dispatch=Recorder())
+    run, _ = await confirmed(admin, s)
     await BillingRun.filter(id=run.id).update(last_progress_at=datetime(2020, 1, 1, tzinfo=UTC))
     # when two sweepers look at the same moment
     first, second = await claim_stalled_chunks(60), await claim_stalled_chunks(60)

@@ -14,12 +14,10 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from domain import notifications
-from domain.billing.confirm import confirm_billing_run
-from domain.billing.preview import preview_billing_run
 from domain.models import BillingRun, RunStatus
 from domain.models.notifications import DeliveryChannel, DeliveryStatus, InvoiceDelivery
 from domain.settings import get_settings
-from tests.billing_helpers import Recorder, new_run
+from tests.billing_helpers import confirmed
 from tests.factories import Factory
 from tests.invariants import assert_exact
 from tests.servers import free_port
@@ -35,9 +33,7 @@ async def test_a_chunk_delivered_twice_through_redis_changes_nothing_the_second_
 ) -> None:
     # given a confirmed run of 9 students, one chunk, whose message was not sent
     w = await build_world(factory, students=9)
-    run = await preview_billing_run(w.finance.caller, (await new_run(w.finance, w.s)).id)
-    recorder = Recorder()
-    await confirm_billing_run(w.finance.caller, run.id, dispatch=recorder)
+    run, recorder = await confirmed(w.finance, w.s)
     assert recorder.sent == [(run.id, 0)]
     # when the chunk's message goes through Redis to the worker
     message = generate_chunk.message(run.id, 0)
@@ -58,8 +54,7 @@ async def test_the_sweep_message_reenqueues_a_stalled_run_through_redis(
 ) -> None:
     # given a confirmed run whose chunk message was lost long ago
     w = await build_world(factory, students=5)
-    run = await preview_billing_run(w.finance.caller, (await new_run(w.finance, w.s)).id)
-    await confirm_billing_run(w.finance.caller, run.id, dispatch=Recorder())
+    run, _ = await confirmed(w.finance, w.s)
     await BillingRun.filter(id=run.id).update(last_progress_at=datetime(2020, 1, 1, tzinfo=UTC))
     # when the sweep actor's message is sent through the broker
     sweep.send()
