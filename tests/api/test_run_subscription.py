@@ -80,36 +80,19 @@ async def test_a_fast_run_shows_processing_to_its_subscriber(served: str, factor
     s = await factory.school(account)
     await populate(factory, s, 1)
     finance = await factory.actor(account, Role.FINANCE, schools=[s.school])
-    headers = {"Authorization": f"Bearer {finance.token}"}
-    async with httpx.AsyncClient(base_url=f"http://{served}", headers=headers) as http:
-
-        async def post(query: str, variables: dict[str, object]) -> dict[str, object]:
-            response = await http.post("/graphql", json={"query": query, "variables": variables})
-            body: dict[str, object] = response.json()["data"]
-            return body
-
-        created = await post(
-            """mutation($i: CreateBillingRunInput!) {
-            createBillingRun(input: $i) { billingRun { id } } }""",
-            {"i": run_input(s)},
-        )
-        run_id = created["createBillingRun"]["billingRun"]["id"]  # type: ignore[index]
-        await post(
-            """mutation($i: PreviewBillingRunInput!) {
-            previewBillingRun(input: $i) { errors { code } } }""",
-            {"i": {"billingRunId": run_id}},
-        )
+    gql = GraphQLClient.at(served, finance.token)
+    try:
+        run_id = await gql.create_run(s)
+        await gql.preview(run_id)
         # when a client follows the DRAFT run and it is confirmed
         watcher = asyncio.create_task(
-            subscribe(f"ws://{served}/graphql", finance.token, WATCH, {"id": run_id})
+            subscribe(ws_url(served), finance.token, WATCH, {"id": run_id})
         )
         await asyncio.sleep(0.3)
-        await post(
-            """mutation($i: ConfirmBillingRunInput!) {
-            confirmBillingRun(input: $i) { errors { code } } }""",
-            {"i": {"billingRunId": run_id}},
-        )
+        assert (await gql.confirm(run_id))["errors"] == []
         updates = await asyncio.wait_for(watcher, 30)
+    finally:
+        await gql.aclose()
     # then it saw the run PROCESSING between DRAFT and COMPLETED (confirm tells it at once)
     statuses = [u["data"]["billingRunUpdated"]["status"] for u in updates]
     assert list(dict.fromkeys(statuses)) == ["DRAFT", "PROCESSING", "COMPLETED"]

@@ -31,8 +31,8 @@ from domain.billing.runs import ScopeKind, ScopeSpec
 from domain.models import BillingRun, Student
 from tests.billing_helpers import bill, new_run
 from tests.factories import Factory
-from tests.faults.support import World, world
 from tests.servers import serve_app, ws_url
+from tests.world import World, build_world
 
 pytestmark = [pytest.mark.faults]
 
@@ -169,7 +169,7 @@ async def follow_finished(base: str, w: World, run_id: int) -> None:
 
 
 async def follow_running(base: str, http: httpx.AsyncClient, w: World, student: Student) -> None:
-    run = await new_run(w.finance, w.school, only(student))
+    run = await new_run(w.finance, w.s, only(student))
     ids = {"i": {"billingRunId": encode_id("BillingRun", run.id)}}
     assert (await http.post("/graphql", json={"query": PREVIEW, "variables": ids})).is_success
     following = Following(base, w.finance.token, run.id)
@@ -191,10 +191,10 @@ async def test_two_hundred_subscriptions_complete_and_leave_nothing_behind(
 ) -> None:
     base, url = served
     # given finished runs and students left to bill one at a time
-    w = await world(factory, RUNNING_CYCLES + 3)
-    students = await Student.filter(school_id=w.school.school.id).order_by("id")
+    w = await build_world(factory, students=RUNNING_CYCLES + 3, bulk=True)
+    students = await Student.filter(school_id=w.s.school.id).order_by("id")
     finished = [
-        await bill(w.finance, await new_run(w.finance, w.school, only(student)))
+        await bill(w.finance, await new_run(w.finance, w.s, only(student)))
         for student in students[:3]
     ]
     headers = {"Authorization": f"Bearer {w.finance.token}"}
@@ -225,8 +225,8 @@ async def test_confirm_shows_processing_to_subscribers_at_once_over_redis(
 
     # given a server on Redis with no worker (so the run stays PROCESSING once confirmed)
     monkeypatch.setattr(get_settings(), "redis_url", redis_url)
-    w = await world(factory, 3)
-    run = await new_run(w.finance, w.school)
+    w = await build_world(factory, students=3, bulk=True)
+    run = await new_run(w.finance, w.s)
     ids = {"i": {"billingRunId": encode_id("BillingRun", run.id)}}
     headers = {"Authorization": f"Bearer {w.finance.token}"}
     async with (

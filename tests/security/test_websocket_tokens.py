@@ -19,8 +19,9 @@ from prometheus_client import REGISTRY
 from api.app import create_app
 from api.ids import encode_id
 from domain.models import ApiToken, Payment
-from tests.security.world import World, changed, snapshot
 from tests.servers import serve_app, ws_url
+from tests.tables import changed, snapshot
+from tests.world import World
 
 PROTOCOL = websockets.Subprotocol("graphql-transport-ws")
 #: Seconds to wait for one answer of the server.
@@ -68,7 +69,7 @@ async def _closed_with(ws: websockets.ClientConnection) -> int | None:
 
 def _payment(world: World) -> dict[str, Any]:
     return {
-        "invoiceId": encode_id("Invoice", world.unpaid.id),
+        "invoiceId": encode_id("Invoice", world.history.unpaid.id),
         "amount": "100.00",
         "paidOn": "2026-01-20",
         "method": "Cash",
@@ -96,7 +97,7 @@ async def test_a_token_revoked_over_http_cannot_run_a_mutation_on_its_open_socke
     finally:
         await ws.close()
     assert changed(before, await snapshot()) == []
-    assert await Payment.filter(invoice_id=world.unpaid.id).count() == 0
+    assert await Payment.filter(invoice_id=world.history.unpaid.id).count() == 0
 
 
 async def test_a_token_expired_while_the_socket_is_open_closes_it_at_the_next_operation(
