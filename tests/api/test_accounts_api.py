@@ -9,7 +9,7 @@ from typing import Any
 
 from api.ids import encode_id
 from domain.models import AuditEvent, Invoice, Payment, Role, Term
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.factories import Factory
 from tests.money_invariants import assert_money_exact
 

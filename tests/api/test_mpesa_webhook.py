@@ -17,10 +17,10 @@ from api.ids import encode_id
 from domain import db as dbmod
 from domain.models import MobileMoneyTransaction, MpesaWebhook, Payment, Role
 from domain.money import mpesa
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.factories import Factory
 from tests.money_invariants import assert_money_exact
-from tests.security.world import tables
+from tests.tables import tables
 
 SHORT_CODE = "600984"
 

@@ -12,7 +12,7 @@ from typing import Any
 from api.ids import encode_id
 from domain.models import MobileMoneyTransaction, Payment, PaymentImport, Role
 from domain.money import payments
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.factories import Factory
 from tests.money_invariants import assert_money_exact
 

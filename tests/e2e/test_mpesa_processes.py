@@ -16,8 +16,7 @@ from tests import services
 from tests.api.test_mpesa_webhook import SHORT_CODE, callback
 from tests.factories import Factory
 from tests.money_invariants import assert_money_exact
-from tests.served import serve_app
-from tests.servers import BillingProcesses
+from tests.servers import BillingProcesses, embedded_app, serve_app
 
 pytestmark = pytest.mark.e2e
 
@@ -47,8 +46,8 @@ async def test_embedded_workers_allocate_a_confirmation(
     factory: Factory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path, admission = await _school(factory)
-    async with serve_app(monkeypatch) as host:
-        async with httpx.AsyncClient(base_url=f"http://{host}", timeout=10) as client:
+    async with serve_app(embedded_app(monkeypatch)) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
             answer = await client.post(path, json=callback("TJEMB00001", "1500.00", admission))
         assert answer.json() == {"ResultCode": 0, "ResultDesc": "Accepted"}
         row = await _until_matched("TJEMB00001")
