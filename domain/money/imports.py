@@ -3,7 +3,6 @@ INVALID, nothing paid), assign rows by hand, then confirm once: the MATCHED rows
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -13,15 +12,11 @@ from tortoise.transactions import in_transaction
 
 from domain import audit
 from domain.access import Caller, get_school, get_visible
-from domain.db import is_postgres
 from domain.errors import DomainError, ErrorCode
 from domain.models import (
     ImportFormat,
     ImportLineStatus,
     ImportStatus,
-    Invoice,
-    MobileMoneyTransaction,
-    Payment,
     PaymentChannel,
     PaymentImport,
     PaymentImportLine,
@@ -29,7 +24,7 @@ from domain.models import (
     Student,
 )
 from domain.models.audit import AuditAction
-from domain.money.mpesa import normalise
+from domain.money.import_lines import classify, insert_lines, key, known_references, matcher
 from domain.money.numbers import lock_school_money
 from domain.money.payment_input import PaymentIn
 from domain.money.payments import receive_for_student
@@ -38,45 +33,6 @@ from domain.money.statement import Row, UnreadableFile, read_rows
 IMPORT_ROLE = Role.FINANCE
 #: Largest file taken, in characters (20,000 rows of a portal export are about 4 MB).
 MAX_CONTENT = 8_000_000
-BATCH = 1000
-
-
-def _key(reference: str | None) -> str:
-    """References compare ignoring case and surrounding spaces."""
-    return (reference or "").strip().lower()
-
-
-async def _known_references(school_id: int) -> set[str]:
-    """Every reference already recorded for the school: payments and M-Pesa TransIDs."""
-    paid = await Payment.filter(school_id=school_id, reference__isnull=False).values_list(
-        "reference", flat=True
-    )
-    mobile = await MobileMoneyTransaction.filter(school_id=school_id).values_list(
-        "transaction_id", flat=True
-    )
-    return {_key(str(r)) for r in [*paid, *mobile]}
-
-
-async def _matcher(school_id: int, rows: list[Row]) -> dict[str, int]:
-    """Normalised account reference -> student, for admission and invoice numbers in the
-    file (one query for the school's admission numbers, one per 1,000 invoice numbers)."""
-    found: dict[str, int] = {}
-    for pk, admission in await Student.filter(school_id=school_id).values_list(
-        "id", "admission_number"
-    ):
-        found.setdefault(normalise(str(admission)), int(pk))
-    wanted: dict[str, str] = {}
-    for row in rows:
-        m = re.fullmatch(r"INV(\d{4})(\d{6,})", normalise(row.account or ""))
-        if m:
-            wanted[f"INV-{m.group(1)}-{m.group(2)}"] = normalise(row.account or "")
-    numbers = list(wanted)
-    for start in range(0, len(numbers), BATCH):
-        for number, student_id in await Invoice.filter(
-            school_id=school_id, number__in=numbers[start : start + BATCH]
-        ).values_list("number", "student_id"):
-            found.setdefault(wanted[str(number)], int(student_id))
-    return found
 
 
 async def create_payment_import(
@@ -91,13 +47,13 @@ async def create_payment_import(
         rows = list(read_rows(ImportFormat(fmt), content))
     except UnreadableFile as exc:
         raise DomainError(ErrorCode.INVALID_INPUT, str(exc), ["content"]) from exc
-    known = await _known_references(school.id)
-    students = await _matcher(school.id, rows)
+    known = await known_references(school.id)
+    students = await matcher(school.id, rows)
     lines: list[tuple[Row, ImportLineStatus, int | None, str | None]] = []
     for row in rows:
-        status, student_id, message = _classify(row, known, students)
+        status, student_id, message = classify(row, known, students)
         if status != ImportLineStatus.INVALID:
-            known.add(_key(row.reference))  # a second equal reference is a DUPLICATE
+            known.add(key(row.reference))  # a second equal reference is a DUPLICATE
         lines.append((row, status, student_id, message))
     counts = {s: sum(1 for li in lines if li[1] == s) for s in ImportLineStatus}
     matched = sum(
@@ -116,73 +72,11 @@ async def create_payment_import(
             created_by_id=caller.user_id,
             using_db=connection,
         )
-        await _insert_lines(connection, imp.id, lines)
+        await insert_lines(connection, imp.id, lines)
         await audit.record(
             caller, AuditAction.CREATED_PAYMENT_IMPORT, imp, school_id=school.id, rows=len(lines)
         )
     return imp
-
-
-async def _insert_lines(
-    connection: BaseDBAsyncClient,
-    import_id: int,
-    lines: list[tuple[Row, ImportLineStatus, int | None, str | None]],
-) -> None:
-    """All rows at the database's speed: on PostgreSQL one INSERT of unnested arrays (a row
-    at a time costs a round trip each, seconds for 20,000), on SQLite one prepared statement
-    run many times in-process."""
-    columns = """(payment_import_id, row_number, status, transaction_reference, paid_on,
-                  amount, account_reference, student_id, message)"""
-    if is_postgres(connection):
-        await connection.execute_query(
-            f"""INSERT INTO payment_import_line {columns}
-            SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::date[],
-                                     $6::numeric[], $7::text[], $8::int[], $9::text[])""",
-            [
-                import_id,
-                [row.number for row, *_ in lines],
-                [status.value for _, status, _, _ in lines],
-                [row.reference for row, *_ in lines],
-                [row.paid_on for row, *_ in lines],
-                [row.amount for row, *_ in lines],
-                [row.account for row, *_ in lines],
-                [student_id for _, _, student_id, _ in lines],
-                [message for *_, message in lines],
-            ],
-        )
-        return
-    # SQLite's driver takes neither Decimal nor date: the text it stores them as.
-    await connection.execute_many(
-        f"INSERT INTO payment_import_line {columns} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            [
-                import_id,
-                row.number,
-                status.value,
-                row.reference,
-                None if row.paid_on is None else row.paid_on.isoformat(),
-                None if row.amount is None else str(row.amount),
-                row.account,
-                student_id,
-                message,
-            ]
-            for row, status, student_id, message in lines
-        ],
-    )
-
-
-def _classify(
-    row: Row, known: set[str], students: dict[str, int]
-) -> tuple[ImportLineStatus, int | None, str | None]:
-    """INVALID first, then DUPLICATE, then MATCHED or UNMATCHED."""
-    if row.problem is not None:
-        return ImportLineStatus.INVALID, None, row.problem
-    if _key(row.reference) in known:
-        return ImportLineStatus.DUPLICATE, None, "This reference is already recorded."
-    student_id = students.get(normalise(row.account or ""))
-    if student_id is None:
-        return ImportLineStatus.UNMATCHED, None, "No student or invoice has this account."
-    return ImportLineStatus.MATCHED, student_id, None
 
 
 async def get_import(caller: Caller, import_id: int | None) -> PaymentImport:
@@ -258,7 +152,7 @@ async def confirm_import(caller: Caller, import_id: int | None) -> PaymentImport
         )
         if not claimed:
             return await PaymentImport.get(id=imp.id)
-        known = await _known_references(imp.school_id)
+        known = await known_references(imp.school_id)
         lines = (
             await PaymentImportLine.filter(
                 payment_import_id=imp.id, status=ImportLineStatus.MATCHED
@@ -270,7 +164,7 @@ async def confirm_import(caller: Caller, import_id: int | None) -> PaymentImport
         for line in lines:
             assert line.student_id is not None and line.amount is not None
             assert line.paid_on is not None
-            if _key(line.transaction_reference) in known:  # recorded since the preview
+            if key(line.transaction_reference) in known:  # recorded since the preview
                 late_duplicates += 1
                 await (
                     PaymentImportLine.filter(id=line.id)
@@ -280,7 +174,7 @@ async def confirm_import(caller: Caller, import_id: int | None) -> PaymentImport
                     )
                 )
                 continue
-            known.add(_key(line.transaction_reference))
+            known.add(key(line.transaction_reference))
             payment = await receive_for_student(
                 connection,
                 imp.school_id,

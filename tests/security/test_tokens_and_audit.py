@@ -198,17 +198,20 @@ async def test_every_action_leaves_one_audit_event(
         "CANCELLED_INVOICE",
         "SENT_INVOICES",
         "CREATED_RUN",
+        # the world's history also issues a credit note and reads a payment import
+        "CREATED_PAYMENT_IMPORT",
+        "ISSUED_CREDIT_NOTE",
         "RECORDED_PAYMENT",
         "CONFIRMED_RUN",
         "PREVIEWED_RUN",
         "CREATED_RUN",
     ]
-    payment = body["data"]["auditEvents"]["edges"][7]["node"]
+    payment = body["data"]["auditEvents"]["edges"][9]["node"]
     assert payment == {
         "action": "RECORDED_PAYMENT",
         "objectType": "Payment",
         "objectId": world.gid("Payment"),
-        "detail": {"amount": "100.00"},
+        "detail": {"amount": "100.00", "receipt": "RCT-2026-000001"},
         "user": {"email": world.owner.user.email},
         "school": {"name": "Alpha"},
     }
