@@ -15,6 +15,10 @@ import pytest
 from tests import services
 from tests.factories import Factory
 
+# Share links are signed; PostgreSQL is the production shape, which requires a key (the
+# served processes the tests start inherit it).
+os.environ.setdefault("BILLING_SECRET_KEY", "test-only-share-link-key")
+
 
 def _database_url(worker: str) -> str:
     explicit = os.environ.get("BILLING_TEST_DATABASE_URL")

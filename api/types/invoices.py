@@ -10,6 +10,7 @@ import strawberry
 from tortoise.queryset import QuerySet
 
 from api.context import Context
+from api.documents import share_url
 from api.ids import encode_id
 from api.types.common import Connection, Money, Node, money, paginate
 from api.types.enums import describe_values
@@ -159,6 +160,13 @@ class Invoice(Node):
     @strawberry.field(description="The school that issued it.")
     async def school(self, info: strawberry.Info[Context, None]) -> School:
         return await load_school(info, self.model.school_id)
+
+    @strawberry.field(
+        description="A link to the invoice's PDF that needs no token, for a guardian's SMS or "
+        "e-mail; valid for 60 days."
+    )
+    def share_url(self, info: strawberry.Info[Context, None]) -> str:
+        return share_url(info.context.request, self.model.id)
 
     @strawberry.field(description="The student billed.")
     async def student(self, info: strawberry.Info[Context, None]) -> Student:

@@ -22,6 +22,33 @@ async def load_school(info: strawberry.Info[Context, None], pk: int) -> School:
     return School.of(row)
 
 
+@strawberry.type(description="What a school prints on the documents parents receive.")
+class SchoolProfile:
+    address: str | None = strawberry.field(description="Postal address; may hold several lines.")
+    phone: str | None = strawberry.field(
+        description="The school's phone number in E.164 (+254712345678)."
+    )
+    email: str | None = strawberry.field(description="Where parents write to the school.")
+    payment_instructions: str | None = strawberry.field(
+        description='How parents pay, printed on every invoice, e.g. "M-Pesa Paybill 123456, '
+        'account: admission number".'
+    )
+    mpesa_short_code: str | None = strawberry.field(
+        description="The M-Pesa paybill (business short code) whose payments come to this "
+        "school; null when none."
+    )
+
+    @classmethod
+    def of(cls, m: models.School) -> SchoolProfile:
+        return cls(
+            address=m.address,
+            phone=m.phone,
+            email=m.email,
+            payment_instructions=m.payment_instructions,
+            mpesa_short_code=m.mpesa_short_code,
+        )
+
+
 @strawberry.type(description="A school: it bills in one currency and numbers its own invoices.")
 class School(Node):
     id: strawberry.ID = strawberry.field(description="Opaque global id.")
@@ -69,6 +96,14 @@ class School(Node):
             self.pk
         )
         return [FeeStructure.of(r) for r in rows]
+
+    @strawberry.field(
+        description="What the school prints on its invoices, receipts and statements."
+    )
+    async def profile(self, info: strawberry.Info[Context, None]) -> SchoolProfile:
+        row = await info.context.loaders.by_id(models.School).load(self.pk)
+        assert row is not None, f"school {self.pk} of a visible object is missing"
+        return SchoolProfile.of(row)
 
 
 @strawberry.type(description="A school term, the period a billing run bills for.")
