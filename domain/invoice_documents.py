@@ -14,7 +14,7 @@ from typing import BinaryIO, Protocol
 
 from domain.access import Caller, get_visible
 from domain.invoice_search import balance_of
-from domain.locales import country_of, format_day, format_money, locale_of
+from domain.locales import country_of, format_day, format_money, format_phone, locale_of
 from domain.models import (
     BillingRun,
     Invoice,
@@ -107,7 +107,7 @@ async def sheets_of(school: School, invoices: Sequence[Invoice]) -> list[Invoice
     def money(amount: Decimal) -> str:
         return format_money(Decimal(amount), school.currency, locale)
 
-    contacts = [c for c in (school.phone, school.email) if c]
+    contacts = [c for c in (school.phone and format_phone(school.phone), school.email) if c]
     address = (school.address or "").split("\n") if school.address else []
     sheets = []
     for invoice in invoices:

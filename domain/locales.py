@@ -73,3 +73,12 @@ def format_day(day: date, locale: Locale) -> str:
     """`5 January 2026` as the locale writes a date (month in words: never read day-first or
     month-first by mistake)."""
     return format_date(day, format="long", locale=locale)
+
+
+def format_phone(e164: str) -> str:
+    """`+254 712 345 678`: a stored E.164 number as people read it."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
