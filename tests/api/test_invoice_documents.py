@@ -113,7 +113,7 @@ async def test_invoice_pdf_says_everything_a_guardian_needs(
         "Riverside Academy",
         "P.O. Box 1234-00100",
         "Nairobi",
-        "+254 712 345 678",
+        "+254 712 345678",
         "bursar@riverside.example.org",
         invoice.number,
         "5 January 2026",
