@@ -214,5 +214,5 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.runtime = None
-    app.state.invoice_renderer = TypstInvoiceRenderer()
+    app.state.invoice_renderer = TypstInvoiceRenderer(threads=settings.billing_pdf_threads)
     return app

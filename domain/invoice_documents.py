@@ -7,6 +7,7 @@ country); how it is typeset is the renderer's business (adapters/pdf).
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -27,9 +28,11 @@ from domain.models import (
     Term,
 )
 
-#: Invoices typeset and read from the database at a time in a run's document: memory stays
-#: flat whatever the size of the run.
-RUN_BATCH = 100
+#: Invoices read and typeset at a time in a run's document. Typst keeps the layouts of its
+#: last 10 compilations cached: small batches keep that cache (and memory) small.
+RUN_BATCH = 25
+#: Batches typeset at once while the next are read (the renderer decides on how many threads).
+RENDER_AHEAD = 2
 
 #: The status a guardian sees printed; an ISSUED or SENT invoice simply says nothing.
 STATUS_WORDS = {
@@ -71,15 +74,15 @@ class InvoiceSheet:
 class DocumentBundle(Protocol):
     """A PDF assembled part by part, written once complete."""
 
-    def add(self, pdf: bytes) -> None: ...
+    async def add(self, pdf: bytes) -> None: ...
 
-    def write(self, out: BinaryIO) -> None: ...
+    async def write(self, out: BinaryIO) -> None: ...
 
 
 class InvoiceRenderer(Protocol):
-    """Typesets invoices (implemented in adapters/pdf); its calls are CPU-bound and blocking."""
+    """Typesets invoices (implemented in adapters/pdf), off the event loop."""
 
-    def render(self, sheets: Sequence[InvoiceSheet]) -> bytes:
+    async def render(self, sheets: Sequence[InvoiceSheet]) -> bytes:
         """One PDF with each invoice on its own page(s), in the order given."""
         ...
 
@@ -142,8 +145,7 @@ async def sheets_of(school: School, invoices: Sequence[Invoice]) -> list[Invoice
 async def invoice_pdf(renderer: InvoiceRenderer, invoice: Invoice) -> bytes:
     """The PDF of one invoice (already checked visible to whoever asks)."""
     school = await School.get(id=invoice.school_id)
-    sheets = await sheets_of(school, [invoice])
-    return await asyncio.to_thread(renderer.render, sheets)
+    return await renderer.render(await sheets_of(school, [invoice]))
 
 
 async def visible_invoice(caller: Caller, invoice_id: int | None) -> Invoice:
@@ -178,25 +180,28 @@ async def _run_batches(run: BillingRun) -> AsyncIterator[list[Invoice]]:
 async def write_run_pdf(renderer: InvoiceRenderer, run: BillingRun, out: BinaryIO) -> int:
     """Write the PDF of every live invoice of a run, in number order; returns how many.
 
-    Batches are typeset one at a time while the next is read, so memory holds one batch of
-    sheets plus the assembled document's page tree, never the whole run's data.
+    Batches are read while earlier ones are typeset (up to RENDER_AHEAD at once) and joined
+    in order, so memory holds a few batches plus the document's page tree, never the run.
     """
     school = await School.get(id=run.school_id)
     bundle = renderer.bundle()
+    in_flight: deque[asyncio.Future[bytes]] = deque()
     count = 0
-    previous: bytes | None = None
-    async for batch in _run_batches(run):
-        rendering = asyncio.ensure_future(
-            asyncio.to_thread(renderer.render, await sheets_of(school, batch))
-        )
-        if previous is not None:  # assembled while the next batch is typeset (two cores)
-            await asyncio.to_thread(bundle.add, previous)
-        previous = await rendering
-        count += len(batch)
-    if previous is None:  # no live invoice: one page that says so
-        previous = await asyncio.to_thread(renderer.render, [])
-    await asyncio.to_thread(bundle.add, previous)
-    await asyncio.to_thread(bundle.write, out)
+    try:
+        async for batch in _run_batches(run):
+            sheets = await sheets_of(school, batch)
+            in_flight.append(asyncio.ensure_future(renderer.render(sheets)))
+            count += len(batch)
+            if len(in_flight) > RENDER_AHEAD:
+                await bundle.add(await in_flight.popleft())
+        if count == 0:  # no live invoice: one page that says so
+            in_flight.append(asyncio.ensure_future(renderer.render([])))
+        while in_flight:
+            await bundle.add(await in_flight.popleft())
+    finally:
+        for pending in in_flight:  # a failure midway: nothing left running for nobody
+            pending.cancel()
+    await bundle.write(out)
     return count
 
 

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     #: The address guardians reach the API at, e.g. https://billing.example.org, for share
     #: links; unset: the address of the request that asked for the link.
     billing_public_url: str | None = None
+    #: Threads that typeset PDFs in a `billing serve` process (a billing run's document uses
+    #: them all while it is built).
+    billing_pdf_threads: int = 2
 
     @property
     def is_production(self) -> bool:

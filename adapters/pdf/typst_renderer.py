@@ -7,14 +7,16 @@ wheel), so a document looks the same on every machine.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import io
 import json
 import logging
 import threading
 from collections.abc import Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import pikepdf
 import typst
@@ -29,44 +31,64 @@ TEMPLATE = Path(__file__).with_name("invoice.typ")
 class PdfBundle:
     """Rendered PDFs joined page by page (qpdf keeps the page tree; content stays compressed)."""
 
-    def __init__(self) -> None:
+    def __init__(self, executor: Executor) -> None:
+        self._executor = executor
         self._pdf = pikepdf.new()
         self._parts: list[pikepdf.Pdf] = []
 
-    def add(self, pdf: bytes) -> None:
+    async def add(self, pdf: bytes) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._add, pdf)
+
+    async def write(self, out: BinaryIO) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._write, out)
+
+    def _add(self, pdf: bytes) -> None:
         part = pikepdf.open(io.BytesIO(pdf))
         self._pdf.pages.extend(part.pages)
         self._parts.append(part)  # its objects are read when the bundle is written
 
-    def write(self, out: BinaryIO) -> None:
-        self._pdf.save(out)
-        for part in self._parts:
-            part.close()
-        self._pdf.close()
+    def _write(self, out: BinaryIO) -> None:
+        try:
+            self._pdf.save(out)
+        finally:
+            for part in self._parts:
+                part.close()
+            self._pdf.close()
 
 
 class TypstInvoiceRenderer:
-    """The domain's InvoiceRenderer: A4 invoices, black on white, one or more pages each."""
+    """The domain's InvoiceRenderer: A4 invoices, black on white, one or more pages each.
 
-    def __init__(self, template: Path = TEMPLATE) -> None:
+    Typesetting runs on `threads` threads of its own (BILLING_PDF_THREADS) and joining on
+    another: a burst of document requests takes turns there instead of taking every thread
+    of the event loop's default pool.
+    """
+
+    def __init__(self, template: Path = TEMPLATE, *, threads: int = 2) -> None:
         self._template = template.read_bytes()
-        self._fonts = typst.Fonts(include_system_fonts=False)
-        # A Compiler is not shared between threads: each worker thread gets its own.
+        self._typeset = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="typst")
+        self._join = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf-join")
+        # A Compiler serves one thread at a time: each typesetting thread makes its own.
         self._local = threading.local()
 
-    def _compiler(self) -> Any:
+    async def render(self, sheets: Sequence[InvoiceSheet]) -> bytes:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._typeset, self._render, list(sheets))
+
+    def bundle(self) -> PdfBundle:
+        return PdfBundle(self._join)
+
+    def _render(self, sheets: Sequence[InvoiceSheet]) -> bytes:
         compiler = getattr(self._local, "compiler", None)
         if compiler is None:
-            compiler = typst.Compiler(font_paths=self._fonts, ignore_system_fonts=True)
+            fonts = typst.Fonts(include_system_fonts=False)
+            compiler = typst.Compiler(font_paths=fonts, ignore_system_fonts=True)
             self._local.compiler = compiler
-        return compiler
-
-    def render(self, sheets: Sequence[InvoiceSheet]) -> bytes:
         data = {
             "title": _title(sheets),
             "invoices": [dataclasses.asdict(s) for s in sheets],
         }
-        pdf, warnings = self._compiler().compile_with_warnings(
+        pdf, warnings = compiler.compile_with_warnings(
             input=self._template,
             format="pdf",
             sys_inputs={"data": json.dumps(data)},
@@ -77,9 +99,6 @@ class TypstInvoiceRenderer:
             logger.info("typst: %s", getattr(warning, "message", warning))
         assert isinstance(pdf, bytes)
         return pdf
-
-    def bundle(self) -> PdfBundle:
-        return PdfBundle()
 
 
 def _title(sheets: Sequence[InvoiceSheet]) -> str:
