@@ -33,7 +33,9 @@ class StudentInput:
         default=None, description="Where invoices are e-mailed."
     )
     guardian_phone: str | None = strawberry.field(
-        default=None, description="Where invoice SMS go: digits, spaces, ( ) . - and a leading +."
+        default=None,
+        description="Where invoice SMS go: a number valid in the school's country (0712 345 678 "
+        "at a Kenyan school) or with its country code; stored in E.164.",
     )
 
 
@@ -77,7 +79,9 @@ class UpdateStudentInput:
         default=strawberry.UNSET, description="Where invoices are e-mailed; null clears."
     )
     guardian_phone: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Where invoice SMS go; null clears."
+        default=strawberry.UNSET,
+        description="Where invoice SMS go, read as for createStudents and stored in E.164; "
+        "null clears.",
     )
 
 
