@@ -267,3 +267,19 @@ async def test_production_without_a_secret_key_refuses_to_start(tmp_path: Any) -
     assert len(first) >= 32
     assert share_links.load_secret_key(embedded) == first
     assert (tmp_path / "x.sqlite3.key").stat().st_mode & 0o077 == 0
+
+
+async def test_document_requests_are_counted_per_kind_not_per_id(
+    http: httpx.AsyncClient, factory: Factory
+) -> None:
+    # given two invoices downloaded
+    b = await _billed(factory)
+    ids = [encode_id("Invoice", i.id) for i in await Invoice.filter(billing_run_id=b.run.id)]
+    for gid in ids[:2]:
+        assert (
+            await _get(http, f"/documents/invoices/{gid}.pdf", b.admin.token)
+        ).status_code == 200
+    # then the metrics name the kind of document, never an id (bounded label values)
+    metrics = (await http.get("/metrics")).text
+    assert 'path="/documents/invoices"' in metrics
+    assert not any(gid in metrics for gid in ids)
