@@ -12,6 +12,7 @@ import dataclasses
 import io
 import json
 import logging
+import tempfile
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -26,15 +27,24 @@ from domain.invoice_documents import InvoiceSheet
 logger = logging.getLogger("billing.pdf")
 
 TEMPLATE = Path(__file__).with_name("invoice.typ")
+#: Parts (typeset batches) held open before the bundle so far is saved to disk and reopened.
+FLUSH_PARTS = 40
 
 
 class PdfBundle:
-    """Rendered PDFs joined page by page (qpdf keeps the page tree; content stays compressed)."""
+    """Rendered PDFs joined page by page (qpdf keeps the page tree; content stays compressed).
+
+    qpdf reads a part's objects only when the whole is saved, so every part stays open until
+    then; every FLUSH_PARTS parts the bundle so far is saved to a file and reopened from it
+    (read lazily), and the parts are let go: memory stays flat, whatever the run's size.
+    """
 
     def __init__(self, executor: Executor) -> None:
         self._executor = executor
         self._pdf = pikepdf.new()
         self._parts: list[pikepdf.Pdf] = []
+        self._dir = tempfile.TemporaryDirectory(prefix="billing-pdf-")
+        self._flushes = 0
 
     async def add(self, pdf: bytes) -> None:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._add, pdf)
@@ -45,15 +55,29 @@ class PdfBundle:
     def _add(self, pdf: bytes) -> None:
         part = pikepdf.open(io.BytesIO(pdf))
         self._pdf.pages.extend(part.pages)
-        self._parts.append(part)  # its objects are read when the bundle is written
+        self._parts.append(part)  # its objects are read when the bundle is saved
+        if len(self._parts) >= FLUSH_PARTS:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._flushes += 1
+        path = Path(self._dir.name) / f"bundle-{self._flushes}.pdf"
+        self._pdf.save(path)
+        self._close_open()
+        self._pdf = pikepdf.open(path)
+
+    def _close_open(self) -> None:
+        for part in self._parts:
+            part.close()
+        self._parts.clear()
+        self._pdf.close()
 
     def _write(self, out: BinaryIO) -> None:
         try:
             self._pdf.save(out)
         finally:
-            for part in self._parts:
-                part.close()
-            self._pdf.close()
+            self._close_open()
+            self._dir.cleanup()
 
 
 class TypstInvoiceRenderer:
