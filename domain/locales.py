@@ -19,7 +19,7 @@ AMOUNT_PATTERN = "#,##0.00"
 
 
 @lru_cache(maxsize=1)
-def _only_country_of_currency() -> dict[str, str]:
+def only_country_of_currency() -> dict[str, str]:
     """Currencies that are legal tender in exactly one country today (KES -> KE)."""
     users: dict[str, set[str]] = {}
     for territory, currencies in get_global("territory_currencies").items():
@@ -35,7 +35,7 @@ def country_of(school: School) -> str | None:
     A school billing in a currency of many countries (USD) and without a profile phone has
     none: its local numbers cannot be read and must be written with their country code.
     """
-    return school.country or _only_country_of_currency().get(school.currency)
+    return school.country or only_country_of_currency().get(school.currency)
 
 
 def country_of_phone(e164: str) -> str | None:
