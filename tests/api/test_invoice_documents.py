@@ -18,7 +18,7 @@ from domain import share_links
 from domain.invoices import cancel_invoice, record_payment
 from domain.models import BillingRun, Invoice, Role, School, Student
 from tests.billing_helpers import bill, new_run, populate
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.factories import Actor, Factory, SchoolSet
 
 INVOICES = """

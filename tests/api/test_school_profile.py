@@ -7,7 +7,7 @@ from typing import Any
 from api.ids import encode_id
 from domain.models import AuditEvent, Role, School, Student
 from domain.models.audit import AuditAction
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.factories import Factory
 
 UPDATE = """

@@ -8,15 +8,17 @@ import httpx
 import pytest
 
 from api.ids import encode_id
-from tests.security.world import World, changed, snapshot
+from tests.tables import changed, snapshot
+from tests.world import World
 
 
 def _paths(world: World) -> list[str]:
+    past = world.history
     return [
-        f"/documents/invoices/{encode_id('Invoice', world.paid.id)}.pdf",
-        f"/documents/invoices/{encode_id('Invoice', world.unpaid.id)}.pdf",
-        f"/documents/billing-runs/{encode_id('BillingRun', world.completed.id)}.pdf",
-        f"/documents/billing-runs/{encode_id('BillingRun', world.draft.id)}.pdf",
+        f"/documents/invoices/{encode_id('Invoice', past.paid.id)}.pdf",
+        f"/documents/invoices/{encode_id('Invoice', past.unpaid.id)}.pdf",
+        f"/documents/billing-runs/{encode_id('BillingRun', past.completed.id)}.pdf",
+        f"/documents/billing-runs/{encode_id('BillingRun', past.draft.id)}.pdf",
     ]
 
 
