@@ -8,11 +8,10 @@ from typing import Annotated
 import strawberry
 
 from api.context import Context
-from api.errors import UserError, user_errors
 from api.ids import decode_id
+from api.mutations.base import mutation, payload
 from api.types.fees import FeeStructure
 from domain import fees
-from domain.errors import DomainError
 
 
 @strawberry.input(description="A fee item's amount for one grade.")
@@ -43,17 +42,16 @@ class CreateFeeStructureInput:
     )
 
 
-@strawberry.type(description="The fee structure created, or why not.")
+@payload(description="The fee structure created, or why not.")
 class FeeStructurePayload:
     fee_structure: FeeStructure | None = strawberry.field(
-        description="The fee structure; null on errors."
+        default=None, description="The fee structure; null on errors."
     )
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
 
 
 @strawberry.type
 class FeeMutation:
-    @strawberry.mutation(
+    @mutation(
         description="Creates a fee structure with its items and grade amounts (FINANCE); "
         "all stored or none."
     )
@@ -75,13 +73,10 @@ class FeeMutation:
             )
             for item in input.items
         ]
-        try:
-            row = await fees.create_fee_structure(
-                info.context.caller,
-                school_id=decode_id(input.school_id, "School"),
-                name=input.name,
-                items=items,
-            )
-        except DomainError as e:
-            return FeeStructurePayload(fee_structure=None, errors=user_errors(e))
-        return FeeStructurePayload(fee_structure=FeeStructure.of(row), errors=[])
+        row = await fees.create_fee_structure(
+            info.context.caller,
+            school_id=decode_id(input.school_id, "School"),
+            name=input.name,
+            items=items,
+        )
+        return FeeStructurePayload(fee_structure=FeeStructure.of(row))

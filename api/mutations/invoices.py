@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from decimal import Decimal
 from typing import Annotated
@@ -10,18 +9,11 @@ from typing import Annotated
 import strawberry
 
 from api.context import Context
-from api.errors import UserError, user_errors
 from api.ids import decode_id
+from api.mutations.base import mutation, payload
 from api.types.invoices import Invoice
 from domain import invoices, notifications
-from domain.errors import DomainError
-
-
-async def dispatch_notices(invoice_ids: list[int]) -> None:
-    """Enqueue one notice message per invoice, off the event loop (a Redis send blocks)."""
-    from workers.notify import enqueue_notices
-
-    await asyncio.to_thread(enqueue_notices, invoice_ids)
+from workers.enqueue import dispatch_notices
 
 
 @strawberry.input(description="Invoices to send to the students' guardians.")
@@ -29,12 +21,11 @@ class SendInvoicesInput:
     invoice_ids: list[strawberry.ID] = strawberry.field(description="At most 1,000 a call.")
 
 
-@strawberry.type(description="The invoices sent, or why not (then none was).")
+@payload(description="The invoices sent, or why not (then none was).")
 class SendInvoicesPayload:
     invoices: list[Invoice] = strawberry.field(
-        description="The invoices, in the order given; empty on errors."
+        default_factory=list, description="The invoices, in the order given; empty on errors."
     )
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
 
 
 @strawberry.input(description="Money received against an invoice.")
@@ -58,15 +49,16 @@ class CancelInvoiceInput:
     reason: str = strawberry.field(description="Why it is cancelled; required.")
 
 
-@strawberry.type(description="The invoice changed, or why not.")
+@payload(description="The invoice changed, or why not.")
 class InvoicePayload:
-    invoice: Invoice | None = strawberry.field(description="The invoice; null on errors.")
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+    invoice: Invoice | None = strawberry.field(
+        default=None, description="The invoice; null on errors."
+    )
 
 
 @strawberry.type
 class InvoiceMutation:
-    @strawberry.mutation(
+    @mutation(
         description="Marks invoices SENT and notifies each student's guardian (e-mail, SMS) "
         "from the workers. All or none: a cancelled or unknown invoice refuses the call."
     )
@@ -77,38 +69,30 @@ class InvoiceMutation:
             SendInvoicesInput, strawberry.argument(description="The invoices to send.")
         ],
     ) -> SendInvoicesPayload:
-        try:
-            rows = await notifications.send_invoices(
-                info.context.caller,
-                [decode_id(i, "Invoice") for i in input.invoice_ids],
-                dispatch=dispatch_notices,
-            )
-        except DomainError as e:
-            return SendInvoicesPayload(invoices=[], errors=user_errors(e))
-        return SendInvoicesPayload(invoices=[Invoice.of(r) for r in rows], errors=[])
+        rows = await notifications.send_invoices(
+            info.context.caller,
+            [decode_id(i, "Invoice") for i in input.invoice_ids],
+            dispatch=dispatch_notices,
+        )
+        return SendInvoicesPayload(invoices=[Invoice.of(r) for r in rows])
 
-    @strawberry.mutation(
-        description="Records money received; the invoice becomes PARTIALLY_PAID, then PAID."
-    )
+    @mutation(description="Records money received; the invoice becomes PARTIALLY_PAID, then PAID.")
     async def record_payment(
         self,
         info: strawberry.Info[Context, None],
         input: Annotated[RecordPaymentInput, strawberry.argument(description="The payment.")],
     ) -> InvoicePayload:
-        try:
-            row = await invoices.record_payment(
-                info.context.caller,
-                decode_id(input.invoice_id, "Invoice"),
-                amount=input.amount,
-                paid_on=input.paid_on,
-                method=input.method,
-                reference=input.reference,
-            )
-        except DomainError as e:
-            return InvoicePayload(invoice=None, errors=user_errors(e))
-        return InvoicePayload(invoice=Invoice.of(row), errors=[])
+        row = await invoices.record_payment(
+            info.context.caller,
+            decode_id(input.invoice_id, "Invoice"),
+            amount=input.amount,
+            paid_on=input.paid_on,
+            method=input.method,
+            reference=input.reference,
+        )
+        return InvoicePayload(invoice=Invoice.of(row))
 
-    @strawberry.mutation(
+    @mutation(
         description="Cancels an invoice without payments; the student can then be billed again."
     )
     async def cancel_invoice(
@@ -118,10 +102,7 @@ class InvoiceMutation:
             CancelInvoiceInput, strawberry.argument(description="The invoice and why.")
         ],
     ) -> InvoicePayload:
-        try:
-            row = await invoices.cancel_invoice(
-                info.context.caller, decode_id(input.invoice_id, "Invoice"), reason=input.reason
-            )
-        except DomainError as e:
-            return InvoicePayload(invoice=None, errors=user_errors(e))
-        return InvoicePayload(invoice=Invoice.of(row), errors=[])
+        row = await invoices.cancel_invoice(
+            info.context.caller, decode_id(input.invoice_id, "Invoice"), reason=input.reason
+        )
+        return InvoicePayload(invoice=Invoice.of(row))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from decimal import Decimal
 from typing import Annotated
@@ -10,19 +9,12 @@ from typing import Annotated
 import strawberry
 
 from api.context import Context
-from api.errors import UserError, user_errors
-from api.ids import decode_id, decode_optional, encode_id
+from api.ids import decode_id, decode_ids, encode_id
+from api.mutations.base import changed, changed_id, mutation, payload
 from api.types.runs import BillingRun, BillingScopeKind
 from domain.billing import confirm, generation, preview, runs
-from domain.errors import DomainError
 from domain.models import ScopeKind
-
-
-async def dispatch(run_id: int, chunks: list[int]) -> None:
-    """Enqueue generation after commit (a blocking send, so off the event loop)."""
-    from workers.actors import enqueue_chunks
-
-    await asyncio.to_thread(enqueue_chunks, run_id, chunks)
+from workers.enqueue import dispatch_chunks as dispatch
 
 
 @strawberry.input(description="Which students a run covers.")
@@ -46,12 +38,10 @@ class BillingScopeInput:
     def spec(self) -> runs.ScopeSpec:
         return runs.ScopeSpec(
             kind=ScopeKind(self.kind),
-            grade_id=decode_optional(self.grade_id, "Grade"),
-            stream_id=decode_optional(self.stream_id, "Stream"),
-            class_id=decode_optional(self.school_class_id, "SchoolClass"),
-            student_ids=[decode_id(s, "Student") for s in self.student_ids]
-            if self.student_ids is not None
-            else None,
+            grade_id=decode_id(self.grade_id, "Grade"),
+            stream_id=decode_id(self.stream_id, "Stream"),
+            class_id=decode_id(self.school_class_id, "SchoolClass"),
+            student_ids=decode_ids(self.student_ids, "Student"),
         )
 
 
@@ -122,31 +112,27 @@ class BillingRunIdInput:
     billing_run_id: strawberry.ID = strawberry.field(description="The run.")
 
 
-@strawberry.type(description="The run changed, or why not.")
+@payload(description="The run changed, or why not.")
 class BillingRunPayload:
     billing_run: BillingRun | None = strawberry.field(
-        description="The run as it is now; null on errors."
+        default=None, description="The run as it is now; null on errors."
     )
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
 
 
-@strawberry.type(description="The run deleted, or why not.")
+@payload(description="The run deleted, or why not.")
 class DeleteBillingRunPayload:
-    deleted_billing_run_id: strawberry.ID | None = strawberry.field(description="The id it had.")
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+    deleted_billing_run_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The id it had."
+    )
 
 
 def _run_id(global_id: str) -> int | None:
     return decode_id(global_id, "BillingRun")
 
 
-def _given(value: object) -> bool:
-    return value is not strawberry.UNSET
-
-
 @strawberry.type
 class RunMutation:
-    @strawberry.mutation(description="Creates a DRAFT run; nothing is billed yet.")
+    @mutation(description="Creates a DRAFT run; nothing is billed yet.")
     async def create_billing_run(
         self,
         info: strawberry.Info[Context, None],
@@ -154,23 +140,20 @@ class RunMutation:
             CreateBillingRunInput, strawberry.argument(description="The run to create.")
         ],
     ) -> BillingRunPayload:
-        try:
-            run = await runs.create_billing_run(
-                info.context.caller,
-                school_id=decode_id(input.school_id, "School"),
-                term_id=decode_id(input.term_id, "Term"),
-                fee_structure_id=decode_id(input.fee_structure_id, "FeeStructure"),
-                scope=input.scope.spec(),
-                invoice_date=input.invoice_date,
-                due_date=input.due_date,
-                name=input.name,
-                reference=input.reference,
-            )
-        except DomainError as e:
-            return BillingRunPayload(billing_run=None, errors=user_errors(e))
-        return BillingRunPayload(billing_run=BillingRun.of(run), errors=[])
+        run = await runs.create_billing_run(
+            info.context.caller,
+            school_id=decode_id(input.school_id, "School"),
+            term_id=decode_id(input.term_id, "Term"),
+            fee_structure_id=decode_id(input.fee_structure_id, "FeeStructure"),
+            scope=input.scope.spec(),
+            invoice_date=input.invoice_date,
+            due_date=input.due_date,
+            name=input.name,
+            reference=input.reference,
+        )
+        return BillingRunPayload(billing_run=BillingRun.of(run))
 
-    @strawberry.mutation(description="Changes a DRAFT run; its preview is dropped.")
+    @mutation(description="Changes a DRAFT run; its preview is dropped.")
     async def update_billing_run(
         self,
         info: strawberry.Info[Context, None],
@@ -178,36 +161,22 @@ class RunMutation:
             UpdateBillingRunInput, strawberry.argument(description="The run and its changes.")
         ],
     ) -> BillingRunPayload:
-        fields = {
-            "termId": input.term_id,
-            "feeStructureId": input.fee_structure_id,
-            "scope": input.scope,
-            "invoiceDate": input.invoice_date,
-            "dueDate": input.due_date,
-            "name": input.name,
-            "reference": input.reference,
-        }
+        scope = changed(input.scope)
         changes = runs.RunChanges(
-            term_id=decode_id(input.term_id, "Term") if input.term_id else None,
-            fee_structure_id=decode_id(input.fee_structure_id, "FeeStructure")
-            if input.fee_structure_id
-            else None,
-            scope=input.scope.spec() if input.scope else None,
-            invoice_date=input.invoice_date or None,
-            due_date=input.due_date or None,
-            name=input.name or None,
-            reference=input.reference if _given(input.reference) else None,
-            given={k.lower() for k, v in fields.items() if _given(v)},
+            term_id=changed_id(input.term_id, "Term", decode_id),
+            fee_structure_id=changed_id(input.fee_structure_id, "FeeStructure", decode_id),
+            scope=scope.spec() if isinstance(scope, BillingScopeInput) else scope,
+            invoice_date=changed(input.invoice_date),
+            due_date=changed(input.due_date),
+            name=changed(input.name),
+            reference=changed(input.reference),
         )
-        try:
-            run = await runs.update_billing_run(
-                info.context.caller, _run_id(input.billing_run_id), changes
-            )
-        except DomainError as e:
-            return BillingRunPayload(billing_run=None, errors=user_errors(e))
-        return BillingRunPayload(billing_run=BillingRun.of(run), errors=[])
+        run = await runs.update_billing_run(
+            info.context.caller, _run_id(input.billing_run_id), changes
+        )
+        return BillingRunPayload(billing_run=BillingRun.of(run))
 
-    @strawberry.mutation(description="Computes and stores the preview of a DRAFT run.")
+    @mutation(description="Computes and stores the preview of a DRAFT run.")
     async def preview_billing_run(
         self,
         info: strawberry.Info[Context, None],
@@ -215,20 +184,14 @@ class RunMutation:
             PreviewBillingRunInput, strawberry.argument(description="The run to preview.")
         ],
     ) -> BillingRunPayload:
-        excluded = (
-            [decode_id(s, "Student") for s in input.exclude_student_ids]
-            if input.exclude_student_ids is not None
-            else None
+        run = await preview.preview_billing_run(
+            info.context.caller,
+            _run_id(input.billing_run_id),
+            decode_ids(input.exclude_student_ids, "Student"),
         )
-        try:
-            run = await preview.preview_billing_run(
-                info.context.caller, _run_id(input.billing_run_id), excluded
-            )
-        except DomainError as e:
-            return BillingRunPayload(billing_run=None, errors=user_errors(e))
-        return BillingRunPayload(billing_run=BillingRun.of(run), errors=[])
+        return BillingRunPayload(billing_run=BillingRun.of(run))
 
-    @strawberry.mutation(
+    @mutation(
         description="Starts invoice generation (DRAFT -> PROCESSING). Idempotent: confirming a run "
         "that is already confirmed returns it unchanged, without error, and never generates twice."
     )
@@ -239,19 +202,16 @@ class RunMutation:
             ConfirmBillingRunInput, strawberry.argument(description="The run to confirm.")
         ],
     ) -> BillingRunPayload:
-        try:
-            run = await confirm.confirm_billing_run(
-                info.context.caller,
-                _run_id(input.billing_run_id),
-                dispatch=dispatch,
-                expected_invoice_count=input.expected_invoice_count,
-                expected_total=input.expected_total_amount,
-            )
-        except DomainError as e:
-            return BillingRunPayload(billing_run=None, errors=user_errors(e))
-        return BillingRunPayload(billing_run=BillingRun.of(run), errors=[])
+        run = await confirm.confirm_billing_run(
+            info.context.caller,
+            _run_id(input.billing_run_id),
+            dispatch=dispatch,
+            expected_invoice_count=input.expected_invoice_count,
+            expected_total=input.expected_total_amount,
+        )
+        return BillingRunPayload(billing_run=BillingRun.of(run))
 
-    @strawberry.mutation(
+    @mutation(
         description="Deletes a DRAFT run. A confirmed run cannot be deleted: cancel its invoices instead."
     )
     async def delete_billing_run(
@@ -259,26 +219,18 @@ class RunMutation:
         info: strawberry.Info[Context, None],
         input: Annotated[BillingRunIdInput, strawberry.argument(description="The run.")],
     ) -> DeleteBillingRunPayload:
-        try:
-            pk = await runs.delete_billing_run(info.context.caller, _run_id(input.billing_run_id))
-        except DomainError as e:
-            return DeleteBillingRunPayload(deleted_billing_run_id=None, errors=user_errors(e))
+        pk = await runs.delete_billing_run(info.context.caller, _run_id(input.billing_run_id))
         return DeleteBillingRunPayload(
-            deleted_billing_run_id=strawberry.ID(encode_id("BillingRun", pk)), errors=[]
+            deleted_billing_run_id=strawberry.ID(encode_id("BillingRun", pk))
         )
 
-    @strawberry.mutation(
-        description="Retries the failed students of a PARTIALLY_COMPLETED or FAILED run."
-    )
+    @mutation(description="Retries the failed students of a PARTIALLY_COMPLETED or FAILED run.")
     async def retry_billing_run(
         self,
         info: strawberry.Info[Context, None],
         input: Annotated[BillingRunIdInput, strawberry.argument(description="The run.")],
     ) -> BillingRunPayload:
-        try:
-            run = await generation.retry_billing_run(
-                info.context.caller, _run_id(input.billing_run_id), dispatch=dispatch
-            )
-        except DomainError as e:
-            return BillingRunPayload(billing_run=None, errors=user_errors(e))
-        return BillingRunPayload(billing_run=BillingRun.of(run), errors=[])
+        run = await generation.retry_billing_run(
+            info.context.caller, _run_id(input.billing_run_id), dispatch=dispatch
+        )
+        return BillingRunPayload(billing_run=BillingRun.of(run))

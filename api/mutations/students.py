@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
 from api.context import Context
-from api.errors import UserError, user_errors
-from api.ids import decode_id
-from api.refs import decode_ref
+from api.ids import decode_id, decode_ref
+from api.mutations.base import changed, changed_id, mutation, payload
 from api.types.students import Student, StudentStatus
 from domain import students
-from domain.errors import DomainError
 
 
 @strawberry.input(description="One student to enrol.")
@@ -45,14 +43,14 @@ class CreateStudentsInput:
     )
 
 
-@strawberry.type(description="The students created, or why none was.")
+@payload(
+    description="The students created, or why none was.",
+    errors='What the user must fix; a row\'s field reads e.g. ["input", "students", '
+    '"3", "admissionNumber"].',
+)
 class CreateStudentsPayload:
     students: list[Student] = strawberry.field(
-        description="The students, in the order given; empty on errors."
-    )
-    errors: list[UserError] = strawberry.field(
-        description='What the user must fix; a row\'s field reads e.g. ["input", "students", '
-        '"3", "admissionNumber"].'
+        default_factory=list, description="The students, in the order given; empty on errors."
     )
 
 
@@ -81,27 +79,16 @@ class UpdateStudentInput:
     )
 
 
-@strawberry.type(description="The student changed, or why not.")
+@payload(description="The student changed, or why not.")
 class StudentPayload:
-    student: Student | None = strawberry.field(description="The student; null on errors.")
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
-
-
-def _given(value: Any) -> Any:
-    """A field of an update: KEEP when the client left it out."""
-    return students.KEEP if value is strawberry.UNSET else value
-
-
-def _given_ref(value: strawberry.ID | None, type_name: str) -> Any:
-    """An id field of an update: KEEP when left out, None when null, else the decoded pk."""
-    return students.KEEP if value is strawberry.UNSET else decode_ref(value, type_name)
+    student: Student | None = strawberry.field(
+        default=None, description="The student; null on errors."
+    )
 
 
 @strawberry.type
 class StudentMutation:
-    @strawberry.mutation(
-        description="Enrols up to 1,000 students in a school (FINANCE); all or none."
-    )
+    @mutation(description="Enrols up to 1,000 students in a school (FINANCE); all or none.")
     async def create_students(
         self,
         info: strawberry.Info[Context, None],
@@ -122,17 +109,12 @@ class StudentMutation:
             )
             for s in input.students
         ]
-        try:
-            created = await students.create_students(
-                info.context.caller, school_id=decode_id(input.school_id, "School"), students=rows
-            )
-        except DomainError as e:
-            return CreateStudentsPayload(students=[], errors=user_errors(e))
-        return CreateStudentsPayload(students=[Student.of(s) for s in created], errors=[])
+        created = await students.create_students(
+            info.context.caller, school_id=decode_id(input.school_id, "School"), students=rows
+        )
+        return CreateStudentsPayload(students=[Student.of(s) for s in created])
 
-    @strawberry.mutation(
-        description="Changes a student's status, class, names or guardian (FINANCE)."
-    )
+    @mutation(description="Changes a student's status, class, names or guardian (FINANCE).")
     async def update_student(
         self,
         info: strawberry.Info[Context, None],
@@ -141,20 +123,17 @@ class StudentMutation:
         ],
     ) -> StudentPayload:
         changes = students.StudentChanges(
-            status=_given(input.status),
-            school_class_id=_given_ref(input.school_class_id, "SchoolClass"),
-            first_name=_given(input.first_name),
-            last_name=_given(input.last_name),
-            guardian_name=_given(input.guardian_name),
-            guardian_email=_given(input.guardian_email),
-            guardian_phone=_given(input.guardian_phone),
+            status=changed(input.status),
+            school_class_id=changed_id(input.school_class_id, "SchoolClass", decode_ref),
+            first_name=changed(input.first_name),
+            last_name=changed(input.last_name),
+            guardian_name=changed(input.guardian_name),
+            guardian_email=changed(input.guardian_email),
+            guardian_phone=changed(input.guardian_phone),
         )
-        try:
-            row = await students.update_student(
-                info.context.caller,
-                student_id=decode_id(input.student_id, "Student"),
-                changes=changes,
-            )
-        except DomainError as e:
-            return StudentPayload(student=None, errors=user_errors(e))
-        return StudentPayload(student=Student.of(row), errors=[])
+        row = await students.update_student(
+            info.context.caller,
+            student_id=decode_id(input.student_id, "Student"),
+            changes=changes,
+        )
+        return StudentPayload(student=Student.of(row))

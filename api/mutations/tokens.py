@@ -7,11 +7,10 @@ from typing import Annotated
 import strawberry
 
 from api.context import Context
-from api.errors import UserError, user_errors
 from api.ids import decode_id
+from api.mutations.base import mutation, payload
 from api.types.tokens import ApiToken
 from domain import tokens
-from domain.errors import DomainError
 
 
 @strawberry.input(description="The token to revoke; leave tokenId out to revoke this request's.")
@@ -23,17 +22,16 @@ class RevokeApiTokenInput:
     )
 
 
-@strawberry.type(description="The token revoked, or why not.")
+@payload(description="The token revoked, or why not.")
 class RevokeApiTokenPayload:
     api_token: ApiToken | None = strawberry.field(
-        description="The token, now revoked; null on errors."
+        default=None, description="The token, now revoked; null on errors."
     )
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
 
 
 @strawberry.type
 class TokenMutation:
-    @strawberry.mutation(
+    @mutation(
         description="Revokes an API token at once: the next request with it is refused (401). "
         "Revoking a revoked token returns it unchanged."
     )
@@ -44,12 +42,9 @@ class TokenMutation:
             RevokeApiTokenInput, strawberry.argument(description="The token to revoke.")
         ],
     ) -> RevokeApiTokenPayload:
-        try:
-            row = await tokens.revoke_token(
-                info.context.caller,
-                decode_id(input.token_id, "ApiToken") if input.token_id is not None else None,
-                current=input.token_id is None,
-            )
-        except DomainError as e:
-            return RevokeApiTokenPayload(api_token=None, errors=user_errors(e))
-        return RevokeApiTokenPayload(api_token=ApiToken.of(row), errors=[])
+        row = await tokens.revoke_token(
+            info.context.caller,
+            decode_id(input.token_id, "ApiToken"),
+            current=input.token_id is None,
+        )
+        return RevokeApiTokenPayload(api_token=ApiToken.of(row))

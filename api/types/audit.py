@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, TypeAlias, cast
+from typing import TypeAlias, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
 from api.context import Context
-from api.errors import domain_error_to_graphql
-from api.ids import decode_id, encode_id
-from api.types.common import AfterArg, Connection, FirstArg, paginate
+from api.ids import encode_id
 from api.types.enums import describe_values
 from api.types.school import School
 from api.types.users import User
-from domain import audit, models
-from domain.errors import DomainError
+from domain import models
 from domain.models.audit import AuditAction as DomainAuditAction
 
 strawberry.enum(DomainAuditAction, name="AuditAction", description="What was done.")
@@ -79,34 +76,3 @@ class AuditEvent:
             return None
         row = await info.context.loaders.by_id(models.School).load(self.model.school_id)
         return School.of(row) if row else None
-
-
-@strawberry.type
-class AuditQuery:
-    @strawberry.field(
-        description="The audit log, newest first (ADMIN only): one school's events, or with no "
-        "school the whole account's, including users and tokens."
-    )
-    async def audit_events(
-        self,
-        info: strawberry.Info[Context, None],
-        school_id: Annotated[
-            strawberry.ID | None,
-            strawberry.argument(description="Only this school's events; all when left out."),
-        ] = None,
-        action: Annotated[
-            AuditAction | None, strawberry.argument(description="Only this action.")
-        ] = None,
-        first: FirstArg = None,
-        after: AfterArg = None,
-    ) -> Connection[AuditEvent]:
-        try:
-            qs = await audit.events(
-                info.context.caller,
-                decode_id(school_id, "School") if school_id is not None else None,
-                given=school_id is not None,
-                action=action,
-            )
-        except DomainError as e:
-            raise domain_error_to_graphql(e) from e
-        return await paginate(qs, first, after, AuditEvent.of)

@@ -7,21 +7,11 @@ from typing import Annotated
 import strawberry
 
 from api.context import Context
-from api.errors import domain_error_to_graphql
-from api.ids import decode_id, decode_optional
+from api.ids import decode_id, decode_ref
 from api.types.common import AfterArg, Connection, FirstArg
 from api.types.invoices import Invoice, InvoiceFilter, invoice_connection
 from domain import invoice_search
-from domain.errors import DomainError
 from domain.models import InvoiceStatus
-from domain.references import UNKNOWN_ID
-
-
-def _pk(global_id: strawberry.ID | None, type_name: str) -> int | None:
-    """None when not given; UNKNOWN_ID (matches nothing) when not an id of that type."""
-    if global_id is None:
-        return None
-    return decode_optional(global_id, type_name) or UNKNOWN_ID
 
 
 def domain_filter(f: InvoiceFilter | None) -> invoice_search.InvoiceFilter:
@@ -29,12 +19,12 @@ def domain_filter(f: InvoiceFilter | None) -> invoice_search.InvoiceFilter:
     if f is None:
         return invoice_search.InvoiceFilter()
     return invoice_search.InvoiceFilter(
-        billing_run_id=_pk(f.billing_run_id, "BillingRun"),
-        term_id=_pk(f.term_id, "Term"),
-        fee_structure_id=_pk(f.fee_structure_id, "FeeStructure"),
-        student_id=_pk(f.student_id, "Student"),
-        grade_id=_pk(f.grade_id, "Grade"),
-        school_class_id=_pk(f.school_class_id, "SchoolClass"),
+        billing_run_id=decode_ref(f.billing_run_id, "BillingRun"),
+        term_id=decode_ref(f.term_id, "Term"),
+        fee_structure_id=decode_ref(f.fee_structure_id, "FeeStructure"),
+        student_id=decode_ref(f.student_id, "Student"),
+        grade_id=decode_ref(f.grade_id, "Grade"),
+        school_class_id=decode_ref(f.school_class_id, "SchoolClass"),
         statuses=tuple(InvoiceStatus(s) for s in f.statuses) if f.statuses is not None else None,
         overdue=f.overdue,
         search=f.search,
@@ -54,10 +44,7 @@ class InvoiceQuery:
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[Invoice]:
-        try:
-            qs = await invoice_search.school_invoices(
-                info.context.caller, decode_id(school_id, "School"), domain_filter(filter)
-            )
-        except DomainError as e:
-            raise domain_error_to_graphql(e) from e
+        qs = await invoice_search.school_invoices(
+            info.context.caller, decode_id(school_id, "School"), domain_filter(filter)
+        )
         return await invoice_connection(qs, first, after)

@@ -7,16 +7,13 @@ from typing import Annotated
 import strawberry
 
 from api.context import Context
-from api.errors import domain_error_to_graphql
-from api.ids import decode_id
+from api.ids import decode_id, decode_ref
 from api.node import resolve_node
-from api.refs import decode_ref
 from api.types.common import Connection, Node, paginate
 from api.types.school import School
 from api.types.students import Student, StudentFilter
 from api.types.users import User
 from domain import models, students
-from domain.errors import DomainError
 
 
 @strawberry.type
@@ -67,10 +64,7 @@ class SetupQuery:
             school_class_id=decode_ref(f.school_class_id, "SchoolClass"),
             search=f.search,
         )
-        try:
-            qs = await students.find_students(
-                info.context.caller, school_id=decode_id(school_id, "School"), criteria=criteria
-            )
-        except DomainError as e:
-            raise domain_error_to_graphql(e) from e
+        qs = await students.find_students(
+            info.context.caller, school_id=decode_id(school_id, "School"), criteria=criteria
+        )
         return await paginate(qs, first, after, Student.of)

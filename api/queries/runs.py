@@ -8,13 +8,11 @@ from typing import Annotated
 import strawberry
 
 from api.context import Context
-from api.errors import domain_error_to_graphql
-from api.ids import decode_id, decode_optional
+from api.ids import decode_id, decode_ref
 from api.types.common import AfterArg, Connection, FirstArg, paginate
 from api.types.runs import BillingRun, BillingRunStatus
 from domain.billing.runs import find_runs, get_run
 from domain.billing.watch import watch_run
-from domain.errors import DomainError
 
 
 @strawberry.input(description="Narrows a list of billing runs.")
@@ -42,19 +40,13 @@ class RunQuery:
         after: AfterArg = None,
     ) -> Connection[BillingRun]:
         f = filter or BillingRunFilter()
-        try:
-            qs = await find_runs(
-                info.context.caller,
-                decode_id(school_id, "School"),
-                statuses=list(f.statuses or []),
-                # An id given but not ours matches nothing (pk 0 never exists).
-                term_id=None if f.term_id is None else decode_optional(f.term_id, "Term") or 0,
-                fee_structure_id=None
-                if f.fee_structure_id is None
-                else decode_optional(f.fee_structure_id, "FeeStructure") or 0,
-            )
-        except DomainError as e:
-            raise domain_error_to_graphql(e) from e
+        qs = await find_runs(
+            info.context.caller,
+            decode_id(school_id, "School"),
+            statuses=list(f.statuses or []),
+            term_id=decode_ref(f.term_id, "Term"),
+            fee_structure_id=decode_ref(f.fee_structure_id, "FeeStructure"),
+        )
         return await paginate(qs, first, after, BillingRun.of)
 
 
@@ -71,9 +63,6 @@ class RunSubscription:
             strawberry.ID, strawberry.argument(description="The run to follow.")
         ],
     ) -> AsyncGenerator[BillingRun, None]:
-        try:
-            run = await get_run(info.context.caller, decode_id(billing_run_id, "BillingRun"))
-        except DomainError as e:
-            raise domain_error_to_graphql(e) from e
+        run = await get_run(info.context.caller, decode_id(billing_run_id, "BillingRun"))
         async for current in watch_run(run.id):
             yield BillingRun.of(current)

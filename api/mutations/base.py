@@ -1,0 +1,75 @@
+"""The one mutation mechanism (as Saleor's `BaseMutation`): payloads and domain refusals.
+
+A payload type is declared with `@payload`, which adds its `errors` field (last, after the
+payload's own fields, which default to null or empty). A mutation is declared with
+`@mutation`: its resolver decodes ids, calls one domain function and returns the payload;
+a `DomainError` it raises becomes that payload with `errors` and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar, dataclass_transform
+
+import strawberry
+from strawberry.extensions.field_extension import AsyncExtensionResolver, FieldExtension
+from strawberry.types.field import StrawberryField
+
+from api.errors import UserError, user_errors
+from domain.errors import DomainError
+from domain.updates import KEEP
+
+P = TypeVar("P", bound=type)
+
+ERRORS_DESCRIPTION = "What the user must fix."
+
+
+@dataclass_transform(kw_only_default=True, field_specifiers=(strawberry.field, StrawberryField))
+def payload(*, description: str, errors: str = ERRORS_DESCRIPTION) -> Callable[[P], P]:
+    """A mutation's payload type: its own fields, then `errors: [UserError!]!` (empty on
+    success; `errors` describes them when a payload says more, e.g. a row's field path)."""
+
+    def decorate(cls: P) -> P:
+        cls.__annotations__["errors"] = list[UserError]
+        cls.errors = strawberry.field(  # type: ignore[attr-defined]
+            default_factory=list, description=errors
+        )
+        return strawberry.type(cls, description=description)
+
+    return decorate
+
+
+class DomainErrorsInPayload(FieldExtension):
+    """Answers a `DomainError` of the resolver with the field's payload, carrying only errors."""
+
+    payload_type: Any
+
+    def apply(self, field: StrawberryField) -> None:
+        self.payload_type = field.type
+
+    async def resolve_async(
+        self, next_: AsyncExtensionResolver, source: Any, info: strawberry.Info, **kwargs: Any
+    ) -> Any:
+        try:
+            return await next_(source, info, **kwargs)
+        except DomainError as error:
+            return self.payload_type(errors=user_errors(error))
+
+
+def mutation(*, description: str) -> Any:
+    """A mutation field whose domain refusals become its payload's `errors`."""
+    return strawberry.mutation(description=description, extensions=[DomainErrorsInPayload()])
+
+
+def changed(value: Any) -> Any:
+    """A field of an update input as the domain reads it: KEEP when the client left it out
+    (strawberry's UNSET), else the value given (None: null)."""
+    return KEEP if value is strawberry.UNSET else value
+
+
+def changed_id(
+    value: strawberry.ID | None, type_name: str, decode: Callable[[str | None, str], int | None]
+) -> Any:
+    """An id field of an update input: KEEP when left out, else decoded by `decode` (one of
+    `api.ids`' helpers, which says what null and an id not ours mean)."""
+    return KEEP if value is strawberry.UNSET else decode(value, type_name)
