@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 
 from api.context import Context
 from api.ids import encode_id
+from api.types.common import view
 from api.types.enums import describe_values
 from api.types.school import School
 from api.types.users import User
@@ -53,14 +54,12 @@ class AuditEvent:
     @classmethod
     def of(cls, m: models.AuditEvent) -> AuditEvent:
         pk = m.object_pk
-        return cls(
-            id=strawberry.ID(encode_id("AuditEvent", m.id)),
-            action=m.action,
-            object_type=m.object_type,
+        return view(
+            cls,
+            m,
             object_id=strawberry.ID(encode_id(m.object_type, pk)) if pk else None,
             detail=cast(JSON, m.detail),
             occurred_at=m.created_at,
-            model=m,
         )
 
     @strawberry.field(description="Who did it; null if the user no longer exists.")

@@ -5,14 +5,17 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar, cast
 
 import strawberry
+from strawberry.types.private import is_private
 from tortoise.queryset import QuerySet
 
 from api.errors import ClientError
+from api.ids import encode_id
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
@@ -122,3 +125,17 @@ def make_connection(
 
 def money(amount: Decimal | str | int, currency: str) -> Money:
     return Money(amount=Decimal(amount).quantize(Decimal("0.01")), currency=currency)
+
+
+def view(cls: type[V], m: Any, **values: Any) -> V:
+    """The GraphQL view of a domain row, held as `model`: its global id, and each plain field
+    read from the row's attribute of the same name unless given in `values`."""
+    definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
+    for f in definition.fields:
+        if f.base_resolver is None and f.python_name not in values and not is_private(f.type):
+            if f.python_name == "id":
+                values["id"] = strawberry.ID(encode_id(definition.name, m.id))
+            else:
+                values[f.python_name] = getattr(m, f.python_name)
+    result: V = cast(Any, cls)(model=m, **values)
+    return result

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from tortoise.queryset import QuerySet
 
 from api.context import Context
-from api.ids import encode_id
-from api.types.common import Connection, Money, Node, money, paginate
+from api.types.common import Connection, Money, Node, money, paginate, view
 from api.types.enums import describe_values
-from api.types.fees import FeeStructure
-from api.types.school import School, Term, load_school
+from api.types.fees import load_fee_structure
+from api.types.school import load_owner_school, load_school, load_term, school_money
 from api.types.students import Student
 from domain import models
 from domain.invoice_search import balance_of, is_overdue
@@ -64,10 +62,6 @@ describe_values(
 )
 
 
-async def _currency(info: strawberry.Info[Context, None], school_pk: int) -> str:
-    return (await load_school(info, school_pk)).currency
-
-
 @strawberry.type(description="One fee item on an invoice.")
 class InvoiceLine:
     description: str = strawberry.field(description="The fee item's name.")
@@ -83,24 +77,16 @@ class Payment(Node):
     )
     reference: str | None = strawberry.field(description="Receipt, transaction or cheque number.")
     recorded_at: datetime = strawberry.field(description="When the payment was recorded.")
-    value: strawberry.Private[Decimal]
+    model: strawberry.Private[models.Payment]
     school_pk: strawberry.Private[int]
 
     @classmethod
     def of(cls, m: models.Payment, school_pk: int) -> Payment:
-        return cls(
-            id=strawberry.ID(encode_id("Payment", m.id)),
-            paid_on=m.paid_on,
-            method=m.method,
-            reference=m.reference,
-            recorded_at=m.recorded_at,
-            value=Decimal(m.amount),
-            school_pk=school_pk,
-        )
+        return view(cls, m, school_pk=school_pk)
 
     @strawberry.field(description="The amount received.")
     async def amount(self, info: strawberry.Info[Context, None]) -> Money:
-        return money(self.value, await _currency(info, self.school_pk))
+        return await school_money(info, self.model.amount, self.school_pk)
 
 
 @strawberry.type(description="The notice of an invoice on one channel, and how it went.")
@@ -114,18 +100,11 @@ class InvoiceDelivery:
     attempts: int = strawberry.field(description="How often sending was tried.")
     queued_at: datetime = strawberry.field(description="When sendInvoices queued the notice.")
     sent_at: datetime | None = strawberry.field(description="When the notice went out.")
+    model: strawberry.Private[DeliveryModel]
 
     @classmethod
     def of(cls, m: DeliveryModel) -> InvoiceDelivery:
-        return cls(
-            channel=m.channel,
-            status=m.status,
-            recipient=m.recipient,
-            reason=m.reason,
-            attempts=m.attempts,
-            queued_at=m.queued_at,
-            sent_at=m.sent_at,
-        )
+        return view(cls, m)
 
 
 @strawberry.type(description="What one student owes for one fee structure and term.")
@@ -143,22 +122,9 @@ class Invoice(Node):
 
     @classmethod
     def of(cls, m: models.Invoice) -> Invoice:
-        return cls(
-            id=strawberry.ID(encode_id("Invoice", m.id)),
-            number=m.number,
-            invoice_date=m.invoice_date,
-            due_date=m.due_date,
-            status=m.status,
-            created_at=m.created_at,
-            sent_at=m.sent_at,
-            cancelled_at=m.cancelled_at,
-            cancellation_reason=m.cancellation_reason,
-            model=m,
-        )
+        return view(cls, m)
 
-    @strawberry.field(description="The school that issued it.")
-    async def school(self, info: strawberry.Info[Context, None]) -> School:
-        return await load_school(info, self.model.school_id)
+    school = strawberry.field(resolver=load_owner_school, description="The school that issued it.")
 
     @strawberry.field(description="The student billed.")
     async def student(self, info: strawberry.Info[Context, None]) -> Student:
@@ -166,19 +132,10 @@ class Invoice(Node):
         assert row is not None, f"student of invoice {self.model.id} is missing"
         return Student.of(row)
 
-    @strawberry.field(description="The term billed for.")
-    async def term(self, info: strawberry.Info[Context, None]) -> Term:
-        row = await info.context.loaders.by_id(models.Term).load(self.model.term_id)
-        assert row is not None
-        return Term.of(row)
-
-    @strawberry.field(description="The fee structure billed.")
-    async def fee_structure(self, info: strawberry.Info[Context, None]) -> FeeStructure:
-        row = await info.context.loaders.by_id(models.FeeStructure).load(
-            self.model.fee_structure_id
-        )
-        assert row is not None
-        return FeeStructure.of(row)
+    term = strawberry.field(resolver=load_term, description="The term billed for.")
+    fee_structure = strawberry.field(
+        resolver=load_fee_structure, description="The fee structure billed."
+    )
 
     @strawberry.field(description="The run that created it; null for an invoice made by hand.")
     async def billing_run(
@@ -200,22 +157,22 @@ class Invoice(Node):
         rows = await info.context.loaders.children(
             models.InvoiceLine, "invoice_id", "position"
         ).load(self.model.id)
-        currency = await _currency(info, self.model.school_id)
+        currency = (await load_school(info, self.model.school_id)).currency
         return [
             InvoiceLine(description=r.description, amount=money(r.amount, currency)) for r in rows
         ]
 
     @strawberry.field(description="The sum of the lines.")
     async def total(self, info: strawberry.Info[Context, None]) -> Money:
-        return money(self.model.total, await _currency(info, self.model.school_id))
+        return await school_money(info, self.model.total, self.model.school_id)
 
     @strawberry.field(description="The sum of the payments.")
     async def amount_paid(self, info: strawberry.Info[Context, None]) -> Money:
-        return money(self.model.amount_paid, await _currency(info, self.model.school_id))
+        return await school_money(info, self.model.amount_paid, self.model.school_id)
 
     @strawberry.field(description="What is still owed: total less amount paid.")
     async def balance(self, info: strawberry.Info[Context, None]) -> Money:
-        return money(balance_of(self.model), await _currency(info, self.model.school_id))
+        return await school_money(info, balance_of(self.model), self.model.school_id)
 
     @strawberry.field(description="Payments received, in the order they were paid.")
     async def payments(self, info: strawberry.Info[Context, None]) -> list[Payment]:

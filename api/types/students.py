@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING, Annotated, TypeAlias
 import strawberry
 
 from api.context import Context
-from api.ids import encode_id
-from api.types.common import AfterArg, Connection, FirstArg, Node
+from api.types.common import AfterArg, Connection, FirstArg, Node, view
 from api.types.enums import describe_values
-from api.types.school import School, SchoolClass, load_school
+from api.types.school import SchoolClass, load_owner_school
 from domain import models
 
 if TYPE_CHECKING:
@@ -42,33 +41,17 @@ class Student(Node):
     guardian_name: str | None = strawberry.field(description="Who receives the invoices.")
     guardian_email: str | None = strawberry.field(description="Where invoices are e-mailed.")
     guardian_phone: str | None = strawberry.field(description="Where invoice SMS go.")
-    school_pk: strawberry.Private[int]
-    class_pk: strawberry.Private[int | None]
-    pk: strawberry.Private[int]
+    model: strawberry.Private[models.Student]
 
     @classmethod
     def of(cls, m: models.Student) -> Student:
-        return cls(
-            id=strawberry.ID(encode_id("Student", m.id)),
-            admission_number=m.admission_number,
-            first_name=m.first_name,
-            last_name=m.last_name,
-            status=m.status,
-            guardian_name=m.guardian_name,
-            guardian_email=m.guardian_email,
-            guardian_phone=m.guardian_phone,
-            school_pk=m.school_id,
-            class_pk=m.school_class_id,
-            pk=m.id,
-        )
+        return view(cls, m)
 
     @strawberry.field(description="First and last name.")
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
-    @strawberry.field(description="The student's school.")
-    async def school(self, info: strawberry.Info[Context, None]) -> School:
-        return await load_school(info, self.school_pk)
+    school = strawberry.field(resolver=load_owner_school, description="The student's school.")
 
     @strawberry.field(description="The student's invoices, newest first.")
     async def invoices(
@@ -76,14 +59,14 @@ class Student(Node):
     ) -> Connection[Annotated[Invoice, strawberry.lazy("api.types.invoices")]]:
         from api.types.invoices import invoice_connection
 
-        qs = models.Invoice.filter(student_id=self.pk).order_by("-created_at", "-id")
+        qs = models.Invoice.filter(student_id=self.model.id).order_by("-created_at", "-id")
         return await invoice_connection(qs, first, after)
 
     @strawberry.field(description="The student's class; none means the fee items' default amounts.")
     async def school_class(self, info: strawberry.Info[Context, None]) -> SchoolClass | None:
-        if self.class_pk is None:
+        if self.model.school_class_id is None:
             return None
-        row = await info.context.loaders.by_id(models.SchoolClass).load(self.class_pk)
+        row = await info.context.loaders.by_id(models.SchoolClass).load(self.model.school_class_id)
         return SchoolClass.of(row) if row else None
 
 
@@ -102,3 +85,10 @@ class StudentFilter:
     search: str | None = strawberry.field(
         default=None, description="Matches admission number or name, case-insensitive."
     )
+
+
+async def load_student(info: strawberry.Info[Context, None], pk: int) -> Student:
+    """A student that a visible object (a run item, a preview line) refers to."""
+    row = await info.context.loaders.by_id(models.Student).load(pk)
+    assert row is not None, f"student {pk} of a visible object is missing"
+    return Student.of(row)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import strawberry
 
-from api.ids import encode_id
+from api.types.common import view
 from domain import models
 
 
@@ -20,6 +20,7 @@ class ApiToken:
     revoked_at: datetime | None = strawberry.field(
         description="When it was revoked; null while not revoked."
     )
+    model: strawberry.Private[models.ApiToken]
 
     @strawberry.field(description="Whether a request with it would be let in now.")
     def active(self) -> bool:
@@ -28,9 +29,4 @@ class ApiToken:
 
     @classmethod
     def of(cls, m: models.ApiToken) -> ApiToken:
-        return cls(
-            id=strawberry.ID(encode_id("ApiToken", m.id)),
-            created_at=m.created_at,
-            expires_at=m.expires_at,
-            revoked_at=m.revoked_at,
-        )
+        return view(cls, m)

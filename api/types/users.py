@@ -7,8 +7,7 @@ from typing import TypeAlias
 import strawberry
 
 from api.context import Context
-from api.ids import encode_id
-from api.types.common import Node
+from api.types.common import Node, view
 from api.types.enums import describe_values
 from api.types.school import School
 from api.types.tokens import ApiToken
@@ -34,19 +33,11 @@ class User(Node):
     email: str = strawberry.field(description="Unique sign-in address.")
     name: str | None = strawberry.field(description="Display name.")
     role: Role = strawberry.field(description="ADMIN, FINANCE or VIEWER.")
-    pk: strawberry.Private[int]
     model: strawberry.Private[models.User]
 
     @classmethod
     def of(cls, m: models.User) -> User:
-        return cls(
-            id=strawberry.ID(encode_id("User", m.id)),
-            email=m.email,
-            name=m.name,
-            role=m.role,
-            pk=m.id,
-            model=m,
-        )
+        return view(cls, m)
 
     @strawberry.field(description="The schools this user may work in.")
     async def schools(self, info: strawberry.Info[Context, None]) -> list[School]:
@@ -61,5 +52,5 @@ class User(Node):
         "(empty for anyone else)."
     )
     async def api_tokens(self, info: strawberry.Info[Context, None]) -> list[ApiToken]:
-        rows = await tokens.tokens_of(info.context.caller, self.pk)
+        rows = await tokens.tokens_of(info.context.caller, self.model.id)
         return [ApiToken.of(r) for r in rows]
