@@ -9,18 +9,17 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
-from api.types.enums import describe_values
+from api.types.enums import serve_enum
 from domain.errors import DomainError
 from domain.errors import ErrorCode as DomainErrorCode
 
 logger = logging.getLogger("billing.api")
 
 ErrorCode = DomainErrorCode
-strawberry.enum(
-    ErrorCode, name="ErrorCode", description="Why a request was refused; clients branch on it."
-)
-describe_values(
+serve_enum(
     ErrorCode,
+    "ErrorCode",
+    "Why a request was refused; clients branch on it.",
     {
         "NOT_FOUND": "The id does not exist, or the caller may not see it.",
         "PERMISSION_DENIED": "The caller may see the object but not do this to it.",

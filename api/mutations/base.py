@@ -39,6 +39,16 @@ def payload(*, description: str, errors: str = ERRORS_DESCRIPTION) -> Callable[[
     return decorate
 
 
+def outcome(description: str) -> Any:
+    """A payload's result: null when the mutation was refused."""
+    return strawberry.field(default=None, description=description)
+
+
+def outcomes(description: str) -> Any:
+    """A payload's list of results: empty when the mutation was refused."""
+    return strawberry.field(default_factory=list, description=description)
+
+
 class DomainErrorsInPayload(FieldExtension):
     """Answers a `DomainError` of the resolver with the field's payload, carrying only errors."""
 
@@ -56,9 +66,19 @@ class DomainErrorsInPayload(FieldExtension):
             return self.payload_type(errors=user_errors(error))
 
 
-def mutation(*, description: str) -> Any:
-    """A mutation field whose domain refusals become its payload's `errors`."""
-    return strawberry.mutation(description=description, extensions=[DomainErrorsInPayload()])
+def mutation(description: str, *, input: str) -> Callable[[Callable[..., Any]], Any]:
+    """A mutation field taking one `input` argument (described by `input`), whose domain
+    refusals become its payload's `errors`."""
+    make_field = strawberry.mutation(description=description, extensions=[DomainErrorsInPayload()])
+
+    def decorate(resolver: Callable[..., Any]) -> Any:
+        field = make_field(resolver)
+        for argument in field.arguments:
+            if argument.python_name == "input":
+                argument.description = input
+        return field
+
+    return decorate
 
 
 def changed(value: Any) -> Any:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
 
 import strawberry
 
-from api.context import Context
+from api.context import Info
 from api.ids import decode_id
-from api.mutations.base import mutation, payload
+from api.mutations.base import mutation, outcome, payload
+from api.types.common import optional
 from api.types.fees import FeeStructure
 from domain import fees
 
@@ -28,9 +28,7 @@ class FeeItemInput:
     amount: Decimal = strawberry.field(
         description="Charged to grades without a grade amount: 0 or more, at most 2 decimals."
     )
-    grade_amounts: list[GradeAmountInput] | None = strawberry.field(
-        default=None, description="Overrides per grade."
-    )
+    grade_amounts: list[GradeAmountInput] | None = optional("Overrides per grade.")
 
 
 @strawberry.input(description="A new fee structure of a school.")
@@ -44,23 +42,17 @@ class CreateFeeStructureInput:
 
 @payload(description="The fee structure created, or why not.")
 class FeeStructurePayload:
-    fee_structure: FeeStructure | None = strawberry.field(
-        default=None, description="The fee structure; null on errors."
-    )
+    fee_structure: FeeStructure | None = outcome("The fee structure; null on errors.")
 
 
 @strawberry.type
 class FeeMutation:
     @mutation(
-        description="Creates a fee structure with its items and grade amounts (FINANCE); "
-        "all stored or none."
+        "Creates a fee structure with its items and grade amounts (FINANCE); all stored or none.",
+        input="The fee structure to create.",
     )
     async def create_fee_structure(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[
-            CreateFeeStructureInput, strawberry.argument(description="The fee structure to create.")
-        ],
+        self, info: Info, input: CreateFeeStructureInput
     ) -> FeeStructurePayload:
         items = [
             fees.NewFeeItem(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
 
 import strawberry
 
-from api.context import Context
+from api.context import Info
 from api.ids import decode_id
-from api.mutations.base import mutation, payload
+from api.mutations.base import mutation, outcome, outcomes, payload
+from api.types.common import optional
 from api.types.invoices import Invoice
 from domain import invoices, notifications
 from workers.enqueue import dispatch_notices
@@ -23,9 +23,7 @@ class SendInvoicesInput:
 
 @payload(description="The invoices sent, or why not (then none was).")
 class SendInvoicesPayload:
-    invoices: list[Invoice] = strawberry.field(
-        default_factory=list, description="The invoices, in the order given; empty on errors."
-    )
+    invoices: list[Invoice] = outcomes("The invoices, in the order given; empty on errors.")
 
 
 @strawberry.input(description="Money received against an invoice.")
@@ -38,9 +36,7 @@ class RecordPaymentInput:
     method: str = strawberry.field(
         description="Cash, bank transfer, mobile money, card, cheque or free text."
     )
-    reference: str | None = strawberry.field(
-        default=None, description="Receipt, transaction or cheque number."
-    )
+    reference: str | None = optional("Receipt, transaction or cheque number.")
 
 
 @strawberry.input(description="An invoice to cancel, and why.")
@@ -51,24 +47,16 @@ class CancelInvoiceInput:
 
 @payload(description="The invoice changed, or why not.")
 class InvoicePayload:
-    invoice: Invoice | None = strawberry.field(
-        default=None, description="The invoice; null on errors."
-    )
+    invoice: Invoice | None = outcome("The invoice; null on errors.")
 
 
 @strawberry.type
 class InvoiceMutation:
     @mutation(
-        description="Marks invoices SENT and notifies each student's guardian (e-mail, SMS) "
-        "from the workers. All or none: a cancelled or unknown invoice refuses the call."
+        "Marks invoices SENT and notifies each student's guardian (e-mail, SMS) from the workers. All or none: a cancelled or unknown invoice refuses the call.",
+        input="The invoices to send.",
     )
-    async def send_invoices(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[
-            SendInvoicesInput, strawberry.argument(description="The invoices to send.")
-        ],
-    ) -> SendInvoicesPayload:
+    async def send_invoices(self, info: Info, input: SendInvoicesInput) -> SendInvoicesPayload:
         rows = await notifications.send_invoices(
             info.context.caller,
             [decode_id(i, "Invoice") for i in input.invoice_ids],
@@ -76,12 +64,11 @@ class InvoiceMutation:
         )
         return SendInvoicesPayload(invoices=[Invoice.of(r) for r in rows])
 
-    @mutation(description="Records money received; the invoice becomes PARTIALLY_PAID, then PAID.")
-    async def record_payment(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[RecordPaymentInput, strawberry.argument(description="The payment.")],
-    ) -> InvoicePayload:
+    @mutation(
+        "Records money received; the invoice becomes PARTIALLY_PAID, then PAID.",
+        input="The payment.",
+    )
+    async def record_payment(self, info: Info, input: RecordPaymentInput) -> InvoicePayload:
         row = await invoices.record_payment(
             info.context.caller,
             decode_id(input.invoice_id, "Invoice"),
@@ -93,15 +80,10 @@ class InvoiceMutation:
         return InvoicePayload(invoice=Invoice.of(row))
 
     @mutation(
-        description="Cancels an invoice without payments; the student can then be billed again."
+        "Cancels an invoice without payments; the student can then be billed again.",
+        input="The invoice and why.",
     )
-    async def cancel_invoice(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[
-            CancelInvoiceInput, strawberry.argument(description="The invoice and why.")
-        ],
-    ) -> InvoicePayload:
+    async def cancel_invoice(self, info: Info, input: CancelInvoiceInput) -> InvoicePayload:
         row = await invoices.cancel_invoice(
             info.context.caller, decode_id(input.invoice_id, "Invoice"), reason=input.reason
         )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
 
 import strawberry
 
-from api.context import Context
+from api.context import Info
 from api.ids import decode_id, decode_ids, encode_id
-from api.mutations.base import changed, changed_id, mutation, payload
+from api.mutations.base import changed, changed_id, mutation, outcome, payload
+from api.types.common import optional, unset
 from api.types.runs import BillingRun, BillingScopeKind
 from domain.billing import confirm, generation, preview, runs
 from domain.models import ScopeKind
@@ -22,18 +22,10 @@ class BillingScopeInput:
     kind: BillingScopeKind = strawberry.field(
         description="All, a grade, a stream, a class or hand-picked."
     )
-    grade_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Required for GRADE."
-    )
-    stream_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Required for STREAM."
-    )
-    school_class_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Required for SCHOOL_CLASS."
-    )
-    student_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="Required and non-empty for MANUAL."
-    )
+    grade_id: strawberry.ID | None = optional("Required for GRADE.")
+    stream_id: strawberry.ID | None = optional("Required for STREAM.")
+    school_class_id: strawberry.ID | None = optional("Required for SCHOOL_CLASS.")
+    student_ids: list[strawberry.ID] | None = optional("Required and non-empty for MANUAL.")
 
     def spec(self) -> runs.ScopeSpec:
         return runs.ScopeSpec(
@@ -55,56 +47,38 @@ class CreateBillingRunInput:
     due_date: date = strawberry.field(
         description="When the invoices fall due (not before the invoice date)."
     )
-    name: str | None = strawberry.field(
-        default=None, description="Generated from term, fee structure and scope when left out."
-    )
-    reference: str | None = strawberry.field(
-        default=None, description="The office's own reference."
-    )
+    name: str | None = optional("Generated from term, fee structure and scope when left out.")
+    reference: str | None = optional("The office's own reference.")
 
 
 @strawberry.input(description="Changes to a DRAFT run; fields left out stay as they are.")
 class UpdateBillingRunInput:
     billing_run_id: strawberry.ID = strawberry.field(description="The run.")
-    term_id: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET, description="New term."
-    )
-    fee_structure_id: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET, description="New fee structure."
-    )
-    scope: BillingScopeInput | None = strawberry.field(
-        default=strawberry.UNSET, description="New scope."
-    )
-    invoice_date: date | None = strawberry.field(
-        default=strawberry.UNSET, description="New invoice date."
-    )
-    due_date: date | None = strawberry.field(default=strawberry.UNSET, description="New due date.")
-    name: str | None = strawberry.field(default=strawberry.UNSET, description="New name.")
-    reference: str | None = strawberry.field(
-        default=strawberry.UNSET, description="New reference; null clears it."
-    )
+    term_id: strawberry.ID | None = unset("New term.")
+    fee_structure_id: strawberry.ID | None = unset("New fee structure.")
+    scope: BillingScopeInput | None = unset("New scope.")
+    invoice_date: date | None = unset("New invoice date.")
+    due_date: date | None = unset("New due date.")
+    name: str | None = unset("New name.")
+    reference: str | None = unset("New reference; null clears it.")
 
 
 @strawberry.input(description="Which run to preview, and who to leave out by hand.")
 class PreviewBillingRunInput:
     billing_run_id: strawberry.ID = strawberry.field(description="The run.")
-    exclude_student_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None,
-        description="Students to leave out by hand; replaces the set of an earlier preview.",
+    exclude_student_ids: list[strawberry.ID] | None = optional(
+        "Students to leave out by hand; replaces the set of an earlier preview."
     )
 
 
 @strawberry.input(description="Which run to confirm, with what the client saw in its preview.")
 class ConfirmBillingRunInput:
     billing_run_id: strawberry.ID = strawberry.field(description="The run.")
-    expected_invoice_count: int | None = strawberry.field(
-        default=None,
-        description="When given, confirm fails with PREVIEW_STALE unless a fresh preview bills "
-        "exactly this many students...",
+    expected_invoice_count: int | None = optional(
+        "When given, confirm fails with PREVIEW_STALE unless a fresh preview bills "
+        "exactly this many students..."
     )
-    expected_total_amount: Decimal | None = strawberry.field(
-        default=None, description="...for exactly this total."
-    )
+    expected_total_amount: Decimal | None = optional("...for exactly this total.")
 
 
 @strawberry.input(description="A run, by id.")
@@ -114,16 +88,12 @@ class BillingRunIdInput:
 
 @payload(description="The run changed, or why not.")
 class BillingRunPayload:
-    billing_run: BillingRun | None = strawberry.field(
-        default=None, description="The run as it is now; null on errors."
-    )
+    billing_run: BillingRun | None = outcome("The run as it is now; null on errors.")
 
 
 @payload(description="The run deleted, or why not.")
 class DeleteBillingRunPayload:
-    deleted_billing_run_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The id it had."
-    )
+    deleted_billing_run_id: strawberry.ID | None = outcome("The id it had.")
 
 
 def _run_id(global_id: str) -> int | None:
@@ -132,13 +102,9 @@ def _run_id(global_id: str) -> int | None:
 
 @strawberry.type
 class RunMutation:
-    @mutation(description="Creates a DRAFT run; nothing is billed yet.")
+    @mutation("Creates a DRAFT run; nothing is billed yet.", input="The run to create.")
     async def create_billing_run(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[
-            CreateBillingRunInput, strawberry.argument(description="The run to create.")
-        ],
+        self, info: Info, input: CreateBillingRunInput
     ) -> BillingRunPayload:
         run = await runs.create_billing_run(
             info.context.caller,
@@ -153,13 +119,9 @@ class RunMutation:
         )
         return BillingRunPayload(billing_run=BillingRun.of(run))
 
-    @mutation(description="Changes a DRAFT run; its preview is dropped.")
+    @mutation("Changes a DRAFT run; its preview is dropped.", input="The run and its changes.")
     async def update_billing_run(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[
-            UpdateBillingRunInput, strawberry.argument(description="The run and its changes.")
-        ],
+        self, info: Info, input: UpdateBillingRunInput
     ) -> BillingRunPayload:
         scope = changed(input.scope)
         changes = runs.RunChanges(
@@ -176,13 +138,9 @@ class RunMutation:
         )
         return BillingRunPayload(billing_run=BillingRun.of(run))
 
-    @mutation(description="Computes and stores the preview of a DRAFT run.")
+    @mutation("Computes and stores the preview of a DRAFT run.", input="The run to preview.")
     async def preview_billing_run(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[
-            PreviewBillingRunInput, strawberry.argument(description="The run to preview.")
-        ],
+        self, info: Info, input: PreviewBillingRunInput
     ) -> BillingRunPayload:
         run = await preview.preview_billing_run(
             info.context.caller,
@@ -192,15 +150,11 @@ class RunMutation:
         return BillingRunPayload(billing_run=BillingRun.of(run))
 
     @mutation(
-        description="Starts invoice generation (DRAFT -> PROCESSING). Idempotent: confirming a run "
-        "that is already confirmed returns it unchanged, without error, and never generates twice."
+        "Starts invoice generation (DRAFT -> PROCESSING). Idempotent: confirming a run that is already confirmed returns it unchanged, without error, and never generates twice.",
+        input="The run to confirm.",
     )
     async def confirm_billing_run(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[
-            ConfirmBillingRunInput, strawberry.argument(description="The run to confirm.")
-        ],
+        self, info: Info, input: ConfirmBillingRunInput
     ) -> BillingRunPayload:
         run = await confirm.confirm_billing_run(
             info.context.caller,
@@ -212,24 +166,21 @@ class RunMutation:
         return BillingRunPayload(billing_run=BillingRun.of(run))
 
     @mutation(
-        description="Deletes a DRAFT run. A confirmed run cannot be deleted: cancel its invoices instead."
+        "Deletes a DRAFT run. A confirmed run cannot be deleted: cancel its invoices instead.",
+        input="The run.",
     )
     async def delete_billing_run(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[BillingRunIdInput, strawberry.argument(description="The run.")],
+        self, info: Info, input: BillingRunIdInput
     ) -> DeleteBillingRunPayload:
         pk = await runs.delete_billing_run(info.context.caller, _run_id(input.billing_run_id))
         return DeleteBillingRunPayload(
             deleted_billing_run_id=strawberry.ID(encode_id("BillingRun", pk))
         )
 
-    @mutation(description="Retries the failed students of a PARTIALLY_COMPLETED or FAILED run.")
-    async def retry_billing_run(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[BillingRunIdInput, strawberry.argument(description="The run.")],
-    ) -> BillingRunPayload:
+    @mutation(
+        "Retries the failed students of a PARTIALLY_COMPLETED or FAILED run.", input="The run."
+    )
+    async def retry_billing_run(self, info: Info, input: BillingRunIdInput) -> BillingRunPayload:
         run = await generation.retry_billing_run(
             info.context.caller, _run_id(input.billing_run_id), dispatch=dispatch
         )

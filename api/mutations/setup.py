@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
 
 import strawberry
 
-from api.context import Context
+from api.context import Info
 from api.ids import decode_id, decode_ref
-from api.mutations.base import mutation, payload
+from api.mutations.base import mutation, outcome, payload
+from api.types.common import optional
 from api.types.school import Grade, School, SchoolClass, Stream, Term
 from domain import schools
 
@@ -22,9 +22,7 @@ class CreateSchoolInput:
 
 @payload(description="The school created, or why not.")
 class SchoolPayload:
-    school: School | None = strawberry.field(
-        default=None, description="The school; null on errors."
-    )
+    school: School | None = outcome("The school; null on errors.")
 
 
 @strawberry.input(description="A new term of a school.")
@@ -37,7 +35,7 @@ class CreateTermInput:
 
 @payload(description="The term created, or why not.")
 class TermPayload:
-    term: Term | None = strawberry.field(default=None, description="The term; null on errors.")
+    term: Term | None = outcome("The term; null on errors.")
 
 
 @strawberry.input(description="A new grade (year group) of a school.")
@@ -49,7 +47,7 @@ class CreateGradeInput:
 
 @payload(description="The grade created, or why not.")
 class GradePayload:
-    grade: Grade | None = strawberry.field(default=None, description="The grade; null on errors.")
+    grade: Grade | None = outcome("The grade; null on errors.")
 
 
 @strawberry.input(description="A new stream of a school.")
@@ -60,49 +58,33 @@ class CreateStreamInput:
 
 @payload(description="The stream created, or why not.")
 class StreamPayload:
-    stream: Stream | None = strawberry.field(
-        default=None, description="The stream; null on errors."
-    )
+    stream: Stream | None = outcome("The stream; null on errors.")
 
 
 @strawberry.input(description="A new class of a school: one grade and optionally one stream.")
 class CreateSchoolClassInput:
     school_id: strawberry.ID = strawberry.field(description="The school the class belongs to.")
     grade_id: strawberry.ID = strawberry.field(description="A grade of the same school.")
-    stream_id: strawberry.ID | None = strawberry.field(
-        default=None, description="A stream of the same school, if the class has one."
-    )
+    stream_id: strawberry.ID | None = optional("A stream of the same school, if the class has one.")
     name: str = strawberry.field(description="Unique within the school, e.g. Grade 4 East.")
 
 
 @payload(description="The class created, or why not.")
 class SchoolClassPayload:
-    school_class: SchoolClass | None = strawberry.field(
-        default=None, description="The class; null on errors."
-    )
+    school_class: SchoolClass | None = outcome("The class; null on errors.")
 
 
 @strawberry.type
 class SetupMutation:
-    @mutation(description="Adds a school to the account (ADMIN).")
-    async def create_school(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[
-            CreateSchoolInput, strawberry.argument(description="The school to create.")
-        ],
-    ) -> SchoolPayload:
+    @mutation("Adds a school to the account (ADMIN).", input="The school to create.")
+    async def create_school(self, info: Info, input: CreateSchoolInput) -> SchoolPayload:
         row = await schools.create_school(
             info.context.caller, name=input.name, currency=input.currency
         )
         return SchoolPayload(school=School.of(row))
 
-    @mutation(description="Adds a term to a school (ADMIN).")
-    async def create_term(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[CreateTermInput, strawberry.argument(description="The term to create.")],
-    ) -> TermPayload:
+    @mutation("Adds a term to a school (ADMIN).", input="The term to create.")
+    async def create_term(self, info: Info, input: CreateTermInput) -> TermPayload:
         row = await schools.create_term(
             info.context.caller,
             school_id=decode_id(input.school_id, "School"),
@@ -112,12 +94,8 @@ class SetupMutation:
         )
         return TermPayload(term=Term.of(row))
 
-    @mutation(description="Adds a grade to a school (ADMIN).")
-    async def create_grade(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[CreateGradeInput, strawberry.argument(description="The grade to create.")],
-    ) -> GradePayload:
+    @mutation("Adds a grade to a school (ADMIN).", input="The grade to create.")
+    async def create_grade(self, info: Info, input: CreateGradeInput) -> GradePayload:
         row = await schools.create_grade(
             info.context.caller,
             school_id=decode_id(input.school_id, "School"),
@@ -126,28 +104,19 @@ class SetupMutation:
         )
         return GradePayload(grade=Grade.of(row))
 
-    @mutation(description="Adds a stream to a school (ADMIN).")
-    async def create_stream(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[
-            CreateStreamInput, strawberry.argument(description="The stream to create.")
-        ],
-    ) -> StreamPayload:
+    @mutation("Adds a stream to a school (ADMIN).", input="The stream to create.")
+    async def create_stream(self, info: Info, input: CreateStreamInput) -> StreamPayload:
         row = await schools.create_stream(
             info.context.caller, school_id=decode_id(input.school_id, "School"), name=input.name
         )
         return StreamPayload(stream=Stream.of(row))
 
     @mutation(
-        description="Adds a class to a school (ADMIN); its grade and stream must be of that school."
+        "Adds a class to a school (ADMIN); its grade and stream must be of that school.",
+        input="The class to create.",
     )
     async def create_school_class(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[
-            CreateSchoolClassInput, strawberry.argument(description="The class to create.")
-        ],
+        self, info: Info, input: CreateSchoolClassInput
     ) -> SchoolClassPayload:
         row = await schools.create_school_class(
             info.context.caller,

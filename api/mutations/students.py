@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import strawberry
 
-from api.context import Context
+from api.context import Info
 from api.ids import decode_id, decode_ref
-from api.mutations.base import changed, changed_id, mutation, payload
+from api.mutations.base import changed, changed_id, mutation, outcome, outcomes, payload
+from api.types.common import optional, unset
 from api.types.students import Student, StudentStatus
 from domain import students
 
@@ -18,20 +17,16 @@ class StudentInput:
     admission_number: str = strawberry.field(description="Unique within the school.")
     first_name: str = strawberry.field(description="Given name.")
     last_name: str = strawberry.field(description="Family name.")
-    school_class_id: strawberry.ID | None = strawberry.field(
-        default=None, description="A class of the same school; none bills the default amounts."
+    school_class_id: strawberry.ID | None = optional(
+        "A class of the same school; none bills the default amounts."
     )
     status: StudentStatus | None = strawberry.field(
         default=StudentStatus.ACTIVE, description="ACTIVE unless given."
     )
-    guardian_name: str | None = strawberry.field(
-        default=None, description="Who receives the invoices."
-    )
-    guardian_email: str | None = strawberry.field(
-        default=None, description="Where invoices are e-mailed."
-    )
-    guardian_phone: str | None = strawberry.field(
-        default=None, description="Where invoice SMS go: digits, spaces, ( ) . - and a leading +."
+    guardian_name: str | None = optional("Who receives the invoices.")
+    guardian_email: str | None = optional("Where invoices are e-mailed.")
+    guardian_phone: str | None = optional(
+        "Where invoice SMS go: digits, spaces, ( ) . - and a leading +."
     )
 
 
@@ -49,9 +44,7 @@ class CreateStudentsInput:
     '"3", "admissionNumber"].',
 )
 class CreateStudentsPayload:
-    students: list[Student] = strawberry.field(
-        default_factory=list, description="The students, in the order given; empty on errors."
-    )
+    students: list[Student] = outcomes("The students, in the order given; empty on errors.")
 
 
 @strawberry.input(
@@ -60,41 +53,28 @@ class CreateStudentsPayload:
 )
 class UpdateStudentInput:
     student_id: strawberry.ID = strawberry.field(description="The student to change.")
-    status: StudentStatus | None = strawberry.field(
-        default=strawberry.UNSET, description="New status."
-    )
-    school_class_id: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET, description="New class of the same school; null: no class."
-    )
-    first_name: str | None = strawberry.field(default=strawberry.UNSET, description="Given name.")
-    last_name: str | None = strawberry.field(default=strawberry.UNSET, description="Family name.")
-    guardian_name: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Who receives the invoices; null clears."
-    )
-    guardian_email: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Where invoices are e-mailed; null clears."
-    )
-    guardian_phone: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Where invoice SMS go; null clears."
-    )
+    status: StudentStatus | None = unset("New status.")
+    school_class_id: strawberry.ID | None = unset("New class of the same school; null: no class.")
+    first_name: str | None = unset("Given name.")
+    last_name: str | None = unset("Family name.")
+    guardian_name: str | None = unset("Who receives the invoices; null clears.")
+    guardian_email: str | None = unset("Where invoices are e-mailed; null clears.")
+    guardian_phone: str | None = unset("Where invoice SMS go; null clears.")
 
 
 @payload(description="The student changed, or why not.")
 class StudentPayload:
-    student: Student | None = strawberry.field(
-        default=None, description="The student; null on errors."
-    )
+    student: Student | None = outcome("The student; null on errors.")
 
 
 @strawberry.type
 class StudentMutation:
-    @mutation(description="Enrols up to 1,000 students in a school (FINANCE); all or none.")
+    @mutation(
+        "Enrols up to 1,000 students in a school (FINANCE); all or none.",
+        input="The students to enrol.",
+    )
     async def create_students(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[
-            CreateStudentsInput, strawberry.argument(description="The students to enrol.")
-        ],
+        self, info: Info, input: CreateStudentsInput
     ) -> CreateStudentsPayload:
         rows = [
             students.NewStudent(
@@ -114,14 +94,11 @@ class StudentMutation:
         )
         return CreateStudentsPayload(students=[Student.of(s) for s in created])
 
-    @mutation(description="Changes a student's status, class, names or guardian (FINANCE).")
-    async def update_student(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[
-            UpdateStudentInput, strawberry.argument(description="The student and the changes.")
-        ],
-    ) -> StudentPayload:
+    @mutation(
+        "Changes a student's status, class, names or guardian (FINANCE).",
+        input="The student and the changes.",
+    )
+    async def update_student(self, info: Info, input: UpdateStudentInput) -> StudentPayload:
         changes = students.StudentChanges(
             status=changed(input.status),
             school_class_id=changed_id(input.school_class_id, "SchoolClass", decode_ref),

@@ -2,45 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import strawberry
 
-from api.context import Context
+from api.context import Info
 from api.ids import decode_id
-from api.mutations.base import mutation, payload
+from api.mutations.base import mutation, outcome, payload
+from api.types.common import optional
 from api.types.tokens import ApiToken
 from domain import tokens
 
 
 @strawberry.input(description="The token to revoke; leave tokenId out to revoke this request's.")
 class RevokeApiTokenInput:
-    token_id: strawberry.ID | None = strawberry.field(
-        default=None,
-        description="A token of yours, or (ADMIN) of any user of the account; "
-        "null revokes the token this request carries.",
+    token_id: strawberry.ID | None = optional(
+        "A token of yours, or (ADMIN) of any user of the account; "
+        "null revokes the token this request carries."
     )
 
 
 @payload(description="The token revoked, or why not.")
 class RevokeApiTokenPayload:
-    api_token: ApiToken | None = strawberry.field(
-        default=None, description="The token, now revoked; null on errors."
-    )
+    api_token: ApiToken | None = outcome("The token, now revoked; null on errors.")
 
 
 @strawberry.type
 class TokenMutation:
     @mutation(
-        description="Revokes an API token at once: the next request with it is refused (401). "
-        "Revoking a revoked token returns it unchanged."
+        "Revokes an API token at once: the next request with it is refused (401). Revoking a revoked token returns it unchanged.",
+        input="The token to revoke.",
     )
     async def revoke_api_token(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[
-            RevokeApiTokenInput, strawberry.argument(description="The token to revoke.")
-        ],
+        self, info: Info, input: RevokeApiTokenInput
     ) -> RevokeApiTokenPayload:
         row = await tokens.revoke_token(
             info.context.caller,

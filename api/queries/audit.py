@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from api.context import Context
+from api.context import Info
 from api.ids import decode_id
 from api.types.audit import AuditAction, AuditEvent
 from api.types.common import AfterArg, Connection, FirstArg, paginate
@@ -21,7 +21,7 @@ class AuditQuery:
     )
     async def audit_events(
         self,
-        info: strawberry.Info[Context, None],
+        info: Info,
         school_id: Annotated[
             strawberry.ID | None,
             strawberry.argument(description="Only this school's events; all when left out."),

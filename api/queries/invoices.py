@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import strawberry
 
-from api.context import Context
+from api.context import Info
 from api.ids import decode_id, decode_ref
-from api.types.common import AfterArg, Connection, FirstArg
+from api.types.common import AfterArg, Connection, FilterArg, FirstArg, SchoolArg
 from api.types.invoices import Invoice, InvoiceFilter, invoice_connection
 from domain import invoice_search
 from domain.models import InvoiceStatus
@@ -36,11 +34,9 @@ class InvoiceQuery:
     @strawberry.field(description="A school's invoices, newest first, with every contract filter.")
     async def invoices(
         self,
-        info: strawberry.Info[Context, None],
-        school_id: Annotated[strawberry.ID, strawberry.argument(description="The school.")],
-        filter: Annotated[
-            InvoiceFilter | None, strawberry.argument(description="Narrows the list.")
-        ] = None,
+        info: Info,
+        school_id: SchoolArg,
+        filter: FilterArg[InvoiceFilter] = None,
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[Invoice]:

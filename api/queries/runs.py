@@ -7,9 +7,17 @@ from typing import Annotated
 
 import strawberry
 
-from api.context import Context
+from api.context import Info
 from api.ids import decode_id, decode_ref
-from api.types.common import AfterArg, Connection, FirstArg, paginate
+from api.types.common import (
+    AfterArg,
+    Connection,
+    FilterArg,
+    FirstArg,
+    SchoolArg,
+    optional,
+    paginate,
+)
 from api.types.runs import BillingRun, BillingRunStatus
 from domain.billing.runs import find_runs, get_run
 from domain.billing.watch import watch_run
@@ -17,13 +25,9 @@ from domain.billing.watch import watch_run
 
 @strawberry.input(description="Narrows a list of billing runs.")
 class BillingRunFilter:
-    statuses: list[BillingRunStatus] | None = strawberry.field(
-        default=None, description="Only these statuses."
-    )
-    term_id: strawberry.ID | None = strawberry.field(default=None, description="Only this term.")
-    fee_structure_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Only this fee structure."
-    )
+    statuses: list[BillingRunStatus] | None = optional("Only these statuses.")
+    term_id: strawberry.ID | None = optional("Only this term.")
+    fee_structure_id: strawberry.ID | None = optional("Only this fee structure.")
 
 
 @strawberry.type
@@ -31,11 +35,9 @@ class RunQuery:
     @strawberry.field(description="A school's billing runs, newest first.")
     async def billing_runs(
         self,
-        info: strawberry.Info[Context, None],
-        school_id: Annotated[strawberry.ID, strawberry.argument(description="The school.")],
-        filter: Annotated[
-            BillingRunFilter | None, strawberry.argument(description="Narrows the list.")
-        ] = None,
+        info: Info,
+        school_id: SchoolArg,
+        filter: FilterArg[BillingRunFilter] = None,
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[BillingRun]:
@@ -58,7 +60,7 @@ class RunSubscription:
     )
     async def billing_run_updated(
         self,
-        info: strawberry.Info[Context, None],
+        info: Info,
         billing_run_id: Annotated[
             strawberry.ID, strawberry.argument(description="The run to follow.")
         ],

@@ -6,10 +6,10 @@ from typing import Annotated
 
 import strawberry
 
-from api.context import Context
+from api.context import Info
 from api.ids import decode_id, decode_ref
 from api.node import resolve_node
-from api.types.common import Connection, Node, paginate
+from api.types.common import Connection, FilterArg, Node, SchoolArg, paginate
 from api.types.school import School
 from api.types.students import Student, StudentFilter
 from api.types.users import User
@@ -19,12 +19,12 @@ from domain import models, students
 @strawberry.type
 class SetupQuery:
     @strawberry.field(description="The user behind the token.")
-    async def viewer(self, info: strawberry.Info[Context, None]) -> User:
+    async def viewer(self, info: Info) -> User:
         row = await models.User.get(pk=info.context.caller.user_id)
         return User.of(row)
 
     @strawberry.field(description="Schools the caller may see, by name.")
-    async def schools(self, info: strawberry.Info[Context, None]) -> list[School]:
+    async def schools(self, info: Info) -> list[School]:
         rows = await models.School.filter(id__in=list(info.context.caller.school_ids)).order_by(
             "name", "id"
         )
@@ -33,7 +33,7 @@ class SetupQuery:
     @strawberry.field(description="Any object the caller may see, by global id; null otherwise.")
     async def node(
         self,
-        info: strawberry.Info[Context, None],
+        info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")],
     ) -> Node | None:
         return await resolve_node(info, id)
@@ -44,11 +44,9 @@ class SetupQuery:
     )
     async def students(
         self,
-        info: strawberry.Info[Context, None],
-        school_id: Annotated[strawberry.ID, strawberry.argument(description="The school.")],
-        filter: Annotated[
-            StudentFilter | None, strawberry.argument(description="Narrows the list.")
-        ] = None,
+        info: Info,
+        school_id: SchoolArg,
+        filter: FilterArg[StudentFilter] = None,
         first: Annotated[
             int | None, strawberry.argument(description="Page size: 20 unless given, at most 100.")
         ] = None,

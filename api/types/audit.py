@@ -8,19 +8,20 @@ from typing import TypeAlias, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from api.context import Context
+from api.context import Info
 from api.ids import encode_id
-from api.types.common import view
-from api.types.enums import describe_values
+from api.types.common import linked, view
+from api.types.enums import serve_enum
 from api.types.school import School
 from api.types.users import User
 from domain import models
 from domain.models.audit import AuditAction as DomainAuditAction
 
-strawberry.enum(DomainAuditAction, name="AuditAction", description="What was done.")
 AuditAction: TypeAlias = DomainAuditAction
-describe_values(
+serve_enum(
     DomainAuditAction,
+    "AuditAction",
+    "What was done.",
     {
         "CREATED_RUN": "A DRAFT billing run was created.",
         "PREVIEWED_RUN": "A run's preview was computed.",
@@ -63,15 +64,9 @@ class AuditEvent:
         )
 
     @strawberry.field(description="Who did it; null if the user no longer exists.")
-    async def user(self, info: strawberry.Info[Context, None]) -> User | None:
-        if self.model.user_id is None:
-            return None
-        row = await info.context.loaders.by_id(models.User).load(self.model.user_id)
-        return User.of(row) if row else None
+    async def user(self, info: Info) -> User | None:
+        return await linked(info, models.User, User, self.model.user_id)
 
     @strawberry.field(description="The school it happened in; null for account-wide actions.")
-    async def school(self, info: strawberry.Info[Context, None]) -> School | None:
-        if self.model.school_id is None:
-            return None
-        row = await info.context.loaders.by_id(models.School).load(self.model.school_id)
-        return School.of(row) if row else None
+    async def school(self, info: Info) -> School | None:
+        return await linked(info, models.School, School, self.model.school_id)

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from api.context import Context
-from api.types.common import AfterArg, Connection, FirstArg, Money, money, paginate
-from api.types.enums import describe_values
+from api.context import Info
+from api.types.common import AfterArg, Connection, FirstArg, Money, linked, money, paginate
+from api.types.enums import serve_enum
 from api.types.students import Student, load_student
 from domain import models
 from domain.billing.preview import WarningCode as DomainWarningCode
@@ -20,33 +20,30 @@ from domain.models.billing import PreviewStatus
 if TYPE_CHECKING:
     from api.types.invoices import Invoice
 
-# The domain's enums, exposed under the contract's names (strawberry.enum marks the class).
+# The domain's enums, exposed under the contract's names (serve_enum registers the class itself).
 PreviewLineStatus = PreviewStatus
 ExclusionReason = DomainExclusionReason
 WarningCode = DomainWarningCode
-strawberry.enum(
-    PreviewLineStatus, name="PreviewLineStatus", description="Whether the preview bills a student."
-)
-strawberry.enum(
-    ExclusionReason,
-    name="ExclusionReason",
-    description="Why a student in scope is not billed (in this order of precedence).",
-)
-strawberry.enum(WarningCode, name="WarningCode", description="Things to check before confirming.")
-describe_values(
+serve_enum(
     PreviewLineStatus,
+    "PreviewLineStatus",
+    "Whether the preview bills a student.",
     {"TO_BILL": "Confirming bills this student.", "EXCLUDED": "Left out; see the reason."},
 )
-describe_values(
+serve_enum(
     ExclusionReason,
+    "ExclusionReason",
+    "Why a student in scope is not billed (in this order of precedence).",
     {
         "ALREADY_INVOICED": "An invoice for this fee structure and term exists and is not cancelled.",
         "INACTIVE": "The student's status is not ACTIVE.",
         "MANUAL_OVERRIDE": "Left out by hand in previewBillingRun.",
     },
 )
-describe_values(
+serve_enum(
     WarningCode,
+    "WarningCode",
+    "Things to check before confirming.",
     {
         "DUE_DATE_TOO_SOON": "Due date is less than 14 days after the invoice date.",
         "NOTHING_TO_BILL": "No student would be billed.",
@@ -68,7 +65,7 @@ class PreviewLine:
     currency: strawberry.Private[str]
 
     @strawberry.field(description="The student.")
-    async def student(self, info: strawberry.Info[Context, None]) -> Student:
+    async def student(self, info: Info) -> Student:
         return await load_student(info, self.model.student_id)
 
     @strawberry.field(
@@ -79,14 +76,11 @@ class PreviewLine:
 
     @strawberry.field(description="The invoice that makes this student ALREADY_INVOICED.")
     async def existing_invoice(
-        self, info: strawberry.Info[Context, None]
+        self, info: Info
     ) -> Annotated[Invoice, strawberry.lazy("api.types.invoices")] | None:
-        if self.model.existing_invoice_id is None:
-            return None
         from api.types.invoices import Invoice
 
-        row = await info.context.loaders.by_id(models.Invoice).load(self.model.existing_invoice_id)
-        return Invoice.of(row) if row else None
+        return await linked(info, models.Invoice, Invoice, self.model.existing_invoice_id)
 
 
 @strawberry.type(

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from api.context import Context
-from api.types.common import AfterArg, Connection, FirstArg, Money, Node, view
-from api.types.enums import describe_values
+from api.context import Info
+from api.types.common import AfterArg, Connection, FirstArg, Money, Node, linked, linked_required
+from api.types.enums import serve_enum
 from api.types.fees import load_fee_structure
 from api.types.previews import BillingRunPreview
 from api.types.school import (
@@ -28,19 +28,13 @@ from domain import models
 if TYPE_CHECKING:
     from api.types.invoices import Invoice
 
-# The domain's enums, exposed under the contract's names (strawberry.enum marks the class).
+# The domain's enums, exposed under the contract's names (serve_enum registers the class itself).
 BillingRunStatus = models.RunStatus
 BillingScopeKind = models.ScopeKind
-strawberry.enum(
+serve_enum(
     BillingRunStatus,
-    name="BillingRunStatus",
-    description="DRAFT -> PROCESSING -> COMPLETED, PARTIALLY_COMPLETED or FAILED.",
-)
-strawberry.enum(
-    BillingScopeKind, name="BillingScopeKind", description="Which students a run covers."
-)
-describe_values(
-    BillingRunStatus,
+    "BillingRunStatus",
+    "DRAFT -> PROCESSING -> COMPLETED, PARTIALLY_COMPLETED or FAILED.",
     {
         "DRAFT": "Created; can be changed, previewed, confirmed or deleted.",
         "PROCESSING": "Confirmed; invoices are being generated.",
@@ -49,8 +43,10 @@ describe_values(
         "FAILED": "No invoice could be created (see failures); retry possible.",
     },
 )
-describe_values(
+serve_enum(
     BillingScopeKind,
+    "BillingScopeKind",
+    "Which students a run covers.",
     {
         "ALL_STUDENTS": "Every student of the school.",
         "GRADE": "The students of one grade.",
@@ -72,27 +68,21 @@ class BillingScope:
     model: strawberry.Private[models.BillingRun]
 
     @strawberry.field(description="The grade of a GRADE scope.")
-    async def grade(self, info: strawberry.Info[Context, None]) -> Grade | None:
-        pk = self.model.scope_grade_id
-        row = await info.context.loaders.by_id(models.Grade).load(pk) if pk else None
-        return Grade.of(row) if row else None
+    async def grade(self, info: Info) -> Grade | None:
+        return await linked(info, models.Grade, Grade, self.model.scope_grade_id)
 
     @strawberry.field(description="The stream of a STREAM scope (all classes of that stream).")
-    async def stream(self, info: strawberry.Info[Context, None]) -> Stream | None:
-        pk = self.model.scope_stream_id
-        row = await info.context.loaders.by_id(models.Stream).load(pk) if pk else None
-        return Stream.of(row) if row else None
+    async def stream(self, info: Info) -> Stream | None:
+        return await linked(info, models.Stream, Stream, self.model.scope_stream_id)
 
     @strawberry.field(description="The class of a SCHOOL_CLASS scope.")
-    async def school_class(self, info: strawberry.Info[Context, None]) -> SchoolClass | None:
-        pk = self.model.scope_class_id
-        row = await info.context.loaders.by_id(models.SchoolClass).load(pk) if pk else None
-        return SchoolClass.of(row) if row else None
+    async def school_class(self, info: Info) -> SchoolClass | None:
+        return await linked(info, models.SchoolClass, SchoolClass, self.model.scope_class_id)
 
     @strawberry.field(
         description="The hand-picked students of a MANUAL scope; empty for the other kinds."
     )
-    async def students(self, info: strawberry.Info[Context, None]) -> list[Student]:
+    async def students(self, info: Info) -> list[Student]:
         if self.kind != models.ScopeKind.MANUAL:
             return []
         ids = await models.BillingRunScopeStudent.filter(run_id=self.model.id).values_list(
@@ -137,13 +127,12 @@ class BillingRunFailure:
     model: strawberry.Private[models.BillingRunItem]
 
     @strawberry.field(description="The student.")
-    async def student(self, info: strawberry.Info[Context, None]) -> Student:
+    async def student(self, info: Info) -> Student:
         return await load_student(info, self.model.student_id)
 
 
 @strawberry.type(description="A term's billing of a fee structure to a scope of students.")
 class BillingRun(Node):
-    id: strawberry.ID = strawberry.field(description="Opaque global id.")
     name: str = strawberry.field(
         description='e.g. "Term 1 2026 · Term Tuition Fee · Grade 4 East".'
     )
@@ -155,10 +144,6 @@ class BillingRun(Node):
     confirmed_at: datetime | None = strawberry.field(description="When generation started.")
     completed_at: datetime | None = strawberry.field(description="When generation finished.")
     model: strawberry.Private[models.BillingRun]
-
-    @classmethod
-    def of(cls, m: models.BillingRun) -> BillingRun:
-        return view(cls, m)
 
     school = strawberry.field(resolver=load_owner_school, description="The school billing.")
     term = strawberry.field(resolver=load_term, description="The term billed for.")
@@ -175,28 +160,23 @@ class BillingRun(Node):
         return self.model.items_invoiced
 
     @strawberry.field(description="Sum of the invoices this run created.")
-    async def total_amount(self, info: strawberry.Info[Context, None]) -> Money:
+    async def total_amount(self, info: Info) -> Money:
         return await school_money(info, self.model.invoiced_amount, self.model.school_id)
 
     @strawberry.field(description="Who created the run.")
-    async def created_by(self, info: strawberry.Info[Context, None]) -> User:
-        row = await info.context.loaders.by_id(models.User).load(self.model.created_by_id)
-        assert row is not None
-        return User.of(row)
+    async def created_by(self, info: Info) -> User:
+        return await linked_required(info, models.User, User, self.model.created_by_id)
 
     @strawberry.field(description="Who confirmed the run.")
-    async def confirmed_by(self, info: strawberry.Info[Context, None]) -> User | None:
-        if self.model.confirmed_by_id is None:
-            return None
-        row = await info.context.loaders.by_id(models.User).load(self.model.confirmed_by_id)
-        return User.of(row) if row else None
+    async def confirmed_by(self, info: Info) -> User | None:
+        return await linked(info, models.User, User, self.model.confirmed_by_id)
 
     @strawberry.field(description="How far generation has come.")
     def progress(self) -> BillingRunProgress:
         return BillingRunProgress.of(self.model)
 
     @strawberry.field(description="The latest preview; null until previewBillingRun has run.")
-    async def preview(self, info: strawberry.Info[Context, None]) -> BillingRunPreview | None:
+    async def preview(self, info: Info) -> BillingRunPreview | None:
         if self.model.preview_generated_at is None:
             return None
         school = await load_school(info, self.model.school_id)

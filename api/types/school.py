@@ -8,75 +8,64 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from api.context import Context
-from api.types.common import Money, Node, money, view
+from api.context import Info
+from api.types.common import Money, Node, linked, linked_required, money
 from domain import models
 
 if TYPE_CHECKING:
     from api.types.fees import FeeStructure
 
 
-async def load_school(info: strawberry.Info[Context, None], pk: int) -> School:
-    row = await info.context.loaders.by_id(models.School).load(pk)
-    assert row is not None, f"school {pk} of a visible object is missing"
-    return School.of(row)
+async def load_school(info: Info, pk: int) -> School:
+    return await linked_required(info, models.School, School, pk)
 
 
-async def school_money(
-    info: strawberry.Info[Context, None], amount: Decimal | str | int, school_id: int
-) -> Money:
+async def school_money(info: Info, amount: Decimal | str | int, school_id: int) -> Money:
     """An amount in the currency of the school it belongs to."""
     return money(amount, (await load_school(info, school_id)).currency)
 
 
-async def load_term(root: Any, info: strawberry.Info[Context, None]) -> Term:
+async def load_term(root: Any, info: Info) -> Term:
     """The term of an object that bills for one (`model.term_id`): a run or an invoice."""
-    row = await info.context.loaders.by_id(models.Term).load(root.model.term_id)
-    assert row is not None
-    return Term.of(row)
+    return await linked_required(info, models.Term, Term, root.model.term_id)
 
 
-async def load_owner_school(root: Any, info: strawberry.Info[Context, None]) -> School:
+async def load_owner_school(root: Any, info: Info) -> School:
     """The school an object belongs to (`model.school_id`)."""
     return await load_school(info, root.model.school_id)
 
 
 @strawberry.type(description="A school: it bills in one currency and numbers its own invoices.")
 class School(Node):
-    id: strawberry.ID = strawberry.field(description="Opaque global id.")
     name: str = strawberry.field(description="The school's name.")
     currency: str = strawberry.field(description="ISO 4217 code of every amount it bills.")
     model: strawberry.Private[models.School]
 
-    @classmethod
-    def of(cls, m: models.School) -> School:
-        return view(cls, m)
-
     @strawberry.field(description="Terms, earliest first.")
-    async def terms(self, info: strawberry.Info[Context, None]) -> list[Term]:
+    async def terms(self, info: Info) -> list[Term]:
         rows = await info.context.loaders.children(models.Term, "school_id", "start_date").load(
             self.model.id
         )
         return [Term.of(r) for r in rows]
 
     @strawberry.field(description="Grades, lowest level first.")
-    async def grades(self, info: strawberry.Info[Context, None]) -> list[Grade]:
+    async def grades(self, info: Info) -> list[Grade]:
         loader = info.context.loaders.children(models.Grade, "school_id", "level")
         return [Grade.of(r) for r in await loader.load(self.model.id)]
 
     @strawberry.field(description="Streams, by name.")
-    async def streams(self, info: strawberry.Info[Context, None]) -> list[Stream]:
+    async def streams(self, info: Info) -> list[Stream]:
         loader = info.context.loaders.children(models.Stream, "school_id", "name")
         return [Stream.of(r) for r in await loader.load(self.model.id)]
 
     @strawberry.field(description="Classes, by name.")
-    async def classes(self, info: strawberry.Info[Context, None]) -> list[SchoolClass]:
+    async def classes(self, info: Info) -> list[SchoolClass]:
         loader = info.context.loaders.children(models.SchoolClass, "school_id", "name")
         return [SchoolClass.of(r) for r in await loader.load(self.model.id)]
 
     @strawberry.field(description="Fee structures, by name.")
     async def fee_structures(
-        self, info: strawberry.Info[Context, None]
+        self, info: Info
     ) -> list[Annotated[FeeStructure, strawberry.lazy("api.types.fees")]]:
         from api.types.fees import FeeStructure
 
@@ -86,15 +75,10 @@ class School(Node):
 
 @strawberry.type(description="A school term, the period a billing run bills for.")
 class Term(Node):
-    id: strawberry.ID = strawberry.field(description="Opaque global id.")
     name: str = strawberry.field(description="e.g. Term 1 2026.")
     start_date: date = strawberry.field(description="First day of the term.")
     end_date: date = strawberry.field(description="Last day of the term.")
     model: strawberry.Private[models.Term]
-
-    @classmethod
-    def of(cls, m: models.Term) -> Term:
-        return view(cls, m)
 
     school = strawberry.field(
         resolver=load_owner_school, description="The school the term belongs to."
@@ -103,14 +87,9 @@ class Term(Node):
 
 @strawberry.type(description="A year group (e.g. Grade 4); fees are priced per grade.")
 class Grade(Node):
-    id: strawberry.ID = strawberry.field(description="Opaque global id.")
     name: str = strawberry.field(description="e.g. Grade 4.")
     level: int = strawberry.field(description="Orders grades: 1 for the first year.")
     model: strawberry.Private[models.Grade]
-
-    @classmethod
-    def of(cls, m: models.Grade) -> Grade:
-        return view(cls, m)
 
     school = strawberry.field(
         resolver=load_owner_school, description="The school the grade belongs to."
@@ -119,13 +98,8 @@ class Grade(Node):
 
 @strawberry.type(description="A stream (e.g. East) that runs across grades.")
 class Stream(Node):
-    id: strawberry.ID = strawberry.field(description="Opaque global id.")
     name: str = strawberry.field(description="e.g. East.")
     model: strawberry.Private[models.Stream]
-
-    @classmethod
-    def of(cls, m: models.Stream) -> Stream:
-        return view(cls, m)
 
     school = strawberry.field(
         resolver=load_owner_school, description="The school the stream belongs to."
@@ -134,26 +108,16 @@ class Stream(Node):
 
 @strawberry.type(description="A class: one grade and optionally one stream (e.g. Grade 4 East).")
 class SchoolClass(Node):
-    id: strawberry.ID = strawberry.field(description="Opaque global id.")
     name: str = strawberry.field(description="e.g. Grade 4 East.")
     model: strawberry.Private[models.SchoolClass]
 
-    @classmethod
-    def of(cls, m: models.SchoolClass) -> SchoolClass:
-        return view(cls, m)
-
     @strawberry.field(description="The class's grade, which prices its students' fees.")
-    async def grade(self, info: strawberry.Info[Context, None]) -> Grade:
-        row = await info.context.loaders.by_id(models.Grade).load(self.model.grade_id)
-        assert row is not None
-        return Grade.of(row)
+    async def grade(self, info: Info) -> Grade:
+        return await linked_required(info, models.Grade, Grade, self.model.grade_id)
 
     @strawberry.field(description="The class's stream, if any.")
-    async def stream(self, info: strawberry.Info[Context, None]) -> Stream | None:
-        if self.model.stream_id is None:
-            return None
-        row = await info.context.loaders.by_id(models.Stream).load(self.model.stream_id)
-        return Stream.of(row) if row else None
+    async def stream(self, info: Info) -> Stream | None:
+        return await linked(info, models.Stream, Stream, self.model.stream_id)
 
     school = strawberry.field(
         resolver=load_owner_school, description="The school the class belongs to."

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 import strawberry
 
-from api.types.common import view
+from api.types.common import Viewed
 from domain import models
 
 
 @strawberry.type(description="A bearer token of a user; the secret itself is shown only once.")
-class ApiToken:
+class ApiToken(Viewed):
     id: strawberry.ID = strawberry.field(description="Opaque id, to revoke it.")
     created_at: datetime = strawberry.field(description="When it was issued.")
     expires_at: datetime | None = strawberry.field(
@@ -26,7 +26,3 @@ class ApiToken:
     def active(self) -> bool:
         expired = self.expires_at is not None and self.expires_at <= datetime.now(UTC)
         return self.revoked_at is None and not expired
-
-    @classmethod
-    def of(cls, m: models.ApiToken) -> ApiToken:
-        return view(cls, m)
