@@ -73,9 +73,9 @@ def mutation(description: str, *, input: str) -> Callable[[Callable[..., Any]], 
 
     def decorate(resolver: Callable[..., Any]) -> Any:
         field = make_field(resolver)
-        for argument in field.arguments:
-            if argument.python_name == "input":
-                argument.description = input
+        arguments = [a for a in field.arguments if a.python_name == "input"]
+        assert arguments, f"mutation {resolver.__name__} takes no `input` argument"
+        arguments[0].description = input
         return field
 
     return decorate
