@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Self, TypeVar, cast
@@ -152,16 +153,29 @@ def money(amount: Decimal | str | int, currency: str) -> Money:
     return Money(amount=Decimal(amount).quantize(Decimal("0.01")), currency=currency)
 
 
+@functools.cache
+def _plain_fields(cls: type) -> tuple[str, tuple[str, ...]]:
+    """A GraphQL type's name and the names of its fields that are neither resolvers nor
+    private (computed once per type: `view` runs for every object served)."""
+    definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
+    names = tuple(
+        f.python_name
+        for f in definition.fields
+        if f.base_resolver is None and not is_private(f.type)
+    )
+    return definition.name, names
+
+
 def view(cls: type[V], m: Any, **values: Any) -> V:
     """The GraphQL view of a domain row, held as `model`: its global id, and each plain field
     read from the row's attribute of the same name unless given in `values`."""
-    definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
-    for f in definition.fields:
-        if f.base_resolver is None and f.python_name not in values and not is_private(f.type):
-            if f.python_name == "id":
-                values["id"] = strawberry.ID(encode_id(definition.name, m.id))
+    type_name, names = _plain_fields(cast(type, cls))
+    for name in names:
+        if name not in values:
+            if name == "id":
+                values["id"] = strawberry.ID(encode_id(type_name, m.id))
             else:
-                values[f.python_name] = getattr(m, f.python_name)
+                values[name] = getattr(m, name)
     result: V = cast(Any, cls)(model=m, **values)
     return result
 
