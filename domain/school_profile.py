@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
 
 from tortoise.transactions import in_transaction
 
@@ -13,7 +12,7 @@ from domain.access import Caller, get_school
 from domain.errors import ErrorCode, Problems
 from domain.locales import country_of, country_of_phone
 from domain.models import Role, School
-from domain.students import KEEP, Keep
+from domain.updates import KEEP, Update
 from domain.validation import clean_email, clean_phone, clean_text
 
 #: Longest address (several lines) and payment instructions, in characters.
@@ -25,18 +24,16 @@ _SHORT_CODE = re.compile(r"^[0-9]{5,7}$")
 #: Who may set the profile: the contract gives it to FINANCE (and so ADMIN), not VIEWER.
 PROFILE_ROLE = Role.FINANCE
 
-Change = str | Literal[Keep.KEEP] | None
-
 
 @dataclass(frozen=True)
 class ProfileChanges:
     """What an update changes; KEEP leaves a field alone, None clears it."""
 
-    address: Change = KEEP
-    phone: Change = KEEP
-    email: Change = KEEP
-    payment_instructions: Change = KEEP
-    mpesa_short_code: Change = KEEP
+    address: Update[str] = KEEP
+    phone: Update[str] = KEEP
+    email: Update[str] = KEEP
+    payment_instructions: Update[str] = KEEP
+    mpesa_short_code: Update[str] = KEEP
 
 
 def _clean_short_code(problems: Problems, value: str | None) -> str | None:
