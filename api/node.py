@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 
-from api.context import Context
+from api.context import Info
 from api.ids import decode_any
 from api.types.common import Node
 from domain import models
@@ -91,7 +91,7 @@ _register_defaults()
 _register_invoices()
 
 
-async def resolve_node(info: strawberry.Info[Context, None], id: strawberry.ID) -> Node | None:
+async def resolve_node(info: Info, id: strawberry.ID) -> Node | None:
     decoded = decode_any(id)
     if decoded is None or decoded[0] not in RESOLVERS:
         return None

@@ -59,7 +59,7 @@ async def mpesa_callback(request: Request) -> Response:
         payment = mpesa.parse_c2b(await _body(request))
     except (ValueError, UnicodeDecodeError):
         return JSONResponse(UNREADABLE, status_code=400)
-    if not mpesa.short_code_accepted(hook, payment.short_code):
+    if not await mpesa.short_code_accepted(hook, payment.short_code):
         return JSONResponse(WRONG_SHORT_CODE)
     if request.path_params["kind"] == "confirmation":
         transaction_pk = await mpesa.record(hook, payment)

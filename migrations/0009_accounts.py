@@ -212,10 +212,9 @@ class Migration(migrations.Migration):
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('school', fields.OneToOneField('models.School', source_field='school_id', db_constraint=True, to_field='id', related_name='mpesa_webhook', on_delete=OnDelete.CASCADE)),
                 ('secret_hash', fields.CharField(unique=True, max_length=64)),
-                ('short_code', fields.CharField(null=True, description="The business short code (paybill) whose payments are this school's, null until set.", max_length=20)),
                 ('rotated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'mpesa_webhook', 'app': 'models', 'pk_attr': 'id', 'table_description': "The hash of a school's webhook secret (the secret is shown once) and its paybill."},
+            options={'table': 'mpesa_webhook', 'app': 'models', 'pk_attr': 'id', 'table_description': "The hash of a school's webhook secret (the secret is shown once)."},
             bases=['Model'],
         ),
         # Payment imports: a statement previewed line by line, then confirmed.

@@ -10,7 +10,7 @@ import strawberry
 
 from api.context import Context
 from api.errors import UserError, user_errors
-from api.ids import decode_id, decode_optional
+from api.ids import decode_id
 from api.types.invoices import Invoice, Payment
 from api.types.money import CreditNote
 from api.types.students import Student
@@ -121,7 +121,7 @@ def _one_payer(input: ReceivePaymentInput) -> int | None:
         raise DomainError(
             ErrorCode.INVALID_INPUT, "Give exactly one of studentId and familyId.", ["studentId"]
         )
-    return decode_optional(input.student_id, "Student")
+    return decode_id(input.student_id, "Student")
 
 
 @strawberry.type

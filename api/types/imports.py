@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
 from api.context import Context
-from api.errors import UserError, domain_error_to_graphql, user_errors
+from api.errors import UserError, user_errors
 from api.ids import decode_id, encode_id
 from api.types.common import AfterArg, Connection, FirstArg, Money, Node, money, paginate
-from api.types.enums import describe_values
+from api.types.enums import serve_enum
 from api.types.money import currency_of, load_student
 from api.types.school import School, load_school
 from api.types.students import Student
@@ -22,13 +22,10 @@ from domain.money import imports
 PaymentImportFormat = models.ImportFormat
 PaymentImportStatus = models.ImportStatus
 PaymentImportLineStatus = models.ImportLineStatus
-strawberry.enum(PaymentImportFormat, name="PaymentImportFormat", description="A file's layout.")
-strawberry.enum(PaymentImportStatus, name="PaymentImportStatus", description="Where an import is.")
-strawberry.enum(
-    PaymentImportLineStatus, name="PaymentImportLineStatus", description="What a row will do."
-)
-describe_values(
+serve_enum(
     PaymentImportFormat,
+    "PaymentImportFormat",
+    "A file's layout.",
     {
         "MPESA_STATEMENT": "An M-Pesa paybill statement as the M-Pesa portal exports it "
         "(Receipt No., Completion Time, Paid In, A/C No., Other Party Info).",
@@ -36,12 +33,16 @@ describe_values(
         "number), with a header row.",
     },
 )
-describe_values(
+serve_enum(
     PaymentImportStatus,
+    "PaymentImportStatus",
+    "Where an import is.",
     {"DRAFT": "Read and previewed; nothing paid.", "CONFIRMED": "Its MATCHED rows are paid."},
 )
-describe_values(
+serve_enum(
     PaymentImportLineStatus,
+    "PaymentImportLineStatus",
+    "What a row will do.",
     {
         "MATCHED": "Will pay the matched student.",
         "UNMATCHED": "No student or invoice matches: left out unless assigned.",
@@ -108,7 +109,7 @@ class PaymentImport(Node):
     model: strawberry.Private[models.PaymentImport]
 
     @classmethod
-    def of(cls, m: models.PaymentImport) -> PaymentImport:
+    def of(cls, m: Any, **values: Any) -> PaymentImport:
         return cls(
             id=strawberry.ID(encode_id("PaymentImport", m.id)),
             format=m.format,
@@ -158,10 +159,7 @@ class PaymentImportQuery:
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[PaymentImport]:
-        try:
-            qs = await imports.imports(info.context.caller, decode_id(school_id, "School"))
-        except DomainError as e:
-            raise domain_error_to_graphql(e) from e
+        qs = await imports.imports(info.context.caller, decode_id(school_id, "School"))
         return await paginate(qs, first, after, PaymentImport.of)
 
 

@@ -8,14 +8,24 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from tortoise.queryset import QuerySet
 
-from api.context import Context
-from api.ids import encode_id
-from api.types.common import Connection, Money, Node, money, paginate
-from api.types.enums import describe_values
-from api.types.fees import FeeStructure
+from api.context import Info
+from api.documents import share_url
+from api.types.common import (
+    Connection,
+    Money,
+    Node,
+    Viewed,
+    linked,
+    linked_required,
+    money,
+    optional,
+    paginate,
+)
+from api.types.enums import serve_enum
+from api.types.fees import load_fee_structure
 from api.types.money import CreditNote, PaymentAllocation
 from api.types.payments import Payment
-from api.types.school import School, Term, load_school
+from api.types.school import load_owner_school, load_school, load_term, school_money
 from api.types.students import Student
 from domain import models
 from domain.invoice_search import balance_of, is_overdue
@@ -26,23 +36,14 @@ from domain.models.notifications import InvoiceDelivery as DeliveryModel
 if TYPE_CHECKING:
     from api.types.runs import BillingRun
 
-# The domain's enums, exposed under the contract's names (strawberry.enum marks the class).
+# The domain's enums, exposed under the contract's names (serve_enum registers the class itself).
 InvoiceStatus = models.InvoiceStatus
 DeliveryChannel = DomainDeliveryChannel
 DeliveryStatus = DomainDeliveryStatus
-strawberry.enum(
+serve_enum(
     InvoiceStatus,
-    name="InvoiceStatus",
-    description="ISSUED -> SENT -> PARTIALLY_PAID -> PAID; CANCELLED ends it (no longer live).",
-)
-strawberry.enum(DeliveryChannel, name="DeliveryChannel", description="How a guardian is notified.")
-strawberry.enum(
-    DeliveryStatus,
-    name="DeliveryStatus",
-    description="QUEUED until a worker sends it; then SENT, FAILED (see reason) or NO_CONTACT.",
-)
-describe_values(
-    InvoiceStatus,
+    "InvoiceStatus",
+    "ISSUED -> SENT -> PARTIALLY_PAID -> PAID; CANCELLED ends it (no longer live).",
     {
         "ISSUED": "Created; not yet sent to the guardian.",
         "SENT": "Sent to the guardian; nothing paid yet.",
@@ -51,11 +52,16 @@ describe_values(
         "CANCELLED": "Cancelled; no longer live, so the student can be billed again.",
     },
 )
-describe_values(
-    DeliveryChannel, {"EMAIL": "E-mail over SMTP.", "SMS": "Text message via the SMS gateway."}
+serve_enum(
+    DeliveryChannel,
+    "DeliveryChannel",
+    "How a guardian is notified.",
+    {"EMAIL": "E-mail over SMTP.", "SMS": "Text message via the SMS gateway."},
 )
-describe_values(
+serve_enum(
     DeliveryStatus,
+    "DeliveryStatus",
+    "QUEUED until a worker sends it; then SENT, FAILED (see reason) or NO_CONTACT.",
     {
         "QUEUED": "Waiting for a worker.",
         "SENT": "Handed to the mail server or SMS gateway.",
@@ -65,10 +71,6 @@ describe_values(
 )
 
 
-async def _currency(info: strawberry.Info[Context, None], school_pk: int) -> str:
-    return (await load_school(info, school_pk)).currency
-
-
 @strawberry.type(description="One fee item on an invoice.")
 class InvoiceLine:
     description: str = strawberry.field(description="The fee item's name.")
@@ -76,7 +78,7 @@ class InvoiceLine:
 
 
 @strawberry.type(description="The notice of an invoice on one channel, and how it went.")
-class InvoiceDelivery:
+class InvoiceDelivery(Viewed):
     channel: DeliveryChannel = strawberry.field(description="E-mail or SMS.")
     status: DeliveryStatus = strawberry.field(description="Where the notice is.")
     recipient: str | None = strawberry.field(
@@ -86,23 +88,11 @@ class InvoiceDelivery:
     attempts: int = strawberry.field(description="How often sending was tried.")
     queued_at: datetime = strawberry.field(description="When sendInvoices queued the notice.")
     sent_at: datetime | None = strawberry.field(description="When the notice went out.")
-
-    @classmethod
-    def of(cls, m: DeliveryModel) -> InvoiceDelivery:
-        return cls(
-            channel=m.channel,
-            status=m.status,
-            recipient=m.recipient,
-            reason=m.reason,
-            attempts=m.attempts,
-            queued_at=m.queued_at,
-            sent_at=m.sent_at,
-        )
+    model: strawberry.Private[DeliveryModel]
 
 
 @strawberry.type(description="What one student owes for one fee structure and term.")
 class Invoice(Node):
-    id: strawberry.ID = strawberry.field(description="Opaque global id.")
     number: str = strawberry.field(description="Unique within the school, e.g. INV-2026-000042.")
     invoice_date: date = strawberry.field(description="Date printed on the invoice.")
     due_date: date = strawberry.field(description="When payment falls due.")
@@ -113,115 +103,91 @@ class Invoice(Node):
     cancellation_reason: str | None = strawberry.field(description="Why it was cancelled.")
     model: strawberry.Private[models.Invoice]
 
-    @classmethod
-    def of(cls, m: models.Invoice) -> Invoice:
-        return cls(
-            id=strawberry.ID(encode_id("Invoice", m.id)),
-            number=m.number,
-            invoice_date=m.invoice_date,
-            due_date=m.due_date,
-            status=m.status,
-            created_at=m.created_at,
-            sent_at=m.sent_at,
-            cancelled_at=m.cancelled_at,
-            cancellation_reason=m.cancellation_reason,
-            model=m,
-        )
+    school = strawberry.field(resolver=load_owner_school, description="The school that issued it.")
 
-    @strawberry.field(description="The school that issued it.")
-    async def school(self, info: strawberry.Info[Context, None]) -> School:
-        return await load_school(info, self.model.school_id)
+    @strawberry.field(
+        description="A link to the invoice's PDF that needs no token, for a guardian's SMS or "
+        "e-mail; valid for 60 days."
+    )
+    def share_url(self, info: Info) -> str:
+        return share_url(info.context.request, self.model.id)
 
     @strawberry.field(description="The student billed.")
-    async def student(self, info: strawberry.Info[Context, None]) -> Student:
-        row = await info.context.loaders.by_id(models.Student).load(self.model.student_id)
-        assert row is not None, f"student of invoice {self.model.id} is missing"
-        return Student.of(row)
+    async def student(self, info: Info) -> Student:
+        return await linked_required(info, models.Student, Student, self.model.student_id)
 
-    @strawberry.field(description="The term billed for.")
-    async def term(self, info: strawberry.Info[Context, None]) -> Term:
-        row = await info.context.loaders.by_id(models.Term).load(self.model.term_id)
-        assert row is not None
-        return Term.of(row)
-
-    @strawberry.field(description="The fee structure billed.")
-    async def fee_structure(self, info: strawberry.Info[Context, None]) -> FeeStructure:
-        row = await info.context.loaders.by_id(models.FeeStructure).load(
-            self.model.fee_structure_id
-        )
-        assert row is not None
-        return FeeStructure.of(row)
+    term = strawberry.field(resolver=load_term, description="The term billed for.")
+    fee_structure = strawberry.field(
+        resolver=load_fee_structure, description="The fee structure billed."
+    )
 
     @strawberry.field(description="The run that created it; null for an invoice made by hand.")
     async def billing_run(
-        self, info: strawberry.Info[Context, None]
+        self, info: Info
     ) -> Annotated[BillingRun, strawberry.lazy("api.types.runs")] | None:
-        if self.model.billing_run_id is None:
-            return None
         from api.types.runs import BillingRun
 
-        row = await info.context.loaders.by_id(models.BillingRun).load(self.model.billing_run_id)
-        return BillingRun.of(row) if row else None
+        return await linked(info, models.BillingRun, BillingRun, self.model.billing_run_id)
 
     @strawberry.field(description="Unpaid money remains after the due date (judged in UTC).")
     def is_overdue(self) -> bool:
         return is_overdue(self.model)
 
     @strawberry.field(description="The fee items billed, in order.")
-    async def lines(self, info: strawberry.Info[Context, None]) -> list[InvoiceLine]:
+    async def lines(self, info: Info) -> list[InvoiceLine]:
         rows = await info.context.loaders.children(
             models.InvoiceLine, "invoice_id", "position"
         ).load(self.model.id)
-        currency = await _currency(info, self.model.school_id)
+        currency = (await load_school(info, self.model.school_id)).currency
         return [
             InvoiceLine(description=r.description, amount=money(r.amount, currency)) for r in rows
         ]
 
     @strawberry.field(description="The sum of the lines.")
-    async def total(self, info: strawberry.Info[Context, None]) -> Money:
-        return money(self.model.total, await _currency(info, self.model.school_id))
+    async def total(self, info: Info) -> Money:
+        return await school_money(info, self.model.total, self.model.school_id)
 
     @strawberry.field(description="The sum of the allocations to this invoice.")
-    async def amount_paid(self, info: strawberry.Info[Context, None]) -> Money:
-        return money(self.model.amount_paid, await _currency(info, self.model.school_id))
+    async def amount_paid(self, info: Info) -> Money:
+        return await school_money(info, self.model.amount_paid, self.model.school_id)
 
     @strawberry.field(
         description="Sum of the invoice's credit notes; balance is total less amountPaid less this."
     )
-    async def credited_amount(self, info: strawberry.Info[Context, None]) -> Money:
-        return money(self.model.credited_amount, await _currency(info, self.model.school_id))
+    async def credited_amount(self, info: Info) -> Money:
+        return await school_money(info, self.model.credited_amount, self.model.school_id)
 
     @strawberry.field(
         description="What the student owed on older invoices when this one was issued (shown on "
         "the document, not part of total)."
     )
-    async def previous_balance(self, info: strawberry.Info[Context, None]) -> Money:
-        return money(self.model.previous_balance, await _currency(info, self.model.school_id))
+    async def previous_balance(self, info: Info) -> Money:
+        return await school_money(info, self.model.previous_balance, self.model.school_id)
 
     @strawberry.field(
         description="Every part of a payment that went to this invoice; amountPaid is their sum."
     )
-    async def allocations(self, info: strawberry.Info[Context, None]) -> list[PaymentAllocation]:
+    async def allocations(self, info: Info) -> list[PaymentAllocation]:
         rows = await info.context.loaders.children(
             models.PaymentAllocation, "invoice_id", "id"
         ).load(self.model.id)
         return [PaymentAllocation(model=r) for r in rows]
 
     @strawberry.field(description="The credit notes against this invoice, in number order.")
-    async def credit_notes(self, info: strawberry.Info[Context, None]) -> list[CreditNote]:
+    async def credit_notes(self, info: Info) -> list[CreditNote]:
         rows = await info.context.loaders.children(models.CreditNote, "invoice_id", "id").load(
             self.model.id
         )
         return [CreditNote.of(r) for r in rows]
 
     @strawberry.field(description="What is still owed: total less amount paid less credited.")
-    async def balance(self, info: strawberry.Info[Context, None]) -> Money:
-        return money(balance_of(self.model), await _currency(info, self.model.school_id))
+    async def balance(self, info: Info) -> Money:
+        return await school_money(info, balance_of(self.model), self.model.school_id)
 
     @strawberry.field(
         description="Every payment with an allocation to this invoice, in the order they were paid."
     )
-    async def payments(self, info: strawberry.Info[Context, None]) -> list[Payment]:
+    async def payments(self, info: Info) -> list[Payment]:
         parts = await info.context.loaders.children(
             models.PaymentAllocation, "invoice_id", "id"
         ).load(self.model.id)
@@ -233,7 +199,7 @@ class Invoice(Node):
     @strawberry.field(
         description="The guardian notices of sendInvoices, one per channel (EMAIL, SMS)."
     )
-    async def deliveries(self, info: strawberry.Info[Context, None]) -> list[InvoiceDelivery]:
+    async def deliveries(self, info: Info) -> list[InvoiceDelivery]:
         rows = await info.context.loaders.children(DeliveryModel, "invoice_id", "channel").load(
             self.model.id
         )
@@ -242,32 +208,17 @@ class Invoice(Node):
 
 @strawberry.input(description="Narrows a list of invoices; every given criterion must hold.")
 class InvoiceFilter:
-    billing_run_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Only invoices this run created."
-    )
-    term_id: strawberry.ID | None = strawberry.field(default=None, description="Only this term.")
-    fee_structure_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Only this fee structure."
-    )
-    student_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Only this student."
-    )
-    grade_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Only students now in a class of this grade."
-    )
-    school_class_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Only students now in this class."
-    )
-    statuses: list[InvoiceStatus] | None = strawberry.field(
-        default=None, description="Only these statuses."
-    )
-    overdue: bool | None = strawberry.field(
-        default=None, description="true: only overdue invoices; false: only those not overdue."
-    )
-    search: str | None = strawberry.field(
-        default=None,
-        description="Matches invoice number, admission number or student name, case-insensitive; "
-        "every word must match.",
+    billing_run_id: strawberry.ID | None = optional("Only invoices this run created.")
+    term_id: strawberry.ID | None = optional("Only this term.")
+    fee_structure_id: strawberry.ID | None = optional("Only this fee structure.")
+    student_id: strawberry.ID | None = optional("Only this student.")
+    grade_id: strawberry.ID | None = optional("Only students now in a class of this grade.")
+    school_class_id: strawberry.ID | None = optional("Only students now in this class.")
+    statuses: list[InvoiceStatus] | None = optional("Only these statuses.")
+    overdue: bool | None = optional("true: only overdue invoices; false: only those not overdue.")
+    search: str | None = optional(
+        "Matches invoice number, admission number or student name, case-insensitive; "
+        "every word must match."
     )
 
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
 from api.context import Context
-from api.errors import UserError, domain_error_to_graphql, user_errors
+from api.errors import UserError, user_errors
 from api.ids import decode_id, encode_id
 from api.types.common import AfterArg, Connection, FirstArg, Money, Node, money, paginate
-from api.types.enums import describe_values
+from api.types.enums import serve_enum
 from api.types.money import currency_of, load_payment
 from api.types.payments import Payment
 from api.types.school import School, load_school
@@ -20,13 +20,10 @@ from domain.errors import DomainError
 from domain.money import mpesa
 
 MobileMoneyStatus = models.MobileMoneyStatus
-strawberry.enum(
+serve_enum(
     MobileMoneyStatus,
-    name="MobileMoneyStatus",
-    description="Whether an M-Pesa payment found its student.",
-)
-describe_values(
-    MobileMoneyStatus,
+    "MobileMoneyStatus",
+    "Whether an M-Pesa payment found its student.",
     {
         "MATCHED": "Paid to the student whose admission number (or invoice number) it carried.",
         "UNMATCHED": "No student or invoice matched its account reference: waiting for "
@@ -52,7 +49,7 @@ class MobileMoneyTransaction(Node):
     model: strawberry.Private[models.MobileMoneyTransaction]
 
     @classmethod
-    def of(cls, m: models.MobileMoneyTransaction) -> MobileMoneyTransaction:
+    def of(cls, m: Any, **values: Any) -> MobileMoneyTransaction:
         return cls(
             id=strawberry.ID(encode_id("MobileMoneyTransaction", m.id)),
             transaction_id=m.transaction_id,
@@ -90,12 +87,7 @@ class MobileMoneyQuery:
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[MobileMoneyTransaction]:
-        try:
-            qs = await mpesa.transactions(
-                info.context.caller, decode_id(school_id, "School"), statuses
-            )
-        except DomainError as e:
-            raise domain_error_to_graphql(e) from e
+        qs = await mpesa.transactions(info.context.caller, decode_id(school_id, "School"), statuses)
         return await paginate(qs, first, after, MobileMoneyTransaction.of)
 
 

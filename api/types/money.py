@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from api.context import Context
 from api.ids import encode_id
 from api.types.common import AfterArg, Connection, FirstArg, Money, Node, make_connection, money
-from api.types.enums import describe_values
+from api.types.enums import serve_enum
 from api.types.school import load_school
 from api.types.students import Student
 from api.types.users import User
@@ -27,9 +27,10 @@ LazyInvoice = Annotated["Invoice", strawberry.lazy("api.types.invoices")]
 LazyPayment = Annotated["Payment", strawberry.lazy("api.types.payments")]
 
 LedgerEntryKind = ledgers.EntryKind
-strawberry.enum(LedgerEntryKind, name="LedgerEntryKind", description="What a ledger entry is.")
-describe_values(
+serve_enum(
     LedgerEntryKind,
+    "LedgerEntryKind",
+    "What a ledger entry is.",
     {
         "OPENING_BALANCE": "What was owed (debit) or owed to the student (credit) at the start.",
         "INVOICE": "An invoice, live or cancelled (a debit).",
@@ -39,9 +40,10 @@ describe_values(
     },
 )
 PaymentChannel = models.PaymentChannel
-strawberry.enum(PaymentChannel, name="PaymentChannel", description="Where a payment came from.")
-describe_values(
+serve_enum(
     PaymentChannel,
+    "PaymentChannel",
+    "Where a payment came from.",
     {
         "MANUAL": "Recorded by hand (cash, cheque, bank slip).",
         "MPESA": "Received from M-Pesa.",
@@ -75,7 +77,7 @@ async def load_payment(info: strawberry.Info[Context, None], pk: int | None) -> 
     if pk is None:
         return None
     row = await info.context.loaders.by_id(models.Payment).load(pk)
-    return Payment.of(row, row.school_id) if row else None
+    return Payment.of(row) if row else None
 
 
 @strawberry.type(
@@ -117,7 +119,7 @@ class CreditNote(Node):
     model: strawberry.Private[models.CreditNote]
 
     @classmethod
-    def of(cls, m: models.CreditNote) -> CreditNote:
+    def of(cls, m: Any, **values: Any) -> CreditNote:
         return cls(
             id=strawberry.ID(encode_id("CreditNote", m.id)),
             number=m.number,

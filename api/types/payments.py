@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 
@@ -46,7 +47,7 @@ class Payment(Node):
     school_pk: strawberry.Private[int]
 
     @classmethod
-    def of(cls, m: models.Payment, school_pk: int | None = None) -> Payment:
+    def of(cls, m: Any, **values: Any) -> Payment:
         return cls(
             id=strawberry.ID(encode_id("Payment", m.id)),
             paid_on=m.paid_on,

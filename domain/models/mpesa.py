@@ -22,7 +22,7 @@ class MobileMoneyStatus(StrEnum):
 
 
 class MpesaWebhook(Model):
-    """The hash of a school's webhook secret (the secret is shown once) and its paybill."""
+    """The hash of a school's webhook secret (the secret is shown once)."""
 
     id = fields.IntField(primary_key=True)
     school: fields.OneToOneRelation[School] = fields.OneToOneField(
@@ -30,8 +30,6 @@ class MpesaWebhook(Model):
     )
     school_id: int
     secret_hash = fields.CharField(max_length=64, unique=True)
-    #: The business short code (paybill) whose payments are this school's, null until set.
-    short_code = fields.CharField(max_length=20, null=True)
     rotated_at = fields.DatetimeField()
 
     class Meta:

@@ -25,6 +25,7 @@ from domain.models import (
     MpesaWebhook,
     PaymentChannel,
     Role,
+    School,
     Student,
 )
 from domain.models.audit import AuditAction
@@ -136,9 +137,11 @@ async def rotate_secret(caller: Caller, school_id: int | None) -> str:
     return secret
 
 
-def short_code_accepted(hook: MpesaWebhook, payment_short_code: str) -> bool:
-    """Only payments to the school's own paybill are the school's."""
-    return hook.short_code is not None and hook.short_code == payment_short_code.strip()
+async def short_code_accepted(hook: MpesaWebhook, payment_short_code: str) -> bool:
+    """Only payments to the school's own paybill (its profile's mpesaShortCode) are its."""
+    school = await School.get(id=hook.school_id)
+    code = school.mpesa_short_code
+    return code is not None and code.strip() == payment_short_code.strip()
 
 
 async def record(hook: MpesaWebhook, payment: C2BPayment) -> int:

@@ -15,7 +15,7 @@ import pytest
 from api import webhooks
 from api.ids import encode_id
 from domain import db as dbmod
-from domain.models import MobileMoneyTransaction, MpesaWebhook, Payment, Role
+from domain.models import MobileMoneyTransaction, MpesaWebhook, Payment, Role, School
 from domain.money import mpesa
 from tests.client import GraphQLClient
 from tests.factories import Factory
@@ -71,7 +71,7 @@ async def _school(factory: Factory, gql: GraphQLClient) -> dict[str, Any]:
     admin = await factory.actor(account, Role.ADMIN)
     body = await gql(ROTATE, {"input": {"schoolId": encode_id("School", s.school.id)}}, admin.token)
     paths = body["data"]["rotateMpesaWebhookSecret"]
-    await MpesaWebhook.filter(school_id=s.school.id).update(short_code=SHORT_CODE)
+    await School.filter(id=s.school.id).update(mpesa_short_code=SHORT_CODE)
     return {
         "s": s,
         "student": student,

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from domain.db import conn, is_postgres
-from domain.models import MobileMoneyTransaction, MpesaWebhook, Payment, Role
+from domain.models import MobileMoneyTransaction, Payment, Role, School
 from domain.money import mpesa
 from tests import services
 from tests.api.test_mpesa_webhook import SHORT_CODE, callback
@@ -29,7 +29,7 @@ async def _school(factory: Factory) -> tuple[str, str]:
     await factory.invoice(s, student)
     admin = await factory.actor(account, Role.ADMIN)
     secret = await mpesa.rotate_secret(admin.caller, s.school.id)
-    await MpesaWebhook.filter(school_id=s.school.id).update(short_code=SHORT_CODE)
+    await School.filter(id=s.school.id).update(mpesa_short_code=SHORT_CODE)
     return f"{mpesa.WEBHOOK_PREFIX}/{secret}/confirmation", student.admission_number
 
 

@@ -85,6 +85,7 @@ EXPECTED: dict[str, str] = {
     "Mutation.confirmPaymentImport": "refused",
     "Mutation.deletePaymentImport": "refused",
     "Mutation.revokeApiToken": "refused",
+    "Mutation.updateSchoolProfile": "refused",
     "Subscription.billingRunUpdated": "refused",
 }
 
