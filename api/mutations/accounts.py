@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
 
 import strawberry
 
-from api.context import Context
-from api.errors import UserError, user_errors
+from api.context import Info
 from api.ids import decode_id
+from api.mutations.base import mutation, outcome, outcomes, payload
 from api.types.invoices import Invoice, Payment
 from api.types.money import CreditNote
 from api.types.students import Student
@@ -58,10 +57,9 @@ class SetOpeningBalancesInput:
     )
 
 
-@strawberry.type(description="The students whose opening balances were set, or why not.")
+@payload(description="The students whose opening balances were set, or why not.")
 class SetOpeningBalancesPayload:
-    students: list[Student] = strawberry.field(description="In the order given; empty on errors.")
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+    students: list[Student] = outcomes("In the order given; empty on errors.")
 
 
 @strawberry.input(description="A credit note against an invoice.")
@@ -74,11 +72,10 @@ class IssueCreditNoteInput:
     issued_on: date | None = strawberry.field(default=None, description="Default: today.")
 
 
-@strawberry.type(description="The credit note issued and its invoice, or why not.")
+@payload(description="The credit note issued and its invoice, or why not.")
 class CreditNotePayload:
-    credit_note: CreditNote | None = strawberry.field(description="Null on errors.")
-    invoice: Invoice | None = strawberry.field(description="The invoice after the note.")
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+    credit_note: CreditNote | None = outcome("Null on errors.")
+    invoice: Invoice | None = outcome("The invoice after the note.")
 
 
 @strawberry.input(description="Money received for a student or a family.")
@@ -100,10 +97,9 @@ class ReceivePaymentInput:
     )
 
 
-@strawberry.type(description="The payment, or why not.")
+@payload(description="The payment, or why not.")
 class PaymentPayload:
-    payment: Payment | None = strawberry.field(description="Null on errors.")
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+    payment: Payment | None = outcome("Null on errors.")
 
 
 @strawberry.input(description="A payment to undo, and why.")
@@ -126,90 +122,66 @@ def _one_payer(input: ReceivePaymentInput) -> int | None:
 
 @strawberry.type
 class AccountMutation:
-    @strawberry.mutation(
-        description="Sets students' opening balances (FINANCE); credit and payments re-spread."
+    @mutation(
+        "Sets students' opening balances (FINANCE); credit and payments re-spread.",
+        input="Balances.",
     )
     async def set_opening_balances(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[SetOpeningBalancesInput, strawberry.argument(description="Balances.")],
+        self, info: Info, input: SetOpeningBalancesInput
     ) -> SetOpeningBalancesPayload:
-        try:
-            rows = await opening.set_opening_balances(
-                info.context.caller,
-                decode_id(input.school_id, "School"),
-                input.as_of,
-                [
-                    opening.OpeningIn(decode_id(b.student_id, "Student"), b.amount)
-                    for b in input.balances
-                ],
-            )
-        except DomainError as e:
-            return SetOpeningBalancesPayload(students=[], errors=user_errors(e))
-        return SetOpeningBalancesPayload(students=[Student.of(r) for r in rows], errors=[])
+        rows = await opening.set_opening_balances(
+            info.context.caller,
+            decode_id(input.school_id, "School"),
+            input.as_of,
+            [
+                opening.OpeningIn(decode_id(b.student_id, "Student"), b.amount)
+                for b in input.balances
+            ],
+        )
+        return SetOpeningBalancesPayload(students=[Student.of(r) for r in rows])
 
-    @strawberry.mutation(
-        description="Reduces an invoice's balance; a note for the whole balance of an invoice "
-        "with nothing paid cancels it."
+    @mutation(
+        "Reduces an invoice's balance; a note for the whole balance of an invoice "
+        "with nothing paid cancels it.",
+        input="The note.",
     )
-    async def issue_credit_note(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[IssueCreditNoteInput, strawberry.argument(description="The note.")],
-    ) -> CreditNotePayload:
-        try:
-            note = await credit_notes.issue_credit_note(
-                info.context.caller,
-                decode_id(input.invoice_id, "Invoice"),
-                amount=input.amount,
-                reason=input.reason,
-                issued_on=input.issued_on,
-            )
-        except DomainError as e:
-            return CreditNotePayload(credit_note=None, invoice=None, errors=user_errors(e))
+    async def issue_credit_note(self, info: Info, input: IssueCreditNoteInput) -> CreditNotePayload:
+        note = await credit_notes.issue_credit_note(
+            info.context.caller,
+            decode_id(input.invoice_id, "Invoice"),
+            amount=input.amount,
+            reason=input.reason,
+            issued_on=input.issued_on,
+        )
         from domain.models import Invoice as InvoiceRow
 
         invoice = await InvoiceRow.get(id=note.invoice_id)
-        return CreditNotePayload(
-            credit_note=CreditNote.of(note), invoice=Invoice.of(invoice), errors=[]
+        return CreditNotePayload(credit_note=CreditNote.of(note), invoice=Invoice.of(invoice))
+
+    @mutation(
+        "Money received for a student or a family, spread over their invoices "
+        "oldest due first; the rest stays as credit.",
+        input="The payment.",
+    )
+    async def receive_payment(self, info: Info, input: ReceivePaymentInput) -> PaymentPayload:
+        row = await payments.receive_payment(
+            info.context.caller,
+            _one_payer(input),
+            amount=input.amount,
+            paid_on=input.paid_on,
+            method=input.method,
+            reference=input.reference,
+            foreign=foreign(input.received),
         )
+        return PaymentPayload(payment=Payment.of(row))
 
-    @strawberry.mutation(
-        description="Money received for a student or a family, spread over their invoices "
-        "oldest due first; the rest stays as credit."
+    @mutation(
+        "Undoes a payment (a bounced cheque, a mistaken entry): its allocations are "
+        "removed and the invoices owe again.",
+        input="The payment.",
     )
-    async def receive_payment(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[ReceivePaymentInput, strawberry.argument(description="The payment.")],
-    ) -> PaymentPayload:
-        try:
-            row = await payments.receive_payment(
-                info.context.caller,
-                _one_payer(input),
-                amount=input.amount,
-                paid_on=input.paid_on,
-                method=input.method,
-                reference=input.reference,
-                foreign=foreign(input.received),
-            )
-        except DomainError as e:
-            return PaymentPayload(payment=None, errors=user_errors(e))
-        return PaymentPayload(payment=Payment.of(row), errors=[])
-
-    @strawberry.mutation(
-        description="Undoes a payment (a bounced cheque, a mistaken entry): its allocations are "
-        "removed and the invoices owe again."
-    )
-    async def reverse_payment(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[ReversePaymentInput, strawberry.argument(description="The payment.")],
-    ) -> PaymentPayload:
-        try:
-            row = await payments.reverse_payment(
-                info.context.caller, decode_id(input.payment_id, "Payment"), reason=input.reason
-            )
-        except DomainError as e:
-            return PaymentPayload(payment=None, errors=user_errors(e))
-        return PaymentPayload(payment=Payment.of(row), errors=[])
+    async def reverse_payment(self, info: Info, input: ReversePaymentInput) -> PaymentPayload:
+        row = await payments.reverse_payment(
+            info.context.caller, decode_id(input.payment_id, "Payment"), reason=input.reason
+        )
+        return PaymentPayload(payment=Payment.of(row))

@@ -7,16 +7,15 @@ from typing import Annotated, Any
 
 import strawberry
 
-from api.context import Context
-from api.errors import UserError, user_errors
+from api.context import Context, Info
 from api.ids import decode_id, encode_id
+from api.mutations.base import mutation, outcome, payload
 from api.types.common import AfterArg, Connection, FirstArg, Money, Node, money, paginate
 from api.types.enums import serve_enum
 from api.types.money import currency_of, load_student
 from api.types.school import School, load_school
 from api.types.students import Student
 from domain import models
-from domain.errors import DomainError
 from domain.money import imports
 
 PaymentImportFormat = models.ImportFormat
@@ -184,89 +183,66 @@ class AssignPaymentImportLineInput:
     student_id: strawberry.ID = strawberry.field(description="A student of the same school.")
 
 
-@strawberry.type(description="The import after the change, or why not.")
+@payload(description="The import after the change, or why not.")
 class PaymentImportPayload:
-    payment_import: PaymentImport | None = strawberry.field(description="Null on errors.")
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+    payment_import: PaymentImport | None = outcome("Null on errors.")
 
 
 def _payload(row: models.PaymentImport) -> PaymentImportPayload:
-    return PaymentImportPayload(payment_import=PaymentImport.of(row), errors=[])
-
-
-def _refused(e: DomainError) -> PaymentImportPayload:
-    return PaymentImportPayload(payment_import=None, errors=user_errors(e))
+    return PaymentImportPayload(payment_import=PaymentImport.of(row))
 
 
 @strawberry.type
 class PaymentImportMutation:
-    @strawberry.mutation(
-        description="Reads a statement into a DRAFT import: every row matched, unmatched, "
-        "duplicate or invalid; nothing is paid yet."
+    @mutation(
+        "Reads a statement into a DRAFT import: every row matched, unmatched, duplicate or "
+        "invalid; nothing is paid yet.",
+        input="The file.",
     )
     async def create_payment_import(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[CreatePaymentImportInput, strawberry.argument(description="The file.")],
+        self, info: Info, input: CreatePaymentImportInput
     ) -> PaymentImportPayload:
-        try:
-            return _payload(
-                await imports.create_payment_import(
-                    info.context.caller,
-                    decode_id(input.school_id, "School"),
-                    input.format,
-                    input.content,
-                )
+        return _payload(
+            await imports.create_payment_import(
+                info.context.caller,
+                decode_id(input.school_id, "School"),
+                input.format,
+                input.content,
             )
-        except DomainError as e:
-            return _refused(e)
+        )
 
-    @strawberry.mutation(description="Assigns an UNMATCHED row to a student; it becomes MATCHED.")
+    @mutation("Assigns an UNMATCHED row to a student; it becomes MATCHED.", input="The row.")
     async def assign_payment_import_line(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[AssignPaymentImportLineInput, strawberry.argument(description="The row.")],
+        self, info: Info, input: AssignPaymentImportLineInput
     ) -> PaymentImportPayload:
-        try:
-            return _payload(
-                await imports.assign_line(
-                    info.context.caller,
-                    decode_id(input.payment_import_id, "PaymentImport"),
-                    input.row_number,
-                    decode_id(input.student_id, "Student"),
-                )
+        return _payload(
+            await imports.assign_line(
+                info.context.caller,
+                decode_id(input.payment_import_id, "PaymentImport"),
+                input.row_number,
+                decode_id(input.student_id, "Student"),
             )
-        except DomainError as e:
-            return _refused(e)
+        )
 
-    @strawberry.mutation(
-        description="Records the MATCHED rows of a DRAFT import as payments, at once; idempotent."
+    @mutation(
+        "Records the MATCHED rows of a DRAFT import as payments, at once; idempotent.",
+        input="The import.",
     )
     async def confirm_payment_import(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[PaymentImportIdInput, strawberry.argument(description="The import.")],
+        self, info: Info, input: PaymentImportIdInput
     ) -> PaymentImportPayload:
-        try:
-            return _payload(
-                await imports.confirm_import(
-                    info.context.caller, decode_id(input.payment_import_id, "PaymentImport")
-                )
+        return _payload(
+            await imports.confirm_import(
+                info.context.caller, decode_id(input.payment_import_id, "PaymentImport")
             )
-        except DomainError as e:
-            return _refused(e)
+        )
 
-    @strawberry.mutation(description="Deletes a DRAFT import; a confirmed one stays.")
+    @mutation("Deletes a DRAFT import; a confirmed one stays.", input="The import.")
     async def delete_payment_import(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[PaymentImportIdInput, strawberry.argument(description="The import.")],
+        self, info: Info, input: PaymentImportIdInput
     ) -> PaymentImportPayload:
-        try:
-            return _payload(
-                await imports.delete_import(
-                    info.context.caller, decode_id(input.payment_import_id, "PaymentImport")
-                )
+        return _payload(
+            await imports.delete_import(
+                info.context.caller, decode_id(input.payment_import_id, "PaymentImport")
             )
-        except DomainError as e:
-            return _refused(e)
+        )

@@ -7,16 +7,15 @@ from typing import Annotated, Any
 
 import strawberry
 
-from api.context import Context
-from api.errors import UserError, user_errors
+from api.context import Context, Info
 from api.ids import decode_id, encode_id
+from api.mutations.base import mutation, outcome, payload
 from api.types.common import AfterArg, Connection, FirstArg, Money, Node, money, paginate
 from api.types.enums import serve_enum
 from api.types.money import currency_of, load_payment
 from api.types.payments import Payment
 from api.types.school import School, load_school
 from domain import models
-from domain.errors import DomainError
 from domain.money import mpesa
 
 MobileMoneyStatus = models.MobileMoneyStatus
@@ -99,10 +98,9 @@ class AssignTransactionInput:
     student_id: strawberry.ID = strawberry.field(description="A student of the same school.")
 
 
-@strawberry.type(description="The M-Pesa payment after the change, or why not.")
+@payload(description="The M-Pesa payment after the change, or why not.")
 class MobileMoneyTransactionPayload:
-    transaction: MobileMoneyTransaction | None = strawberry.field(description="Null on errors.")
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+    transaction: MobileMoneyTransaction | None = outcome("Null on errors.")
 
 
 @strawberry.input(description="A school.")
@@ -110,59 +108,46 @@ class SchoolIdInput:
     school_id: strawberry.ID = strawberry.field(description="The school.")
 
 
-@strawberry.type(description="The webhook's new paths, shown once, or why not.")
+@payload(description="The webhook's new paths, shown once, or why not.")
 class MpesaWebhookPayload:
-    validation_path: str | None = strawberry.field(
-        description="Paths to register with Daraja as validation and confirmation URLs, "
+    validation_path: str | None = outcome(
+        "Paths to register with Daraja as validation and confirmation URLs, "
         "holding a new secret; shown once."
     )
-    confirmation_path: str | None = strawberry.field(
-        description="The confirmation URL's path (same secret); shown once."
+    confirmation_path: str | None = outcome(
+        "The confirmation URL's path (same secret); shown once."
     )
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
 
 
 @strawberry.type
 class MobileMoneyMutation:
-    @strawberry.mutation(
-        description="Pays a student from an UNMATCHED M-Pesa payment (FINANCE); it becomes "
-        "ASSIGNED and its payment keeps the M-Pesa date."
+    @mutation(
+        "Pays a student from an UNMATCHED M-Pesa payment (FINANCE); it becomes "
+        "ASSIGNED and its payment keeps the M-Pesa date.",
+        input="What to pay.",
     )
     async def assign_transaction(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[AssignTransactionInput, strawberry.argument(description="What to pay.")],
+        self, info: Info, input: AssignTransactionInput
     ) -> MobileMoneyTransactionPayload:
-        try:
-            row = await mpesa.assign_transaction(
-                info.context.caller,
-                decode_id(input.transaction_id, "MobileMoneyTransaction"),
-                decode_id(input.student_id, "Student"),
-            )
-        except DomainError as e:
-            return MobileMoneyTransactionPayload(transaction=None, errors=user_errors(e))
-        return MobileMoneyTransactionPayload(transaction=MobileMoneyTransaction.of(row), errors=[])
+        row = await mpesa.assign_transaction(
+            info.context.caller,
+            decode_id(input.transaction_id, "MobileMoneyTransaction"),
+            decode_id(input.student_id, "Student"),
+        )
+        return MobileMoneyTransactionPayload(transaction=MobileMoneyTransaction.of(row))
 
-    @strawberry.mutation(
-        description="ADMIN only: a new secret for the school's M-Pesa webhook; the old one "
-        "stops working."
+    @mutation(
+        "ADMIN only: a new secret for the school's M-Pesa webhook; the old one stops working.",
+        input="The school.",
     )
     async def rotate_mpesa_webhook_secret(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[SchoolIdInput, strawberry.argument(description="The school.")],
+        self, info: Info, input: SchoolIdInput
     ) -> MpesaWebhookPayload:
-        try:
-            secret = await mpesa.rotate_secret(
-                info.context.caller, decode_id(input.school_id, "School")
-            )
-        except DomainError as e:
-            return MpesaWebhookPayload(
-                validation_path=None, confirmation_path=None, errors=user_errors(e)
-            )
+        secret = await mpesa.rotate_secret(
+            info.context.caller, decode_id(input.school_id, "School")
+        )
         base = f"{mpesa.WEBHOOK_PREFIX}/{secret}"
         return MpesaWebhookPayload(
             validation_path=f"{base}/validation",
             confirmation_path=f"{base}/confirmation",
-            errors=[],
         )
