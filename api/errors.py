@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
+from strawberry.types import Info
 
 from api.types.enums import describe_values
 from domain.errors import DomainError
@@ -95,6 +96,17 @@ def error_masking(debug: bool) -> MaskErrors:
     )
 
 
-def domain_error_to_graphql(error: DomainError) -> ClientError:
-    """A domain refusal outside a payload (a query or subscription) as a top-level error."""
-    return ClientError(error.problems[0].message, error.code.value)
+def domain_error_to_graphql(error: DomainError, info: Info[Any, Any] | None = None) -> ClientError:
+    """A domain refusal outside a payload (a query or subscription) as a top-level error.
+
+    With the field's `info` the error carries its path and locations even where nothing
+    locates it for us (an error raised inside a subscription's generator).
+    """
+    if info is None:
+        return ClientError(error.problems[0].message, error.code.value)
+    return ClientError(
+        error.problems[0].message,
+        error.code.value,
+        nodes=info._raw_info.field_nodes,
+        path=info.path.as_list(),
+    )

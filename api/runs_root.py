@@ -74,6 +74,6 @@ class RunSubscription:
         try:
             run = await get_run(info.context.caller, decode_id(billing_run_id, "BillingRun"))
         except DomainError as e:
-            raise domain_error_to_graphql(e) from e
+            raise domain_error_to_graphql(e, info) from e
         async for current in watch_run(run.id):
             yield BillingRun.of(current)

@@ -9,7 +9,6 @@ from opentelemetry.trace import TracerProvider
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     ValidationCache,
 )
@@ -23,6 +22,7 @@ from api.mutations.setup import SetupMutation
 from api.mutations.students import StudentMutation
 from api.mutations.tokens import TokenMutation
 from api.mutations.users import UserMutation
+from api.parser_cache import ParserCache
 from api.queries import SetupQuery
 from api.runs_root import RunQuery, RunSubscription
 from api.tracing import GraphQLTracing
@@ -74,7 +74,7 @@ def build_schema(
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: ParserCache(maxsize=256),
+        ParserCache,
         lambda: ValidationCache(maxsize=256),
         lambda: error_masking(debug),
     ]
