@@ -16,6 +16,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from api.cors import cors_middleware
 from api.exports import invoices_csv
 from api.graphiql import static_mount
 from api.metrics import metrics_endpoint
@@ -104,7 +105,8 @@ async def readyz(request: Request) -> Response:
         ok = False
         checks["database"] = f"error: {type(exc).__name__}"
     runtime = request.app.state.runtime
-    if runtime is not None:
+    # Redis is a dependency only when configured; the embedded mode has none to report.
+    if runtime is not None and get_settings().redis_url:
         redis_ok = await runtime.ping()
         checks["redis"] = "ok" if redis_ok else "error"
         ok = ok and redis_ok
@@ -132,6 +134,7 @@ def create_app(
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         keep_alive=True,
         keep_alive_interval=15,
+        allowed_origins=settings.cors_origins,
     )
     endpoint = GraphQLEndpoint(view)
 
@@ -176,7 +179,7 @@ def create_app(
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             static_mount(),
         ],
-        middleware=[Middleware(RequestLog)],
+        middleware=[Middleware(RequestLog), *cors_middleware(settings.cors_origins)],
         lifespan=lifespan,
     )
     app.state.runtime = None

@@ -13,6 +13,8 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from api.cost import QueryCostLimiter
+from api.deadline import QueryDeadline
 from api.errors import error_masking
 from api.invoices_root import InvoiceQuery
 from api.mutations.fees import FeeMutation
@@ -25,9 +27,10 @@ from api.mutations.users import UserMutation
 from api.parser_cache import ParserCache
 from api.queries import SetupQuery
 from api.runs_root import RunQuery, RunSubscription
+from api.scalars import SCALAR_OVERRIDES
 from api.tracing import GraphQLTracing
 from api.types.audit import AuditQuery
-from api.types.fees import FeeStructure
+from api.types.fees import FeeItem, FeeStructure
 from api.types.invoices import Invoice, Payment
 from api.types.runs import BillingRun
 from api.types.school import Grade, School, SchoolClass, Stream, Term
@@ -76,6 +79,9 @@ def build_schema(
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         ParserCache,
         lambda: ValidationCache(maxsize=256),
+        # After the validation cache: it prices documents that are otherwise valid.
+        QueryCostLimiter,
+        QueryDeadline,
         lambda: error_masking(debug),
     ]
     if tracer_provider is not None:
@@ -93,12 +99,14 @@ def build_schema(
             SchoolClass,
             Student,
             FeeStructure,
+            FeeItem,
             User,
             BillingRun,
             Invoice,
             Payment,
         ],
         extensions=extensions,
+        scalar_overrides=SCALAR_OVERRIDES,
     )
 
 

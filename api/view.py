@@ -5,6 +5,7 @@ honoured, and subscriptions over WebSocket only."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -21,6 +22,7 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from api.context import Context
+from api.deadline import bounded, timeout_error
 from api.graphiql import graphiql_page
 from api.ws import BillingTransportWS
 from domain.access import authenticate, bearer
@@ -38,6 +40,24 @@ _BY_METHOD = {
     "GET": frozenset({OperationType.QUERY}),
     "POST": frozenset({OperationType.QUERY, OperationType.MUTATION}),
 }
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _is_text(value: object) -> bool:
+    """True when every string in a decoded JSON value encodes as UTF-8 (no lone surrogate)."""
+    if isinstance(value, str):
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_is_text(k) and _is_text(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_is_text(v) for v in value)
+    return True
 
 
 def refusal(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -65,7 +85,7 @@ class BillingGraphQL(GraphQL[Context, None]):
             allow = {"Allow": "POST"} if e.status_code == 405 else None
             response = refusal(e.status_code, e.reason, allow)
         if wants_graphql_response(request) and response.media_type == "application/json":
-            response.headers["content-type"] = GRAPHQL_RESPONSE
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
             if request.scope.get(_REQUEST_ERROR) and response.status_code == 200:
                 response.status_code = 400
         await response(scope, receive, send)
@@ -87,13 +107,24 @@ class BillingGraphQL(GraphQL[Context, None]):
         return graphiql_page()
 
     def decode_json(self, data: str | bytes) -> object:
+        """JSON whose strings are all text (over HTTP and WebSocket alike)."""
         try:
-            return json.loads(data)
+            text = data if isinstance(data, str) else data.decode()
         except UnicodeDecodeError as e:
             raise HTTPException(400, "The request body is not valid UTF-8.") from e
+        value = json.loads(text)
+        # Only a \uD800-\uDFFF escape can make a lone surrogate: look further only then.
+        escaped = _SURROGATE_ESCAPE.search(text)
+        if escaped is not None and not _is_text(value):
+            message = "A string holds a lone UTF-16 surrogate (\\uD800-\\uDFFF), which is not text"
+            raise json.JSONDecodeError(message, escaped.string, escaped.start())
+        return value
 
     def parse_json(self, data: str | bytes) -> Any:
-        value = super().parse_json(data)
+        try:
+            value = self.decode_json(data)
+        except json.JSONDecodeError as e:
+            raise HTTPException(400, f"The request body is not JSON: {e.msg}.") from e
         if not isinstance(value, dict | list):
             raise HTTPException(
                 400, "The request body, `variables` and `extensions` must be JSON objects."
@@ -121,15 +152,18 @@ class BillingGraphQL(GraphQL[Context, None]):
     ) -> ExecutionResult:
         method = request_adapter.method
         try:
-            return await self.schema.execute(
-                request_data.query,
-                root_value=root_value,
-                variable_values=request_data.variables,
-                context_value=context,
-                operation_name=request_data.operation_name,
-                allowed_operation_types=_BY_METHOD.get(method, frozenset()),
-                operation_extensions=request_data.extensions,
-            )
+            async with bounded():
+                return await self.schema.execute(
+                    request_data.query,
+                    root_value=root_value,
+                    variable_values=request_data.variables,
+                    context_value=context,
+                    operation_name=request_data.operation_name,
+                    allowed_operation_types=_BY_METHOD.get(method, frozenset()),
+                    operation_extensions=request_data.extensions,
+                )
+        except TimeoutError:
+            return ExecutionResult(data=None, errors=[timeout_error()])
         except CannotGetOperationTypeError as e:
             raise HTTPException(400, e.as_http_error_reason()) from e
         except InvalidOperationTypeError as e:

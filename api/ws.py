@@ -9,10 +9,12 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import Message
 
 from api.context import Context
+from api.deadline import bounded, timeout_error
 
 
 def _problem(message: Any) -> str | None:
@@ -49,3 +51,10 @@ class BillingTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         # A syntax error (or a document over the token limit) is the request's fault, not the
         # protocol's: answer it with an `error` message and keep the socket, as for validation.
         return None
+
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        try:
+            async with bounded():
+                await super().run_operation(operation)
+        except TimeoutError:
+            await operation.send_initial_errors([timeout_error()])

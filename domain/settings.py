@@ -39,6 +39,15 @@ class Settings(BaseSettings):
     sms_gateway_url: str | None = None
     #: Seconds one SMTP or gateway call may take before the delivery counts as failed.
     notify_timeout_seconds: float = 15.0
+    #: Comma-separated origins (`https://app.example.org`) whose pages may call the API from a
+    #: browser, over HTTP (CORS) and WebSocket; unset: same origin only.
+    billing_cors_origins: str = ""
+
+    @property
+    def cors_origins(self) -> list[str]:
+        """The allowed origins, without blanks or trailing slashes."""
+        origins = (o.strip().rstrip("/") for o in self.billing_cors_origins.split(","))
+        return [o for o in origins if o]
 
 
 @lru_cache(maxsize=1)

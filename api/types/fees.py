@@ -35,8 +35,7 @@ class GradeAmount:
 
 
 @strawberry.type(description="One line of a fee structure.")
-class FeeItem:
-    id: strawberry.ID = strawberry.field(description="Opaque global id.")
+class FeeItem(Node):
     name: str = strawberry.field(description="Shown as the invoice line's description.")
     value: strawberry.Private[Decimal]
     school_pk: strawberry.Private[int]
