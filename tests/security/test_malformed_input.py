@@ -99,6 +99,8 @@ async def _close_code(ws: websockets.ClientConnection) -> int | None:
         '{"id": "1", "type": "subscribe", "payload": {"query": "{ viewer { id } }", '
         '"variables": [1]}}',
         '{"id": {"a": 1}, "type": "complete"}',
+        '{"id": "1", "type": "subscribe", "payload": {"query": "{ viewer { id } }", '
+        '"variables": {"x": "\\ud800"}}}',
     ],
 )
 async def test_a_malformed_websocket_message_closes_4400(
