@@ -76,10 +76,20 @@ class _Counter:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
+        # A fragment's selection is priced once per parent type and page: spreading fragments
+        # that spread fragments must not make the pricing itself exponential.
+        self.priced: dict[tuple[str, int, int], int] = {}
 
     def selection(self, parent: GraphQLNamedType, node: SelectionSetNode, page: int) -> int:
         """Objects one instance of `parent` may hold below it; `page` is its own `first`."""
+        key = (parent.name, id(node), page)
+        if key not in self.priced:
+            self.priced[key] = self._price(parent, node, page)
+        return self.priced[key]
+
+    def _price(self, parent: GraphQLNamedType, node: SelectionSetNode, page: int) -> int:
         total = 0
+        # Like execution, each fragment is spread once per selection set.
         for field, owner in self._fields(parent, node, set()):
             if field.name.value.startswith("__"):
                 continue  # introspection: bounded by the schema itself
@@ -123,8 +133,9 @@ class _Counter:
                 fragment = self.fragments.get(name)
                 if fragment is None or name in seen:
                     continue
+                seen.add(name)
                 target = self.schema.get_type(fragment.type_condition.name.value) or parent
-                yield from self._fields(target, fragment.selection_set, seen | {name})
+                yield from self._fields(target, fragment.selection_set, seen)
 
     def _object_types(self, named: GraphQLNamedType) -> list[GraphQLObjectType]:
         if isinstance(named, GraphQLObjectType):

@@ -77,6 +77,23 @@ def test_lists_multiply_by_first_or_by_their_declared_bound() -> None:
     assert _cost("{ __schema { types { fields { name } } } }") == 0
 
 
+def test_pricing_fragments_that_spread_fragments_stays_fast() -> None:
+    # given 11 levels of fragments, each spreading the next under three fields of School
+    levels = 11
+    fragments = " ".join(
+        f"fragment F{i} on School {{ classes {{ school {{ ...F{i + 1} }} }} "
+        f"terms {{ school {{ ...F{i + 1} }} }} grades {{ school {{ ...F{i + 1} }} }} }}"
+        for i in range(levels)
+    )
+    query = f"{{ schools {{ ...F0 }} }} {fragments} fragment F{levels} on School {{ id }}"
+    # when it is priced: 3^11 paths, each priced once per fragment
+    started = time.monotonic()
+    cost = _cost(query)
+    # then quickly, and far over the limit
+    assert time.monotonic() - started < 0.5
+    assert cost > MAX_COST
+
+
 async def test_a_full_invoice_page_is_within_the_limit(world: World, gql: GraphQLClient) -> None:
     query = """query($school: ID!) { invoices(schoolId: $school, first: 100) { totalCount
       edges { cursor node { id number total { amount currency } balance { amount }
