@@ -24,7 +24,7 @@ from strawberry.types.graphql import OperationType
 from api.context import Context
 from api.deadline import bounded, timeout_error
 from api.graphiql import graphiql_page
-from api.ws import BillingTransportWS
+from api.ws import TOKEN_KEY, BillingTransportWS
 from domain.access import authenticate, bearer
 
 CALLER_KEY = "billing.caller"
@@ -96,10 +96,12 @@ class BillingGraphQL(GraphQL[Context, None]):
     async def on_ws_connect(self, context: Context) -> None:
         params = context.connection_params or {}
         header = params.get("Authorization") or params.get("authorization")
-        caller = await authenticate(bearer(header if isinstance(header, str) else None))
+        token = bearer(header if isinstance(header, str) else None)
+        caller = await authenticate(token)
         if caller is None:
             raise ConnectionRejectionError()
         context.caller_ = caller
+        context.request.scope[TOKEN_KEY] = token  # checked again before every operation
         return None
 
     async def render_graphql_ide(self, request: Request) -> Response:

@@ -14,15 +14,15 @@ import pytest
 from api.app import create_app
 from api.ids import encode_id
 from domain.settings import get_settings
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.factories import Factory
-from tests.security.world import World, build_world
+from tests.world import World, build_world
 from workers.runtime import Runtime
 
 
 @pytest.fixture
 async def world(factory: Factory) -> World:
-    return await build_world(factory)
+    return await build_world(factory, students=4, history=True)
 
 
 #: UTC, milliseconds, a Z: what Swift's ISO 8601 decoder with fractional seconds reads.
@@ -33,7 +33,7 @@ async def test_datetimes_carry_milliseconds_and_a_z(world: World, gql: GraphQLCl
     query = """query($id: ID!) { node(id: $id) { ... on BillingRun { createdAt confirmedAt
       completedAt } } }"""
     body = await gql(
-        query, {"id": encode_id("BillingRun", world.completed.id)}, token=world.owner.token
+        query, {"id": encode_id("BillingRun", world.history.completed.id)}, token=world.owner.token
     )
     values = list(body["data"]["node"].values())
     assert values and all(MILLISECONDS.fullmatch(v) for v in values), values
@@ -45,7 +45,7 @@ NODE = "query($id: ID!) { node(id: $id) { id ... on FeeItem { name amount { amou
 async def test_a_fee_item_is_reachable_by_node_for_its_school_only(
     world: World, gql: GraphQLClient
 ) -> None:
-    item = world.alpha.items[0]
+    item = world.s.items[0]
     gid = encode_id("FeeItem", item.id)
     body = await gql(NODE, {"id": gid}, token=world.owner.token)
     assert body == {
@@ -66,7 +66,7 @@ def _raw_id(text: str) -> str:
 async def test_an_id_spelled_another_way_is_no_id(
     world: World, gql: GraphQLClient, spelling: str
 ) -> None:
-    pk = world.alpha.school.id
+    pk = world.s.school.id
     if spelling == "arabic":
         gid = _raw_id("School:" + str(pk).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")))
     elif spelling == "whitespace":

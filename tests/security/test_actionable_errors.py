@@ -15,8 +15,9 @@ from domain.billing import confirm as confirm_module
 from domain.billing.runs import delete_billing_run
 from domain.billing.runs import get_run as real_get_run
 from domain.models import BillingRun
-from tests.conftest import GraphQLClient
-from tests.security.world import World, changed, snapshot
+from tests.client import GraphQLClient
+from tests.tables import changed, snapshot
+from tests.world import World
 
 MASKED = "Unexpected error."
 

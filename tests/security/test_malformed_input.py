@@ -13,9 +13,9 @@ import websockets
 
 from api.app import create_app
 from api.schema import MAX_TOKENS
-from tests.conftest import GraphQLClient
-from tests.security.world import World
+from tests.client import GraphQLClient
 from tests.servers import serve_app, ws_url
+from tests.world import World
 from tests.ws_client import PROTOCOL
 
 #: Seconds to wait for one answer of the server.

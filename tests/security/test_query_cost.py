@@ -16,11 +16,10 @@ from api import deadline
 from api.app import create_app
 from api.cost import MAX_COST, operation_cost
 from api.schema import schema
-from domain.models import Role
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.factories import Factory
-from tests.security.world import World
 from tests.servers import serve_app, ws_url
+from tests.world import World
 from tests.ws_client import PROTOCOL
 
 #: The query of issue 14: lists of classes nested through their school, four times.
@@ -45,7 +44,7 @@ async def test_a_nested_list_query_is_refused_before_it_runs_with_its_cost_and_t
     world: World, gql: GraphQLClient, factory: Factory, aliases: int
 ) -> None:
     # given a VIEWER, and the nested query of the issue (30 times aliased, too)
-    viewer = await factory.actor(await world.owner.user.account, Role.VIEWER, [world.alpha.school])
+    viewer = world.viewer
     body = NESTED[1:-1].strip()
     query = NESTED if aliases == 1 else _aliased(body, aliases)
     # when it is sent
