@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from tortoise.queryset import QuerySet
 
-from api.ids import decode_id, decode_optional
+from api.ids import decode_id, decode_ref
 from domain import invoice_search
 from domain.access import Caller, authenticate, bearer, get_school
 from domain.errors import DomainError, ErrorCode
@@ -53,15 +53,13 @@ def _error(status: int, code: str, message: str) -> Response:
 
 
 def _pk(request: Request, name: str, type_name: str) -> int | None:
-    """The pk of an id parameter; an id of ours that is not visible matches nothing, as in
-    the `invoices` query, while a value that is no id of that type at all is refused."""
-    value = request.query_params.get(name)
-    if value is None or value == "":
-        return None
-    pk = decode_optional(value, type_name)
-    if pk is None:
+    """A filter's id parameter; an empty one is left out, like a missing one. An id of ours
+    that is not visible matches nothing, as in the `invoices` query, while a value that is
+    no id of that type at all is refused."""
+    value = request.query_params.get(name) or None
+    if value is not None and decode_id(value, type_name) is None:
         raise ValueError(f"{name} is not a {type_name} id")
-    return pk
+    return decode_ref(value, type_name)
 
 
 def _filter(request: Request) -> invoice_search.InvoiceFilter:

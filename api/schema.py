@@ -16,7 +16,6 @@ from strawberry.extensions import (
 from api.cost import QueryCostLimiter
 from api.deadline import QueryDeadline
 from api.errors import error_masking
-from api.invoices_root import InvoiceQuery
 from api.mutations.fees import FeeMutation
 from api.mutations.invoices import InvoiceMutation
 from api.mutations.runs import RunMutation
@@ -25,11 +24,12 @@ from api.mutations.students import StudentMutation
 from api.mutations.tokens import TokenMutation
 from api.mutations.users import UserMutation
 from api.parser_cache import ParserCache
-from api.queries import SetupQuery
-from api.runs_root import RunQuery, RunSubscription
+from api.queries.audit import AuditQuery
+from api.queries.invoices import InvoiceQuery
+from api.queries.runs import RunQuery, RunSubscription
+from api.queries.setup import SetupQuery
 from api.scalars import SCALAR_OVERRIDES
 from api.tracing import GraphQLTracing
-from api.types.audit import AuditQuery
 from api.types.fees import FeeItem, FeeStructure
 from api.types.invoices import Invoice, Payment
 from api.types.runs import BillingRun

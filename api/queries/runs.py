@@ -6,11 +6,19 @@ from collections.abc import AsyncGenerator
 from typing import Annotated
 
 import strawberry
+from graphql import located_error
 
-from api.context import Context
-from api.errors import domain_error_to_graphql
-from api.ids import decode_id, decode_optional
-from api.types.common import AfterArg, Connection, FirstArg, paginate
+from api.context import Info
+from api.ids import decode_id, decode_ref
+from api.types.common import (
+    AfterArg,
+    Connection,
+    FilterArg,
+    FirstArg,
+    SchoolArg,
+    optional,
+    paginate,
+)
 from api.types.runs import BillingRun, BillingRunStatus
 from domain.billing.runs import find_runs, get_run
 from domain.billing.watch import watch_run
@@ -19,13 +27,9 @@ from domain.errors import DomainError
 
 @strawberry.input(description="Narrows a list of billing runs.")
 class BillingRunFilter:
-    statuses: list[BillingRunStatus] | None = strawberry.field(
-        default=None, description="Only these statuses."
-    )
-    term_id: strawberry.ID | None = strawberry.field(default=None, description="Only this term.")
-    fee_structure_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Only this fee structure."
-    )
+    statuses: list[BillingRunStatus] | None = optional("Only these statuses.")
+    term_id: strawberry.ID | None = optional("Only this term.")
+    fee_structure_id: strawberry.ID | None = optional("Only this fee structure.")
 
 
 @strawberry.type
@@ -33,28 +37,20 @@ class RunQuery:
     @strawberry.field(description="A school's billing runs, newest first.")
     async def billing_runs(
         self,
-        info: strawberry.Info[Context, None],
-        school_id: Annotated[strawberry.ID, strawberry.argument(description="The school.")],
-        filter: Annotated[
-            BillingRunFilter | None, strawberry.argument(description="Narrows the list.")
-        ] = None,
+        info: Info,
+        school_id: SchoolArg,
+        filter: FilterArg[BillingRunFilter] = None,
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[BillingRun]:
         f = filter or BillingRunFilter()
-        try:
-            qs = await find_runs(
-                info.context.caller,
-                decode_id(school_id, "School"),
-                statuses=list(f.statuses or []),
-                # An id given but not ours matches nothing (pk 0 never exists).
-                term_id=None if f.term_id is None else decode_optional(f.term_id, "Term") or 0,
-                fee_structure_id=None
-                if f.fee_structure_id is None
-                else decode_optional(f.fee_structure_id, "FeeStructure") or 0,
-            )
-        except DomainError as e:
-            raise domain_error_to_graphql(e) from e
+        qs = await find_runs(
+            info.context.caller,
+            decode_id(school_id, "School"),
+            statuses=list(f.statuses or []),
+            term_id=decode_ref(f.term_id, "Term"),
+            fee_structure_id=decode_ref(f.fee_structure_id, "FeeStructure"),
+        )
         return await paginate(qs, first, after, BillingRun.of)
 
 
@@ -66,7 +62,7 @@ class RunSubscription:
     )
     async def billing_run_updated(
         self,
-        info: strawberry.Info[Context, None],
+        info: Info,
         billing_run_id: Annotated[
             strawberry.ID, strawberry.argument(description="The run to follow.")
         ],
@@ -74,6 +70,8 @@ class RunSubscription:
         try:
             run = await get_run(info.context.caller, decode_id(billing_run_id, "BillingRun"))
         except DomainError as e:
-            raise domain_error_to_graphql(e, info) from e
+            # Raised inside the generator, where nothing locates it: give it its field's path
+            # and locations, as any field error has over HTTP.
+            raise located_error(e, info._raw_info.field_nodes, info.path.as_list()) from e
         async for current in watch_run(run.id):
             yield BillingRun.of(current)
