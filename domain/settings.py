@@ -53,6 +53,21 @@ class Settings(BaseSettings):
         origins = (o.strip().rstrip("/") for o in self.billing_cors_origins.split(","))
         return [o for o in origins if o]
 
+    #: Signs the links that open an invoice's PDF without a token (Invoice.shareUrl). Required
+    #: in production (PostgreSQL or Redis); embedded, one is generated beside the SQLite file.
+    billing_secret_key: str | None = None
+    #: The address guardians reach the API at, e.g. https://billing.example.org, for share
+    #: links; unset: the address of the request that asked for the link.
+    billing_public_url: str | None = None
+    #: Threads that typeset PDFs in a `billing serve` process (a billing run's document uses
+    #: them all while it is built).
+    billing_pdf_threads: int = 2
+
+    @property
+    def is_production(self) -> bool:
+        """PostgreSQL or Redis: the shape that runs on several machines."""
+        return self.redis_url is not None or self.database_url.startswith(("postgres", "psql"))
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
