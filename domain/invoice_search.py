@@ -10,6 +10,7 @@ from tortoise.expressions import F, Q
 from tortoise.queryset import QuerySet
 
 from domain.access import Caller, get_school
+from domain.keys import normalise_key
 from domain.models import Invoice, InvoiceStatus
 
 #: Statuses that leave money owed: an invoice in one of them past its due date is overdue.
@@ -89,7 +90,7 @@ def apply_filter(
     for word in (flt.search or "")[:MAX_SEARCH].split():
         qs = qs.filter(
             Q(number__icontains=word)
-            | Q(student__admission_number__icontains=word)
+            | Q(student__admission_key__contains=normalise_key(word))
             | Q(student__first_name__icontains=word)
             | Q(student__last_name__icontains=word)
         )
