@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain.models import Role, User
 from tests.api.setup_ops import CREATE_USER
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.factories import Factory
 
 VIEWER = "{ viewer { email role } schools { name } }"

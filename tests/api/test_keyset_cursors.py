@@ -12,7 +12,7 @@ from api.ids import encode_id
 from domain.billing.preview import preview_billing_run
 from domain.models import Invoice, Role
 from tests.billing_helpers import bill, new_run, populate
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.factories import Actor, Factory, SchoolSet
 
 RUNS = """query($s: ID!, $first: Int, $after: String) {

@@ -11,7 +11,7 @@ from tortoise.exceptions import IntegrityError
 from domain.keys import normalise_key
 from domain.models import Role, Student, Term
 from tests.api.setup_ops import CREATE_FEE, CREATE_STUDENTS, CREATE_TERM, STUDENTS, gid
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.factories import Actor, Factory, SchoolSet
 
 NFC = unicodedata.normalize("NFC", "ÁA/0200")

@@ -11,7 +11,7 @@ import httpx
 
 from api.ids import encode_id
 from domain.models import Invoice, InvoiceStatus
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.factories import Factory
 
 LIST = """

@@ -12,7 +12,7 @@ from domain.billing.generation import generate_chunk
 from domain.billing.preview import preview_billing_run
 from domain.models import BillingRunItem, Student, StudentStatus
 from tests.billing_helpers import Recorder, new_run, populate
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.factories import Factory
 
 PROGRESS = "status progress { total processed invoiced skipped failed percent }"
