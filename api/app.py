@@ -30,7 +30,7 @@ from api.ws import TOKEN_KEY, BillingTransportWS
 from domain import db
 from domain.access import Caller, authenticate, bearer
 from domain.settings import get_settings
-from workers.tracing import configure_tracing, shutdown_tracing, tracer_provider
+from observability.tracing import configure_tracing, shutdown_tracing, tracer_provider
 
 logger = logging.getLogger("billing.api")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 
-from api.context import Context
+from api.context import Info
 from api.ids import decode_any
 from api.types.common import Node
 from domain import models
@@ -78,14 +78,14 @@ def _register_invoices() -> None:
             .select_related("invoice")
             .first()
         )
-        return Payment.of(row, row.invoice.school_id) if row else None
+        return Payment.of(row, school_pk=row.invoice.school_id) if row else None
 
 
 _register_defaults()
 _register_invoices()
 
 
-async def resolve_node(info: strawberry.Info[Context, None], id: strawberry.ID) -> Node | None:
+async def resolve_node(info: Info, id: strawberry.ID) -> Node | None:
     decoded = decode_any(id)
     if decoded is None or decoded[0] not in RESOLVERS:
         return None

@@ -24,9 +24,9 @@ from dramatiq.brokers.stub import StubBroker
 import adapters
 from domain import db
 from domain.settings import Settings
+from observability.tracing import configure_tracing, shutdown_tracing
 from workers.broker import BridgedAsyncIO, LoopBridge, install_broker
 from workers.metrics import install_worker_metrics, start_worker_metrics_server
-from workers.tracing import configure_tracing, shutdown_tracing
 
 logger = logging.getLogger("billing.workers")
 

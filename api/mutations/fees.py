@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
 
 import strawberry
 
-from api.context import Context
-from api.errors import UserError, user_errors
+from api.context import Info
 from api.ids import decode_id
+from api.mutations.base import mutation, outcome, payload
+from api.types.common import optional
 from api.types.fees import FeeStructure
 from domain import fees
-from domain.errors import DomainError
 
 
 @strawberry.input(description="A fee item's amount for one grade.")
@@ -29,9 +28,7 @@ class FeeItemInput:
     amount: Decimal = strawberry.field(
         description="Charged to grades without a grade amount: 0 or more, at most 2 decimals."
     )
-    grade_amounts: list[GradeAmountInput] | None = strawberry.field(
-        default=None, description="Overrides per grade."
-    )
+    grade_amounts: list[GradeAmountInput] | None = optional("Overrides per grade.")
 
 
 @strawberry.input(description="A new fee structure of a school.")
@@ -43,26 +40,19 @@ class CreateFeeStructureInput:
     )
 
 
-@strawberry.type(description="The fee structure created, or why not.")
+@payload(description="The fee structure created, or why not.")
 class FeeStructurePayload:
-    fee_structure: FeeStructure | None = strawberry.field(
-        description="The fee structure; null on errors."
-    )
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+    fee_structure: FeeStructure | None = outcome("The fee structure; null on errors.")
 
 
 @strawberry.type
 class FeeMutation:
-    @strawberry.mutation(
-        description="Creates a fee structure with its items and grade amounts (FINANCE); "
-        "all stored or none."
+    @mutation(
+        "Creates a fee structure with its items and grade amounts (FINANCE); all stored or none.",
+        input="The fee structure to create.",
     )
     async def create_fee_structure(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[
-            CreateFeeStructureInput, strawberry.argument(description="The fee structure to create.")
-        ],
+        self, info: Info, input: CreateFeeStructureInput
     ) -> FeeStructurePayload:
         items = [
             fees.NewFeeItem(
@@ -75,13 +65,10 @@ class FeeMutation:
             )
             for item in input.items
         ]
-        try:
-            row = await fees.create_fee_structure(
-                info.context.caller,
-                school_id=decode_id(input.school_id, "School"),
-                name=input.name,
-                items=items,
-            )
-        except DomainError as e:
-            return FeeStructurePayload(fee_structure=None, errors=user_errors(e))
-        return FeeStructurePayload(fee_structure=FeeStructure.of(row), errors=[])
+        row = await fees.create_fee_structure(
+            info.context.caller,
+            school_id=decode_id(input.school_id, "School"),
+            name=input.name,
+            items=items,
+        )
+        return FeeStructurePayload(fee_structure=FeeStructure.of(row))

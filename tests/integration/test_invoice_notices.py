@@ -20,13 +20,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from adapters import notice_senders_for
-from api.mutations.invoices import dispatch_notices
 from domain import invoices, notifications
 from domain.errors import DomainError, ErrorCode
 from domain.models import Invoice, InvoiceStatus, Role
 from domain.models.notifications import DeliveryChannel, DeliveryStatus, InvoiceDelivery
 from domain.settings import Settings, get_settings
 from tests.factories import Actor, Factory, SchoolSet
+from workers.enqueue import dispatch_notices
 from workers.notify import send_invoice_notice
 from workers.runtime import Runtime
 
