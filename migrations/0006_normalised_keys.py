@@ -74,7 +74,8 @@ def _key_field() -> fields.CharField:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0005_lookup_indexes")]
+    # After 0008 (documents, merged first, also on 0005): one chain, not two heads.
+    dependencies = [("models", "0008_school_profile")]
 
     initial = False
 
