@@ -11,14 +11,14 @@ from domain.models import Account, Role, User
 
 
 async def ensure_user(*, account: str, email: str, role: Role, name: str | None = None) -> str:
-    """Create the account if new and the user (an existing e-mail is DUPLICATE); return a token."""
+    """Create the account if new and the user (an e-mail taken in it is DUPLICATE); return a token."""
     account_name = account.strip()
     address = email.strip().lower()
     if not account_name or "@" not in address:
         raise DomainError(ErrorCode.INVALID_INPUT, "An account name and an e-mail are required.")
     async with in_transaction():
         acct, _ = await Account.get_or_create(name=account_name)
-        if await User.filter(email=address).exists():
+        if await User.filter(account=acct, email=address).exists():
             raise DomainError(ErrorCode.DUPLICATE, f"A user with e-mail {address} exists.")
         user = await User.create(account=acct, email=address, role=role, name=name)
         return await issue_token(user)

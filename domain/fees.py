@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 
 from domain.access import Caller, get_school
 from domain.errors import DomainError, ErrorCode, Problems
+from domain.keys import check_key, normalise_key
 from domain.models import FeeItem, FeeItemGradeAmount, FeeStructure, Grade, Role
 from domain.references import load_of_school
 from domain.validation import check_count, clean_amount, clean_text
@@ -85,6 +86,7 @@ async def create_fee_structure(
     caller.require(Role.FINANCE, school.id)
     problems = Problems()
     clean_name = clean_text(problems, name, "name", max_length=200)
+    check_key(problems, clean_name, "name")
     clean_items: list[_CleanItem | None] = []
     if check_count(problems, items, "items", minimum=1, maximum=MAX_ITEMS, what="fee items"):
         clean_items = [_clean_item(problems, item, i) for i, item in enumerate(items)]
@@ -108,7 +110,7 @@ async def create_fee_structure(
     duplicate = DomainError(
         ErrorCode.DUPLICATE, "A fee structure with this name exists in the school.", ["name"]
     )
-    if await FeeStructure.filter(school_id=school.id, name=clean_name).exists():
+    if await FeeStructure.filter(school_id=school.id, name_key=normalise_key(clean_name)).exists():
         raise duplicate
     try:
         async with in_transaction():

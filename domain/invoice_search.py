@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from tortoise.expressions import Q
+from tortoise.expressions import F, Q
 from tortoise.queryset import QuerySet
 
 from domain.access import Caller, get_school
 from domain.errors import DomainError, ErrorCode
+from domain.keys import normalise_key
 from domain.models import Invoice, InvoiceStatus
 
 #: Statuses that leave money owed: an invoice in one of them past its due date is overdue.
@@ -33,13 +34,21 @@ def balance_of(invoice: Invoice) -> Decimal:
     return Decimal(invoice.total) - Decimal(invoice.amount_paid) - Decimal(invoice.credited_amount)
 
 
+# Overdue, the one definition: an unpaid status, money still owed, and the due date
+# passed. `is_overdue` judges one invoice and `overdue_condition` a query by the same three
+# facts, so the `overdue` filter, `isOverdue` and the CSV export agree.
+
+
 def is_overdue(invoice: Invoice, on: date | None = None) -> bool:
-    """Money is still owed on a live invoice after its due date."""
+    """Money is still owed on an unpaid invoice after its due date."""
     return (
-        invoice.status != InvoiceStatus.CANCELLED
-        and balance_of(invoice) > 0
-        and (on or today()) > invoice.due_date
+        invoice.status in UNPAID and balance_of(invoice) > 0 and invoice.due_date < (on or today())
     )
+
+
+def overdue_condition(on: date | None = None) -> Q:
+    """`is_overdue` as a query condition on invoices."""
+    return Q(status__in=list(UNPAID), total__gt=F("amount_paid"), due_date__lt=on or today())
 
 
 @dataclass(frozen=True)
@@ -80,12 +89,12 @@ def apply_filter(
     if flt.statuses is not None:
         qs = qs.filter(status__in=[InvoiceStatus(s) for s in flt.statuses])
     if flt.overdue is not None:
-        overdue = Q(status__in=list(UNPAID), due_date__lt=on or today())
+        overdue = overdue_condition(on)
         qs = qs.filter(overdue if flt.overdue else ~overdue)
     for word in (flt.search or "")[:MAX_SEARCH].split():
         qs = qs.filter(
             Q(number__icontains=word)
-            | Q(student__admission_number__icontains=word)
+            | Q(student__admission_key__contains=normalise_key(word))
             | Q(student__first_name__icontains=word)
             | Q(student__last_name__icontains=word)
         )

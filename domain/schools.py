@@ -11,7 +11,9 @@ from tortoise.transactions import in_transaction
 
 from domain.access import Caller, get_school
 from domain.errors import DomainError, ErrorCode, Problems
+from domain.keys import check_key, normalise_key
 from domain.models import Grade, Role, School, SchoolClass, Stream, Term
+from domain.models.keyed import KeyedModel
 from domain.references import load_of_school
 from domain.validation import check_date_range, clean_currency, clean_int, clean_text
 
@@ -47,7 +49,11 @@ async def _create_named(model: type[M], what: str, school: School, name: str, **
     duplicate = DomainError(
         ErrorCode.DUPLICATE, f"A {what} with this name exists in the school.", ["name"]
     )
-    if await model.filter(school_id=school.id, name=name).exists():
+    # A keyed model (terms) compares names by their key: Term 1 and TERM 1 are one name.
+    same = (
+        {model.KEY_FIELD: normalise_key(name)} if issubclass(model, KeyedModel) else {"name": name}
+    )
+    if await model.filter(school_id=school.id, **same).exists():
         raise duplicate
     try:
         async with in_transaction():
@@ -64,6 +70,7 @@ async def create_term(
     caller.require(STRUCTURE_ROLE, school.id)
     problems = Problems()
     clean_name = clean_text(problems, name, "name", max_length=100)
+    check_key(problems, clean_name, "name")
     check_date_range(
         problems, start_date, end_date, "endDate", what="The term may not end before it starts."
     )

@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 
 from domain.access import Caller, get_school, get_visible
 from domain.errors import DomainError, ErrorCode, Problems
+from domain.keys import check_key, normalise_key
 from domain.locales import country_of
 from domain.models import Role, School, SchoolClass, Student, StudentStatus
 from domain.references import load_of_school
@@ -69,6 +70,7 @@ def _clean_row(problems: Problems, school: School, row: NewStudent, *at: str) ->
     """The unsaved student of one batch row, or None with its problems recorded."""
     before = len(problems.items)
     number = clean_text(problems, row.admission_number, *at, "admissionNumber", max_length=50)
+    check_key(problems, number, *at, "admissionNumber")
     first = clean_text(problems, row.first_name, *at, "firstName", max_length=100)
     last = clean_text(problems, row.last_name, *at, "lastName", max_length=100)
     guardian = clean_text(
@@ -117,15 +119,17 @@ async def create_students(
         [("students", str(i), "schoolClassId") for i in with_class],
     )
 
+    # Admission numbers are compared by their key: RA/0200 and ra/0200 are one number.
     first_row: dict[str, int] = {}
     for i, row in enumerate(rows):
         if row is None:
             continue
-        number = row.admission_number
+        number = row.admission_key
         if number in first_row:
             problems.add(
                 ErrorCode.DUPLICATE,
-                f"Admission number {number} is also given in row {first_row[number]}.",
+                f"Admission number {row.admission_number} is also given in row "
+                f"{first_row[number]}.",
                 "students",
                 str(i),
                 "admissionNumber",
@@ -135,14 +139,15 @@ async def create_students(
     taken: set[str] = set()
     if first_row:
         existing = await Student.filter(
-            school_id=school.id, admission_number__in=list(first_row)
-        ).values_list("admission_number", flat=True)
+            school_id=school.id, admission_key__in=list(first_row)
+        ).values_list("admission_key", flat=True)
         taken = set(cast("list[str]", existing))
     for number in sorted(taken, key=first_row.__getitem__):
         index = str(first_row[number])
         problems.add(
             ErrorCode.DUPLICATE,
-            f"A student with admission number {number} exists.",
+            f"A student with admission number {students[int(index)].admission_number.strip()} "
+            "exists.",
             "students",
             index,
             "admissionNumber",
@@ -153,17 +158,15 @@ async def create_students(
     try:
         async with in_transaction():
             await Student.bulk_create(new, batch_size=INSERT_BATCH)
-            created = await Student.filter(
-                school_id=school.id, admission_number__in=list(first_row)
-            )
+            created = await Student.filter(school_id=school.id, admission_key__in=list(first_row))
     except IntegrityError as exc:  # a concurrent call took one of the numbers first
         raise DomainError(
             ErrorCode.DUPLICATE,
             "An admission number was taken meanwhile; no student was created.",
             ["students"],
         ) from exc
-    by_number = {s.admission_number: s for s in created}
-    return [by_number[row.admission_number] for row in new]
+    by_key = {s.admission_key: s for s in created}
+    return [by_key[row.admission_key] for row in new]
 
 
 def _text_change(
@@ -246,10 +249,11 @@ async def find_students(
     problems = Problems()
     search = clean_text(problems, criteria.search, "search", max_length=MAX_SEARCH, required=False)
     problems.raise_if_any()
-    # Every word must match somewhere, so "jane doe" finds Jane Doe.
+    # Every word must match somewhere, so "jane doe" finds Jane Doe; admission numbers by
+    # their key, as uniqueness compares them (ＲＡ/０２００ finds RA/0200).
     for word in (search or "").split():
         qs = qs.filter(
-            Q(admission_number__icontains=word)
+            Q(admission_key__contains=normalise_key(word))
             | Q(first_name__icontains=word)
             | Q(last_name__icontains=word)
         )

@@ -53,7 +53,8 @@ async def create_user(
     # Addresses are compared without case: Jane@X.org and jane@x.org are one person.
     address = address.lower()
     duplicate = DomainError(ErrorCode.DUPLICATE, "A user with this e-mail exists.", ["email"])
-    if await User.filter(email=address).exists():
+    # Unique within the account: whether another account uses the address is not ours to say.
+    if await User.filter(account_id=caller.account_id, email=address).exists():
         raise duplicate
     try:
         async with in_transaction():

@@ -153,11 +153,13 @@ class Factory:
 
     async def bulk_students(self, s: SchoolSet, count: int, *, prefix: str = "F") -> None:
         """`count` ACTIVE students (no guardian) round the school's classes, in one set-based
-        insert (PostgreSQL only: for the thousands that fault and e2e tests bill)."""
+        insert (PostgreSQL only: for the thousands that fault and e2e tests bill). The admission
+        key is lower() of the ASCII number: what `normalise_key` gives for it."""
         await conn().execute_query(
-            """INSERT INTO student (school_id, admission_number, first_name, last_name, status,
-                                    school_class_id, created_at)
-            SELECT $1, $2 || lpad(g::text, 6, '0'), 'First' || g, 'Last' || g, 'ACTIVE',
+            """INSERT INTO student (school_id, admission_number, admission_key, first_name,
+                                    last_name, status, school_class_id, created_at)
+            SELECT $1, $2 || lpad(g::text, 6, '0'), lower($2 || lpad(g::text, 6, '0')),
+                   'First' || g, 'Last' || g, 'ACTIVE',
                    ($3::int[])[1 + g % cardinality($3::int[])], now()
             FROM generate_series(1, $4) AS g""",
             [s.school.id, prefix, [c.id for c in s.classes], count],

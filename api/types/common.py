@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import functools
 from collections.abc import Callable
 from decimal import Decimal
@@ -13,6 +12,7 @@ from strawberry.types.private import is_private
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from api import keyset
 from api.context import Info
 from api.errors import ClientError
 from api.ids import encode_id
@@ -93,24 +93,6 @@ class Connection(Generic[T]):
     total_count: int = strawberry.field(description="How many items the whole filtered list has.")
 
 
-def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
-
-
-def decode_cursor(cursor: str | None) -> int:
-    """The offset after a cursor (0 when none); a malformed cursor is a client error."""
-    if cursor is None:
-        return 0
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        offset = int(value)
-        if kind != "o" or not 0 <= offset < MAX_OFFSET:
-            raise ValueError(cursor)
-    except ValueError as exc:
-        raise ClientError("`after` is not a cursor of this list.") from exc
-    return offset + 1
-
-
 def page_size(first: int | None) -> int:
     """`first` defaults to 20 and may not exceed 100."""
     if first is None:
@@ -126,25 +108,25 @@ async def paginate(
     after: str | None,
     wrap: Callable[[Any], T],
 ) -> Connection[T]:
-    """One page of a queryset (ordered by the caller) plus the filtered total."""
+    """One page of a queryset (ordered by the caller) plus the filtered total.
+
+    Cursors are keyset cursors (`api.keyset`): a page continues right after the last row
+    of the previous one, whatever was added or removed meanwhile.
+    """
     size = page_size(first)
-    start = decode_cursor(after)
-    rows = await qs.offset(start).limit(size + 1) if size else []
+    keys = keyset.sort_keys(qs)
+    page = qs.order_by(*(f"-{name}" if desc else name for name, desc in keys))
+    if after is not None:
+        page = page.filter(keyset.after(qs.model, keys, after))
+    rows = list(await page.limit(size + 1)) if size else []
     total = await qs.count()
-    return make_connection(list(rows), start, size, total, wrap)
-
-
-def make_connection(
-    rows: list[Any], start: int, size: int, total: int, wrap: Callable[[Any], Any]
-) -> Connection[Any]:
     has_next = len(rows) > size
-    rows = rows[:size]
-    edges = [Edge(cursor=encode_cursor(start + i), node=wrap(r)) for i, r in enumerate(rows)]
+    edges = [Edge(cursor=keyset.encode(qs.model, keys, r), node=wrap(r)) for r in rows[:size]]
     return Connection(
         edges=edges,
         page_info=PageInfo(
             has_next_page=has_next,
-            has_previous_page=start > 0,
+            has_previous_page=after is not None,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),

@@ -91,6 +91,9 @@ async def _generate(
         return None
     now = datetime.now(UTC)
     prefix = f"INV-{run.invoice_date.year}-"
+    # A PROCESSING run whose counters already cover every item is being retried: its
+    # pending items stay counted as failed until settled, so `processed` never decreases.
+    retrying = run.items_invoiced + run.items_skipped + run.items_failed >= run.items_total
 
     # First settle who cannot be billed any more, so that every item still PENDING gets an
     # invoice. No statement joins freshly inserted invoices by run: with statistics that do
@@ -178,17 +181,33 @@ async def _generate(
     if invoiced != count:
         raise NumberingConflict(f"run {run_id} chunk {chunk}: {count} invoices, {invoiced} items")
 
+    if retrying:
+        run.items_failed -= invoiced + skipped + failed
     run.items_invoiced += invoiced
     run.items_skipped += skipped
     run.items_failed += failed
     run.invoiced_amount = Decimal(run.invoiced_amount) + amount  # type: ignore[assignment]
     run.last_progress_at = now
-    # The run row is locked and its counters move with its items, so they say what is left.
-    if run.items_invoiced + run.items_skipped + run.items_failed >= run.items_total:
+    # The run row is locked and its counters move with its items, so they say what is left
+    # (during a retry they cover every item from the start: ask the items instead).
+    if (
+        not await _has_pending(connection, run_id)
+        if retrying
+        else run.items_invoiced + run.items_skipped + run.items_failed >= run.items_total
+    ):
         run.status = final_status(run.items_invoiced, run.items_failed)
         run.completed_at = now
     await run.save()
     return school_id, count
+
+
+async def _has_pending(connection: BaseDBAsyncClient, run_id: int) -> bool:
+    rows = await fetch(
+        connection,
+        "SELECT 1 FROM billing_run_item WHERE run_id = $1 AND status = 'PENDING' LIMIT 1",
+        [run_id],
+    )
+    return bool(rows)
 
 
 async def _insert_lines(connection: BaseDBAsyncClient, run: BillingRun, chunk: int) -> None:
@@ -226,10 +245,11 @@ async def retry_billing_run(caller: Caller, run_id: int | None, *, dispatch: Any
         if locked.status not in retryable:
             raise DomainError(ErrorCode.INVALID_STATE, f"The run is {locked.status} now.")
         chunks = await _chunks_with(run.id, ItemStatus.FAILED)
-        reset = await BillingRunItem.filter(run_id=run.id, status=ItemStatus.FAILED).update(
+        # Their items go back to PENDING but stay counted as failed until generation settles
+        # them again: `progress.processed` never decreases (contract).
+        await BillingRunItem.filter(run_id=run.id, status=ItemStatus.FAILED).update(
             status=ItemStatus.PENDING, message=None, processed_at=None
         )
-        locked.items_failed -= reset
         locked.status = RunStatus.PROCESSING
         locked.completed_at = None
         locked.last_progress_at = datetime.now(UTC)

@@ -39,13 +39,15 @@ class User(Model):
         "models.Account", related_name="users", on_delete=fields.CASCADE
     )
     account_id: int
-    email = fields.CharField(max_length=254, unique=True)
+    #: Unique within its account only (two accounts may each have a user of one address).
+    email = fields.CharField(max_length=254)
     name = fields.CharField(max_length=200, null=True)
     role = fields.CharEnumField(Role, max_length=16)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "app_user"
+        unique_together = (("account", "email"),)
 
 
 class SchoolGrant(Model):

@@ -7,12 +7,18 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from domain.keys import KEY_MAX_LENGTH
+from domain.models.keyed import KeyedModel
+
 if TYPE_CHECKING:
     from domain.models.school import Grade, School
 
 
-class FeeStructure(Model):
-    """What a school charges for a term (e.g. Term Tuition Fee)."""
+class FeeStructure(KeyedModel):
+    """What a school charges for a term (e.g. Term Tuition Fee), names unique by their key."""
+
+    KEY_SOURCE = "name"
+    KEY_FIELD = "name_key"
 
     id = fields.IntField(primary_key=True)
     school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
@@ -20,11 +26,13 @@ class FeeStructure(Model):
     )
     school_id: int
     name = fields.CharField(max_length=200)
+    #: normalise_key of the typed value, unique within the school (migration 0006).
+    name_key = fields.CharField(max_length=KEY_MAX_LENGTH, db_default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "fee_structure"
-        unique_together = (("school", "name"),)
+        unique_together = (("school", "name"), ("school", "name_key"))
 
 
 class FeeItem(Model):

@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from domain.keys import KEY_MAX_LENGTH
+from domain.models.keyed import KeyedModel
+
 if TYPE_CHECKING:
     from domain.models.accounts import Account
 
@@ -53,8 +56,11 @@ class School(Model):
         unique_together = (("account", "name"),)
 
 
-class Term(Model):
-    """A school term: the period a billing run bills for."""
+class Term(KeyedModel):
+    """A school term: the period a billing run bills for, names unique by their key."""
+
+    KEY_SOURCE = "name"
+    KEY_FIELD = "name_key"
 
     id = fields.IntField(primary_key=True)
     school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
@@ -62,12 +68,14 @@ class Term(Model):
     )
     school_id: int
     name = fields.CharField(max_length=100)
+    #: normalise_key of the typed value, unique within the school (migration 0006).
+    name_key = fields.CharField(max_length=KEY_MAX_LENGTH, db_default="")
     start_date = fields.DateField()
     end_date = fields.DateField()
 
     class Meta:
         table = "term"
-        unique_together = (("school", "name"),)
+        unique_together = (("school", "name"), ("school", "name_key"))
 
 
 class Grade(Model):
@@ -124,8 +132,11 @@ class SchoolClass(Model):
         unique_together = (("school", "name"),)
 
 
-class Student(Model):
-    """A student - admission numbers are unique within a school."""
+class Student(KeyedModel):
+    """A student - admission numbers are unique within a school, compared by their key."""
+
+    KEY_SOURCE = "admission_number"
+    KEY_FIELD = "admission_key"
 
     id = fields.IntField(primary_key=True)
     school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
@@ -133,6 +144,8 @@ class Student(Model):
     )
     school_id: int
     admission_number = fields.CharField(max_length=50)
+    #: normalise_key of the typed value, unique within the school (migration 0006).
+    admission_key = fields.CharField(max_length=KEY_MAX_LENGTH, db_default="")
     first_name = fields.CharField(max_length=100)
     last_name = fields.CharField(max_length=100)
     status = fields.CharEnumField(StudentStatus, max_length=16, default=StudentStatus.ACTIVE)
@@ -147,5 +160,5 @@ class Student(Model):
 
     class Meta:
         table = "student"
-        unique_together = (("school", "admission_number"),)
+        unique_together = (("school", "admission_number"), ("school", "admission_key"))
         indexes = (("school_id", "school_class_id"),)

@@ -89,9 +89,11 @@ async def seed_school(students: int, *, label: str = "Bench") -> Seeded:
     await c.execute_query(
         sql(
             c,
-            f"""INSERT INTO student (school_id, admission_number, first_name, last_name, status,
-                                    school_class_id, guardian_name, guardian_email, created_at)
-            SELECT $1, 'ADM' || CAST(n AS TEXT), 'First' || CAST(n AS TEXT), 'Last' || CAST(n % 997 AS TEXT),
+            f"""INSERT INTO student (school_id, admission_number, admission_key, first_name,
+                                    last_name, status, school_class_id, guardian_name,
+                                    guardian_email, created_at)
+            SELECT $1, 'ADM' || CAST(n AS TEXT), 'adm' || CAST(n AS TEXT),
+                   'First' || CAST(n AS TEXT), 'Last' || CAST(n % 997 AS TEXT),
                    CASE WHEN n % 50 = 0 THEN 'INACTIVE' ELSE 'ACTIVE' END,
                    $2 + (n % {len(classes)}), 'Guardian ' || CAST(n AS TEXT),
                    'g' || CAST(n AS TEXT) || '@example.org', $3
