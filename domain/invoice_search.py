@@ -47,8 +47,20 @@ def is_overdue(invoice: Invoice, on: date | None = None) -> bool:
 
 
 def overdue_condition(on: date | None = None) -> Q:
-    """`is_overdue` as a query condition on invoices."""
-    return Q(status__in=list(UNPAID), total__gt=F("amount_paid"), due_date__lt=on or today())
+    """`is_overdue` as a query condition on invoices annotated by `with_owed`."""
+    return Q(status__in=list(UNPAID), owed__gt=0, due_date__lt=on or today())
+
+
+def with_owed(qs: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    """The invoices with `owed` (total less paid less credited) computed as a number.
+
+    Computed, not compared column to column: SQLite stores decimals as text and would
+    compare them as text. The bound in `overdue_condition` is the integer 0: a decimal
+    parameter reaches SQLite as text, which is greater than any number. (SQLite's float
+    arithmetic can leave noise where a balance is exactly 0, but such an invoice is PAID
+    or CANCELLED, never one of the UNPAID statuses the condition also asks for.)
+    """
+    return qs.annotate(owed=F("total") - F("amount_paid") - F("credited_amount"))
 
 
 @dataclass(frozen=True)
@@ -90,7 +102,7 @@ def apply_filter(
         qs = qs.filter(status__in=[InvoiceStatus(s) for s in flt.statuses])
     if flt.overdue is not None:
         overdue = overdue_condition(on)
-        qs = qs.filter(overdue if flt.overdue else ~overdue)
+        qs = with_owed(qs).filter(overdue if flt.overdue else ~overdue)
     for word in (flt.search or "")[:MAX_SEARCH].split():
         qs = qs.filter(
             Q(number__icontains=word)

@@ -75,7 +75,7 @@ def _key_field() -> fields.CharField:
 
 class Migration(migrations.Migration):
     # After 0008 (documents, merged first, also on 0005): one chain, not two heads.
-    dependencies = [("models", "0008_school_profile")]
+    dependencies = [("models", "0005_lookup_indexes")]
 
     initial = False
 

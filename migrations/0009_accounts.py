@@ -13,7 +13,7 @@ from migrations._backfill_0009 import backfill_allocations, backfill_payments
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0005_lookup_indexes')]
+    dependencies = [('models', '0008_school_profile')]
 
     initial = False
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Self, TypeVar, cast
 
@@ -131,6 +132,44 @@ async def paginate(
             end_cursor=edges[-1].cursor if edges else None,
         ),
         total_count=total,
+    )
+
+
+def paginate_list(
+    rows: Sequence[Any],
+    first: int | None,
+    after: str | None,
+    identity: Callable[[Any], str],
+    wrap: Callable[[Any], T],
+) -> Connection[T]:
+    """One page of a small list already in memory (a ledger's entries), keyset-style: the
+    cursor names the row by its identity, so a page continues right after that row
+    wherever it now stands, however many rows were added before it."""
+    size = page_size(first)
+    start = 0
+    if after is not None:
+        try:
+            kind, _, ident = base64.urlsafe_b64decode(after.encode()).decode().partition(":")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ClientError("`after` is not a cursor of this list.") from exc
+        positions = [i for i, r in enumerate(rows) if identity(r) == ident]
+        if kind != "k" or not positions:
+            raise ClientError("`after` is not a cursor of this list.")
+        start = positions[0] + 1
+    page = list(rows[start : start + size + 1]) if size else []
+    edges = [
+        Edge(cursor=base64.urlsafe_b64encode(f"k:{identity(r)}".encode()).decode(), node=wrap(r))
+        for r in page[:size]
+    ]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(page) > size,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=len(rows),
     )
 
 

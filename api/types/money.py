@@ -11,7 +11,7 @@ import strawberry
 
 from api.context import Context
 from api.ids import encode_id
-from api.types.common import AfterArg, Connection, FirstArg, Money, Node, make_connection, money
+from api.types.common import AfterArg, Connection, FirstArg, Money, Node, money, paginate_list
 from api.types.enums import serve_enum
 from api.types.school import load_school
 from api.types.students import Student
@@ -277,18 +277,13 @@ class Ledger:
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[LedgerEntry]:
-        from api.types.common import decode_cursor, page_size
-
         rows = [
             e
             for e in self.model.entries
             if (from_ is None or e.date >= from_) and (to is None or e.date <= to)
         ]
-        size = page_size(first)
-        start = decode_cursor(after)
-        page = rows[start : start + size + 1]
-        return make_connection(
-            page, start, size, len(rows), lambda e: LedgerEntry.of(e, self.currency)
+        return paginate_list(
+            rows, first, after, _entry_identity, lambda e: LedgerEntry.of(e, self.currency)
         )
 
     @strawberry.field(description="A statement from `from` to `to`, both days included.")
@@ -298,6 +293,12 @@ class Ledger:
         to: Annotated[date, strawberry.argument(description="Last day.")],
     ) -> Statement:
         return Statement(model=ledgers.statement(self.model, from_, to), currency=self.currency)
+
+
+def _entry_identity(entry: ledgers.Entry) -> str:
+    """What names one ledger entry for good (its kind and the row it comes from)."""
+    source = entry.credit_note_id or entry.payment_id or entry.invoice_id or 0
+    return f"{entry.kind.value}.{source}.{entry.student_id}"
 
 
 async def student_ledger(info: strawberry.Info[Context, None], student_pk: int) -> Ledger:
