@@ -20,7 +20,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from adapters.pdf import TypstInvoiceRenderer
+from adapters import renderer_for
 from api.context import Context
 from api.documents import billing_run_pdf, invoice_pdf
 from api.exports import invoices_csv
@@ -219,5 +219,5 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.runtime = None
-    app.state.invoice_renderer = TypstInvoiceRenderer(threads=settings.billing_pdf_threads)
+    app.state.invoice_renderer = renderer_for(settings)
     return app
