@@ -22,7 +22,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from adapters import renderer_for
 from api.context import Context
-from api.documents import billing_run_pdf, invoice_pdf
+from api.documents import billing_run_pdf, invoice_pdf, short_link_pdf
 from api.exports import invoices_csv
 from api.graphiql import graphiql_page, static_mount
 from api.metrics import metrics_endpoint
@@ -212,6 +212,7 @@ def create_app(
             Route("/exports/invoices.csv", invoices_csv, methods=["GET"]),
             Route("/documents/invoices/{invoice_id}.pdf", invoice_pdf, methods=["GET"]),
             Route("/documents/billing-runs/{run_id}.pdf", billing_run_pdf, methods=["GET"]),
+            Route("/d/{token}", short_link_pdf, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             static_mount(),
         ],

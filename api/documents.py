@@ -110,6 +110,19 @@ async def invoice_pdf(request: Request) -> Response:
     return _pdf(body, f"{invoice.number}.pdf")
 
 
+async def short_link_pdf(request: Request) -> Response:
+    """/d/<token>: the SMS's short link to one invoice's PDF (signed and dated like shareUrl)."""
+    pk = share_links.verify_short(request.path_params["token"])
+    invoice = await invoice_documents.shared_invoice(pk) if pk is not None else None
+    if invoice is None:
+        return _not_found("Invoice")
+    try:
+        body = await invoice_documents.invoice_pdf(_renderer(request), invoice)
+    except Exception:
+        return _render_failed(f"invoice {invoice.id}")
+    return _pdf(body, f"{invoice.number}.pdf")
+
+
 async def billing_run_pdf(request: Request) -> Response:
     """Every live invoice of a run in number order, built in batches into a temporary file."""
     caller = await _caller(request)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -10,10 +11,11 @@ from decimal import Decimal
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from domain import audit
+from domain import audit, invoice_documents, share_links
 from domain.access import Caller, scoped
 from domain.db import is_postgres
 from domain.errors import DomainError, ErrorCode, Problem
+from domain.invoice_documents import InvoiceRenderer
 from domain.invoices import INVOICE_ROLE
 from domain.models import Invoice, InvoiceLine, InvoiceStatus, School, Student, Term
 from domain.models.notifications import DeliveryChannel, DeliveryStatus, InvoiceDelivery
@@ -158,8 +160,8 @@ async def send_invoices(
     return [rows[pk] for pk in dict.fromkeys(pk for pk in invoice_ids if pk is not None)]
 
 
-async def notice_of(invoice: Invoice) -> Notice:
-    """What the guardian is told about an invoice, read fresh from the database."""
+async def notice_of(invoice: Invoice, reminder_days: int | None = None) -> Notice:
+    """What the guardian is told about an invoice, read fresh from the database (no PDF)."""
     school = await School.get(id=invoice.school_id)
     student = await Student.get(id=invoice.student_id)
     term = await Term.get(id=invoice.term_id)
@@ -176,7 +178,21 @@ async def notice_of(invoice: Invoice) -> Notice:
         total=Decimal(invoice.total),
         paid=Decimal(invoice.amount_paid),
         due_date=invoice.due_date,
+        link=share_links.short_url(invoice.id),
+        reminder_days=reminder_days,
     )
+
+
+async def with_pdf(notice: Notice, invoice: Invoice, renderer: InvoiceRenderer | None) -> Notice:
+    """The notice with the invoice's PDF to attach; NoticeFailed (retried) when none can be made."""
+    try:
+        pdf = await invoice_documents.invoice_pdf(
+            renderer or invoice_documents.invoice_renderer(), invoice
+        )
+    except Exception as exc:
+        logger.exception("the PDF of invoice %s could not be made", invoice.id)
+        raise NoticeFailed(f"The invoice's PDF could not be made: {type(exc).__name__}") from exc
+    return dataclasses.replace(notice, pdf=pdf)
 
 
 class DeliveryFailed(Exception):
@@ -193,12 +209,17 @@ async def _claim(delivery_id: int, now: datetime) -> bool:
     return bool(taken)
 
 
-async def deliver_invoice_notices(invoice_id: int, senders: NoticeSenders | None = None) -> int:
+async def deliver_invoice_notices(
+    invoice_id: int,
+    senders: NoticeSenders | None = None,
+    renderer: InvoiceRenderer | None = None,
+) -> int:
     """Send an invoice's pending notices, each channel at most once; how many went out.
 
     Safe to run twice: a delivery is claimed in the database before it is sent and marked
     SENT right after, so a redelivered message finds nothing left to do. The senders are
-    the process's (installed at start-up from the settings) unless given.
+    the process's (installed at start-up from the settings) unless given, and so is the
+    renderer of the PDF the e-mail attaches.
     """
     send = senders or notice_senders()
     invoice = await Invoice.get_or_none(id=invoice_id)
@@ -221,6 +242,8 @@ async def deliver_invoice_notices(invoice_id: int, senders: NoticeSenders | None
                 raise NoticeFailed("The invoice was cancelled before the notice went out.")
             assert delivery.recipient is not None
             if delivery.channel == DeliveryChannel.EMAIL:
+                if notice.pdf is None:
+                    notice = await with_pdf(notice, invoice, renderer)
                 await send.send_email(notice, delivery.recipient)
             else:
                 await send.send_sms(notice, delivery.recipient)
