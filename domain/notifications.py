@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
@@ -113,40 +114,7 @@ async def send_invoices(
             .update(sent_at=now)
         )
         await audit.record_many(caller, audit.AuditAction.SENT_INVOICES, locked)
-        students = {
-            s.id: s
-            for s in await Student.filter(id__in=list({i.student_id for i in locked})).using_db(
-                connection
-            )
-        }
-        existing = {
-            (d.invoice_id, d.channel): d
-            for d in await InvoiceDelivery.filter(invoice_id__in=wanted).using_db(connection)
-        }
-        new: list[InvoiceDelivery] = []
-        for invoice in locked:
-            for channel in chosen:
-                recipient = _contact(students.get(invoice.student_id), channel)
-                status = DeliveryStatus.QUEUED if recipient else DeliveryStatus.NO_CONTACT
-                row = existing.get((invoice.id, channel))
-                if row is None:
-                    new.append(
-                        InvoiceDelivery(
-                            invoice_id=invoice.id,
-                            channel=channel,
-                            status=status,
-                            recipient=recipient,
-                            queued_at=now,
-                        )
-                    )
-                elif row.status in (DeliveryStatus.FAILED, DeliveryStatus.NO_CONTACT):
-                    await (
-                        InvoiceDelivery.filter(id=row.id)
-                        .using_db(connection)
-                        .update(status=status, recipient=recipient, reason=None, queued_at=now)
-                    )
-        if new:
-            await InvoiceDelivery.bulk_create(new, using_db=connection)
+        await queue_deliveries(connection, locked, chosen, now)
         to_deliver: list[int] = await (
             InvoiceDelivery.filter(invoice_id__in=wanted, status=DeliveryStatus.QUEUED)
             .using_db(connection)
@@ -158,6 +126,53 @@ async def send_invoices(
         await dispatch(sorted(set(to_deliver)))
     rows = {i.id: i for i in await Invoice.filter(id__in=wanted)}
     return [rows[pk] for pk in dict.fromkeys(pk for pk in invoice_ids if pk is not None)]
+
+
+async def queue_deliveries(
+    connection: BaseDBAsyncClient,
+    invoices: Sequence[Invoice],
+    channels: Sequence[DeliveryChannel],
+    now: datetime,
+) -> None:
+    """One delivery row per invoice and channel: new ones QUEUED (or NO_CONTACT), FAILED and
+    NO_CONTACT ones queued anew with the guardian's current contact, SENT ones left alone."""
+    wanted = [i.id for i in invoices]
+    locked = invoices
+    chosen = channels
+    students = {
+        s.id: s
+        for s in await Student.filter(id__in=list({i.student_id for i in locked})).using_db(
+            connection
+        )
+    }
+    existing = {
+        (d.invoice_id, d.channel): d
+        for d in await InvoiceDelivery.filter(invoice_id__in=wanted).using_db(connection)
+    }
+    new: list[InvoiceDelivery] = []
+    for invoice in locked:
+        for channel in chosen:
+            recipient = _contact(students.get(invoice.student_id), channel)
+            status = DeliveryStatus.QUEUED if recipient else DeliveryStatus.NO_CONTACT
+            row = existing.get((invoice.id, channel))
+            if row is None:
+                new.append(
+                    InvoiceDelivery(
+                        invoice_id=invoice.id,
+                        channel=channel,
+                        status=status,
+                        recipient=recipient,
+                        queued_at=now,
+                    )
+                )
+            elif row.status in (DeliveryStatus.FAILED, DeliveryStatus.NO_CONTACT):
+                await (
+                    InvoiceDelivery.filter(id=row.id)
+                    .using_db(connection)
+                    .update(status=status, recipient=recipient, reason=None, queued_at=now)
+                )
+    if new:
+        await InvoiceDelivery.bulk_create(new, using_db=connection)
 
 
 async def notice_of(invoice: Invoice, reminder_days: int | None = None) -> Notice:
@@ -213,13 +228,14 @@ async def deliver_invoice_notices(
     invoice_id: int,
     senders: NoticeSenders | None = None,
     renderer: InvoiceRenderer | None = None,
+    before_send: Callable[[DeliveryChannel], Awaitable[None]] | None = None,
 ) -> int:
     """Send an invoice's pending notices, each channel at most once; how many went out.
 
     Safe to run twice: a delivery is claimed in the database before it is sent and marked
     SENT right after, so a redelivered message finds nothing left to do. The senders are
     the process's (installed at start-up from the settings) unless given, and so is the
-    renderer of the PDF the e-mail attaches.
+    renderer of the PDF the e-mail attaches. `before_send` waits for a channel's turn.
     """
     send = senders or notice_senders()
     invoice = await Invoice.get_or_none(id=invoice_id)
@@ -241,6 +257,8 @@ async def deliver_invoice_notices(
             if invoice.status == InvoiceStatus.CANCELLED:
                 raise NoticeFailed("The invoice was cancelled before the notice went out.")
             assert delivery.recipient is not None
+            if before_send is not None:
+                await before_send(delivery.channel)  # a run's sending keeps to its rate
             if delivery.channel == DeliveryChannel.EMAIL:
                 if notice.pdf is None:
                     notice = await with_pdf(notice, invoice, renderer)

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     sms_gateway_url: str | None = None
     #: Seconds one SMTP or gateway call may take before the delivery counts as failed.
     notify_timeout_seconds: float = 15.0
+    #: Most e-mails a worker sends per second while sending a run's invoices (0: no limit).
+    notify_email_per_second: float = 10.0
+    #: Most SMS a worker sends per second while sending a run's invoices (0: no limit).
+    notify_sms_per_second: float = 5.0
     #: Signs the links that open an invoice's PDF without a token (Invoice.shareUrl). Required
     #: in production (PostgreSQL or Redis); embedded, one is generated beside the SQLite file.
     billing_secret_key: str | None = None

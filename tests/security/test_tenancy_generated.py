@@ -74,6 +74,7 @@ EXPECTED: dict[str, str] = {
     "Mutation.cancelInvoice": "refused",
     "Mutation.revokeApiToken": "refused",
     "Mutation.updateSchoolProfile": "refused",
+    "Mutation.sendBillingRunInvoices": "refused",
     "Subscription.billingRunUpdated": "refused",
 }
 
