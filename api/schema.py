@@ -18,6 +18,7 @@ from api.errors import error_masking
 from api.mutations.documents import DocumentMutation
 from api.mutations.fees import FeeMutation
 from api.mutations.invoices import InvoiceMutation
+from api.mutations.reminders import ReminderMutation
 from api.mutations.runs import RunMutation
 from api.mutations.setup import SetupMutation
 from api.mutations.students import StudentMutation
@@ -57,6 +58,7 @@ class Mutation(
     InvoiceMutation,
     TokenMutation,
     DocumentMutation,
+    ReminderMutation,
 ):
     pass
 

@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "domain.models.billing",
     "domain.models.invoices",
     "domain.models.notifications",
+    "domain.models.reminders",
     "domain.models.audit",
 ]
 

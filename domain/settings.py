@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 
 from pydantic import Field
@@ -47,6 +48,8 @@ class Settings(BaseSettings):
     notify_email_per_second: float = 10.0
     #: Most SMS a worker sends per second while sending a run's invoices (0: no limit).
     notify_sms_per_second: float = 5.0
+    #: The day the daily reminder job takes as today (tests and demos); unset: today in UTC.
+    billing_reminders_today: date | None = None
     #: Signs the links that open an invoice's PDF without a token (Invoice.shareUrl). Required
     #: in production (PostgreSQL or Redis); embedded, one is generated beside the SQLite file.
     billing_secret_key: str | None = None

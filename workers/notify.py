@@ -6,7 +6,7 @@ import logging
 
 import dramatiq
 
-from domain import notifications, run_notices
+from domain import notifications, reminders, run_notices
 from workers.broker import QUEUE
 
 logger = logging.getLogger("billing.workers")
@@ -39,6 +39,13 @@ async def send_invoice_notice(invoice_id: int) -> None:
 async def send_run_notices(run_id: int) -> None:
     """Send a run's live invoices not sent yet (sendBillingRunInvoices); safe to run twice."""
     await run_notices.deliver_run_notices(run_id)
+
+
+@dramatiq.actor(queue_name=QUEUE, max_retries=3, min_backoff=10_000, time_limit=3_600_000)
+async def send_reminders() -> None:
+    """The daily reminder job (sent every sweep interval by every process; a school's day is
+    done once, by whichever worker claims it first)."""
+    await reminders.run_reminders()
 
 
 def enqueue_run_notices(run_id: int) -> None:

@@ -75,6 +75,7 @@ EXPECTED: dict[str, str] = {
     "Mutation.revokeApiToken": "refused",
     "Mutation.updateSchoolProfile": "refused",
     "Mutation.sendBillingRunInvoices": "refused",
+    "Mutation.setReminderPolicy": "refused",
     "Subscription.billingRunUpdated": "refused",
 }
 
