@@ -28,9 +28,13 @@ logger = logging.getLogger("billing.notify")
 #: Most invoices one sendInvoices call takes.
 MAX_SEND = 1000
 
-#: Seconds a worker may hold a delivery while sending before another may take it over
-#: (a worker killed mid-send); only then can a notice go out twice.
-CLAIM_LEASE = timedelta(minutes=5)
+
+def claim_lease() -> timedelta:
+    """How long a worker may hold a delivery while sending before another may take it over
+    (a worker killed mid-send; NOTIFY_CLAIM_LEASE_SECONDS); only then can a notice go out
+    twice."""
+    return timedelta(seconds=get_settings().notify_claim_lease_seconds)
+
 
 #: Called after commit with the ids of invoices that have notices to deliver (enqueues them).
 EnqueueNotices = Callable[[list[int]], Awaitable[None]]
@@ -218,7 +222,7 @@ async def _claim(delivery_id: int, now: datetime) -> bool:
     """Take a pending delivery for this worker: the check-and-mark that prevents a second send."""
     taken = await (
         InvoiceDelivery.filter(id=delivery_id, status__in=list(PENDING))
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_LEASE))
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - claim_lease()))
         .update(claimed_at=now)
     )
     return bool(taken)

@@ -25,7 +25,7 @@ from domain.models import Invoice, InvoiceStatus, Student
 from domain.models.notifications import DeliveryChannel, DeliveryStatus
 from domain.models.reminders import ReminderDay, ReminderDelivery, ReminderStage
 from domain.notices import NoticeFailed, NoticeSenders, notice_senders
-from domain.notifications import CLAIM_LEASE, notice_of, with_pdf
+from domain.notifications import claim_lease, notice_of, with_pdf
 from domain.reminder_policy import Stage, stages_of
 from domain.settings import get_settings
 
@@ -129,7 +129,7 @@ async def queue_school(school_id: int, day: date) -> int:
 async def _claim(row_id: int, now: datetime) -> bool:
     taken = await (
         ReminderDelivery.filter(id=row_id, status=DeliveryStatus.QUEUED)
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_LEASE))
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - claim_lease()))
         .update(claimed_at=now)
     )
     return bool(taken)

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     notify_email_per_second: float = 10.0
     #: Most SMS a worker sends per second while sending a run's invoices (0: no limit).
     notify_sms_per_second: float = 5.0
+    #: Seconds a worker holds a notice while sending before another may take it over (one
+    #: killed mid-send); only then can a notice go out twice.
+    notify_claim_lease_seconds: float = 300.0
     #: The day the daily reminder job takes as today (tests and demos); unset: today in UTC.
     billing_reminders_today: date | None = None
     #: Signs the links that open an invoice's PDF without a token (Invoice.shareUrl). Required
