@@ -53,6 +53,16 @@ class Settings(BaseSettings):
     notify_claim_lease_seconds: float = 300.0
     #: The day the daily reminder job takes as today (tests and demos); unset: today in UTC.
     billing_reminders_today: date | None = None
+    #: Comma-separated origins (`https://app.example.org`) whose pages may call the API from a
+    #: browser, over HTTP (CORS) and WebSocket; unset: same origin only.
+    billing_cors_origins: str = ""
+
+    @property
+    def cors_origins(self) -> list[str]:
+        """The allowed origins, without blanks or trailing slashes."""
+        origins = (o.strip().rstrip("/") for o in self.billing_cors_origins.split(","))
+        return [o for o in origins if o]
+
     #: Signs the links that open an invoice's PDF without a token (Invoice.shareUrl). Required
     #: in production (PostgreSQL or Redis); embedded, one is generated beside the SQLite file.
     billing_secret_key: str | None = None
