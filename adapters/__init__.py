@@ -13,28 +13,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from adapters.pdf import TypstInvoiceRenderer
 from domain.events import LocalRunEvents, RunEvents, set_run_events
+from domain.invoice_documents import InvoiceRenderer, set_invoice_renderer
 from domain.notices import NoticeSenders, set_notice_senders
 from domain.settings import Settings
 
 
 @dataclass
 class Adapters:
-    """What one process talks to: its run events and its notice senders."""
+    """What one process talks to: its run events, its notice senders, its PDF renderer."""
 
     events: RunEvents = field(default_factory=LocalRunEvents)
     senders: NoticeSenders = field(default_factory=NoticeSenders)
+    renderer: InvoiceRenderer = field(default_factory=lambda: TypstInvoiceRenderer(threads=1))
 
     def install(self) -> None:
         """Make these the ones the domain uses in this process."""
         set_run_events(self.events)
         set_notice_senders(self.senders)
+        set_invoice_renderer(self.renderer)
 
     async def close(self) -> None:
         """Close their connections and put the in-process defaults back."""
         await self.events.close()
         set_run_events(LocalRunEvents())
         set_notice_senders(NoticeSenders())
+        set_invoice_renderer(None)
 
 
 def run_events_for(settings: Settings) -> RunEvents:
@@ -66,6 +71,15 @@ def notice_senders_for(settings: Settings) -> NoticeSenders:
     return NoticeSenders(email=email, sms=sms)
 
 
+def renderer_for(settings: Settings) -> InvoiceRenderer:
+    """Typst, typesetting on BILLING_PDF_THREADS threads of its own."""
+    return TypstInvoiceRenderer(threads=settings.billing_pdf_threads)
+
+
 def chosen(settings: Settings) -> Adapters:
     """The adapters these settings ask for (not installed yet)."""
-    return Adapters(events=run_events_for(settings), senders=notice_senders_for(settings))
+    return Adapters(
+        events=run_events_for(settings),
+        senders=notice_senders_for(settings),
+        renderer=renderer_for(settings),
+    )

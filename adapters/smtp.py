@@ -15,13 +15,17 @@ SMTPS_PORT = 465
 
 
 def email_message(notice: Notice, sender: str, to: str) -> EmailMessage:
-    """The e-mail, in plain text with an HTML alternative."""
+    """The e-mail, in plain text with an HTML alternative, and the invoice's PDF attached."""
     message = EmailMessage()
     message["Subject"] = notice.subject()
     message["From"] = sender
     message["To"] = to
     message.set_content(notice.text())
     message.add_alternative(notice.html(), subtype="html")
+    if notice.pdf is not None:
+        message.add_attachment(
+            notice.pdf, maintype="application", subtype="pdf", filename=f"{notice.number}.pdf"
+        )
     return message
 
 

@@ -16,9 +16,9 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from adapters.pdf import TypstInvoiceRenderer
+from adapters import renderer_for
 from api.cors import cors_middleware
-from api.documents import billing_run_pdf, invoice_pdf
+from api.documents import billing_run_pdf, invoice_pdf, short_link_pdf
 from api.exports import invoices_csv
 from api.graphiql import static_mount
 from api.metrics import metrics_endpoint
@@ -188,6 +188,7 @@ def create_app(
             ),
             Route("/documents/invoices/{invoice_id}.pdf", invoice_pdf, methods=["GET"]),
             Route("/documents/billing-runs/{run_id}.pdf", billing_run_pdf, methods=["GET"]),
+            Route("/d/{token}", short_link_pdf, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             static_mount(),
         ],
@@ -195,5 +196,5 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.runtime = None
-    app.state.invoice_renderer = TypstInvoiceRenderer(threads=settings.billing_pdf_threads)
+    app.state.invoice_renderer = renderer_for(settings)
     return app

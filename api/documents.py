@@ -42,6 +42,20 @@ def _not_found(what: str) -> Response:
     return _error(404, "NOT_FOUND", f"{what} not found.")
 
 
+#: Seconds a client is told to wait before asking again for a document that failed to render.
+RETRY_AFTER = 30
+
+
+def _render_failed(what: str) -> Response:
+    """A renderer fault: logged with its trace; the caller gets 503 and a code, never a 500."""
+    logger.exception("rendering %s failed", what)
+    response = _error(
+        503, "DOCUMENT_UNAVAILABLE", "The document could not be produced now; try again later."
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
 async def _caller(request: Request) -> Caller | None:
     token = bearer(request.headers.get("authorization"))
     return await authenticate(token) if token else None
@@ -89,7 +103,23 @@ async def invoice_pdf(request: Request) -> Response:
             invoice = await invoice_documents.visible_invoice(caller, pk)
         except DomainError:
             return _not_found("Invoice")
-    body = await invoice_documents.invoice_pdf(_renderer(request), invoice)
+    try:
+        body = await invoice_documents.invoice_pdf(_renderer(request), invoice)
+    except Exception:
+        return _render_failed(f"invoice {invoice.id}")
+    return _pdf(body, f"{invoice.number}.pdf")
+
+
+async def short_link_pdf(request: Request) -> Response:
+    """/d/<token>: the SMS's short link to one invoice's PDF (signed and dated like shareUrl)."""
+    pk = share_links.verify_short(request.path_params["token"])
+    invoice = await invoice_documents.shared_invoice(pk) if pk is not None else None
+    if invoice is None:
+        return _not_found("Invoice")
+    try:
+        body = await invoice_documents.invoice_pdf(_renderer(request), invoice)
+    except Exception:
+        return _render_failed(f"invoice {invoice.id}")
     return _pdf(body, f"{invoice.number}.pdf")
 
 
@@ -109,6 +139,9 @@ async def billing_run_pdf(request: Request) -> Response:
         await invoice_documents.write_run_pdf(_renderer(request), run, spool)
         size = spool.tell()
         spool.seek(0)
+    except Exception:
+        spool.close()
+        return _render_failed(f"billing run {run.id}")
     except BaseException:
         spool.close()
         raise

@@ -20,6 +20,7 @@ from api.mutations.accounts import AccountMutation
 from api.mutations.documents import DocumentMutation
 from api.mutations.fees import FeeMutation
 from api.mutations.invoices import InvoiceMutation
+from api.mutations.reminders import ReminderMutation
 from api.mutations.runs import RunMutation
 from api.mutations.setup import SetupMutation
 from api.mutations.students import StudentMutation
@@ -67,6 +68,7 @@ class Mutation(
     PaymentImportMutation,
     TokenMutation,
     DocumentMutation,
+    ReminderMutation,
 ):
     pass
 

@@ -20,6 +20,7 @@ MODEL_MODULES = [
     "domain.models.mpesa",
     "domain.models.imports",
     "domain.models.notifications",
+    "domain.models.reminders",
     "domain.models.audit",
 ]
 

@@ -91,6 +91,26 @@ class InvoiceRenderer(Protocol):
         ...
 
 
+class RenderFailed(Exception):
+    """A document could not be typeset (a renderer fault, not the caller's)."""
+
+
+_renderer: InvoiceRenderer | None = None
+
+
+def set_invoice_renderer(renderer: InvoiceRenderer | None) -> None:
+    """Install the process's renderer (adapters.Adapters.install does, at start-up)."""
+    global _renderer
+    _renderer = renderer
+
+
+def invoice_renderer() -> InvoiceRenderer:
+    """The process's renderer; RenderFailed when none was installed."""
+    if _renderer is None:
+        raise RenderFailed("No PDF renderer is installed in this process.")
+    return _renderer
+
+
 async def sheets_of(school: School, invoices: Sequence[Invoice]) -> list[InvoiceSheet]:
     """The printed form of some invoices of one school, in the order given (4 queries)."""
     locale = locale_of(country_of(school))

@@ -13,6 +13,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
+from domain.gsm7 import SMS_SEPTETS, septets, to_gsm7
+
 #: Longest failure reason kept on a delivery (the rest of a server's answer is noise).
 REASON_MAX = 500
 
@@ -39,6 +41,12 @@ class Notice:
     total: Decimal
     paid: Decimal
     due_date: date
+    #: The short link that opens the invoice's PDF without a token (carried by the SMS).
+    link: str = ""
+    #: The invoice's PDF, attached to the e-mail (None: none attached).
+    pdf: bytes | None = None
+    #: A reminder's stage (days past due); None for the invoice's first notice.
+    reminder_days: int | None = None
 
     @property
     def balance(self) -> Decimal:
@@ -48,8 +56,9 @@ class Notice:
         return f"{self.currency} {value:,.2f}"
 
     def subject(self) -> str:
+        reminder = "Reminder: " if self.reminder_days is not None else ""
         return (
-            f"Invoice {self.number} from {self.school}: "
+            f"{reminder}Invoice {self.number} from {self.school}: "
             f"{self.amount(self.balance)} due {self.due_date:%d %B %Y}"
         )
 
@@ -60,10 +69,17 @@ class Notice:
         if self.paid:
             rows.append(f"  {'Paid':<{width}}{self.amount(self.paid)}")
         rows.append(f"  {'Balance due':<{width}}{self.amount(self.balance)}")
+        overdue = (
+            [f"This is a reminder: the invoice below is {self.reminder_days} days past due.", ""]
+            if self.reminder_days is not None
+            else []
+        )
+        link = [f"The invoice: {self.link}", ""] if self.link else []
         return "\n".join(
             [
                 f"Dear {self.guardian or 'parent or guardian'},",
                 "",
+                *overdue,
                 f"{self.school} has issued invoice {self.number} for {self.student} "
                 f"(admission number {self.admission_number}), {self.term}.",
                 "",
@@ -72,6 +88,7 @@ class Notice:
                 f"Please pay {self.amount(self.balance)} by {self.due_date:%d %B %Y} "
                 f"and quote {self.number} with your payment.",
                 "",
+                *link,
                 self.school,
                 "",
             ]
@@ -106,11 +123,22 @@ class Notice:
         )
 
     def sms(self) -> str:
-        return (
-            f"{self.school}: invoice {self.number} for {self.student}, "
-            f"{self.amount(self.balance)} due {self.due_date.isoformat()}. "
-            f"Quote {self.number} when paying."
+        """One SMS (at most 160 GSM-7 septets): the amount due, the due date and the link.
+
+        The school's name is shortened, then dropped, before anything the guardian needs.
+        """
+        what = "Reminder: invoice" if self.reminder_days is not None else "Invoice"
+        core = to_gsm7(
+            f"{what} {self.number} {self.amount(self.balance)} due "
+            f"{self.due_date:%d %b %Y}. {self.link}".rstrip()
         )
+        room = SMS_SEPTETS - septets(core) - len(": ")
+        school = to_gsm7(self.school.strip())
+        while school and septets(school) > room:
+            school = school[:-1]
+        if len(school) < min(len(self.school.strip()), 4):
+            return core[:SMS_SEPTETS]
+        return f"{school.rstrip()}: {core}"
 
 
 class EmailSender(Protocol):

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from domain import audit
+from domain import audit, invoice_documents, share_links
 from domain.access import Caller, scoped
 from domain.db import is_postgres
 from domain.errors import DomainError, ErrorCode, Problem
+from domain.invoice_documents import InvoiceRenderer
 from domain.invoices import INVOICE_ROLE
 from domain.models import Invoice, InvoiceLine, InvoiceStatus, School, Student, Term
 from domain.models.notifications import DeliveryChannel, DeliveryStatus, InvoiceDelivery
@@ -25,9 +28,13 @@ logger = logging.getLogger("billing.notify")
 #: Most invoices one sendInvoices call takes.
 MAX_SEND = 1000
 
-#: Seconds a worker may hold a delivery while sending before another may take it over
-#: (a worker killed mid-send); only then can a notice go out twice.
-CLAIM_LEASE = timedelta(minutes=5)
+
+def claim_lease() -> timedelta:
+    """How long a worker may hold a delivery while sending before another may take it over
+    (a worker killed mid-send; NOTIFY_CLAIM_LEASE_SECONDS); only then can a notice go out
+    twice."""
+    return timedelta(seconds=get_settings().notify_claim_lease_seconds)
+
 
 #: Called after commit with the ids of invoices that have notices to deliver (enqueues them).
 EnqueueNotices = Callable[[list[int]], Awaitable[None]]
@@ -111,40 +118,7 @@ async def send_invoices(
             .update(sent_at=now)
         )
         await audit.record_many(caller, audit.AuditAction.SENT_INVOICES, locked)
-        students = {
-            s.id: s
-            for s in await Student.filter(id__in=list({i.student_id for i in locked})).using_db(
-                connection
-            )
-        }
-        existing = {
-            (d.invoice_id, d.channel): d
-            for d in await InvoiceDelivery.filter(invoice_id__in=wanted).using_db(connection)
-        }
-        new: list[InvoiceDelivery] = []
-        for invoice in locked:
-            for channel in chosen:
-                recipient = _contact(students.get(invoice.student_id), channel)
-                status = DeliveryStatus.QUEUED if recipient else DeliveryStatus.NO_CONTACT
-                row = existing.get((invoice.id, channel))
-                if row is None:
-                    new.append(
-                        InvoiceDelivery(
-                            invoice_id=invoice.id,
-                            channel=channel,
-                            status=status,
-                            recipient=recipient,
-                            queued_at=now,
-                        )
-                    )
-                elif row.status in (DeliveryStatus.FAILED, DeliveryStatus.NO_CONTACT):
-                    await (
-                        InvoiceDelivery.filter(id=row.id)
-                        .using_db(connection)
-                        .update(status=status, recipient=recipient, reason=None, queued_at=now)
-                    )
-        if new:
-            await InvoiceDelivery.bulk_create(new, using_db=connection)
+        await queue_deliveries(connection, locked, chosen, now)
         to_deliver: list[int] = await (
             InvoiceDelivery.filter(invoice_id__in=wanted, status=DeliveryStatus.QUEUED)
             .using_db(connection)
@@ -158,8 +132,55 @@ async def send_invoices(
     return [rows[pk] for pk in dict.fromkeys(pk for pk in invoice_ids if pk is not None)]
 
 
-async def notice_of(invoice: Invoice) -> Notice:
-    """What the guardian is told about an invoice, read fresh from the database."""
+async def queue_deliveries(
+    connection: BaseDBAsyncClient,
+    invoices: Sequence[Invoice],
+    channels: Sequence[DeliveryChannel],
+    now: datetime,
+) -> None:
+    """One delivery row per invoice and channel: new ones QUEUED (or NO_CONTACT), FAILED and
+    NO_CONTACT ones queued anew with the guardian's current contact, SENT ones left alone."""
+    wanted = [i.id for i in invoices]
+    locked = invoices
+    chosen = channels
+    students = {
+        s.id: s
+        for s in await Student.filter(id__in=list({i.student_id for i in locked})).using_db(
+            connection
+        )
+    }
+    existing = {
+        (d.invoice_id, d.channel): d
+        for d in await InvoiceDelivery.filter(invoice_id__in=wanted).using_db(connection)
+    }
+    new: list[InvoiceDelivery] = []
+    for invoice in locked:
+        for channel in chosen:
+            recipient = _contact(students.get(invoice.student_id), channel)
+            status = DeliveryStatus.QUEUED if recipient else DeliveryStatus.NO_CONTACT
+            row = existing.get((invoice.id, channel))
+            if row is None:
+                new.append(
+                    InvoiceDelivery(
+                        invoice_id=invoice.id,
+                        channel=channel,
+                        status=status,
+                        recipient=recipient,
+                        queued_at=now,
+                    )
+                )
+            elif row.status in (DeliveryStatus.FAILED, DeliveryStatus.NO_CONTACT):
+                await (
+                    InvoiceDelivery.filter(id=row.id)
+                    .using_db(connection)
+                    .update(status=status, recipient=recipient, reason=None, queued_at=now)
+                )
+    if new:
+        await InvoiceDelivery.bulk_create(new, using_db=connection)
+
+
+async def notice_of(invoice: Invoice, reminder_days: int | None = None) -> Notice:
+    """What the guardian is told about an invoice, read fresh from the database (no PDF)."""
     school = await School.get(id=invoice.school_id)
     student = await Student.get(id=invoice.student_id)
     term = await Term.get(id=invoice.term_id)
@@ -176,7 +197,21 @@ async def notice_of(invoice: Invoice) -> Notice:
         total=Decimal(invoice.total),
         paid=Decimal(invoice.amount_paid),
         due_date=invoice.due_date,
+        link=share_links.short_url(invoice.id),
+        reminder_days=reminder_days,
     )
+
+
+async def with_pdf(notice: Notice, invoice: Invoice, renderer: InvoiceRenderer | None) -> Notice:
+    """The notice with the invoice's PDF to attach; NoticeFailed (retried) when none can be made."""
+    try:
+        pdf = await invoice_documents.invoice_pdf(
+            renderer or invoice_documents.invoice_renderer(), invoice
+        )
+    except Exception as exc:
+        logger.exception("the PDF of invoice %s could not be made", invoice.id)
+        raise NoticeFailed(f"The invoice's PDF could not be made: {type(exc).__name__}") from exc
+    return dataclasses.replace(notice, pdf=pdf)
 
 
 class DeliveryFailed(Exception):
@@ -187,18 +222,24 @@ async def _claim(delivery_id: int, now: datetime) -> bool:
     """Take a pending delivery for this worker: the check-and-mark that prevents a second send."""
     taken = await (
         InvoiceDelivery.filter(id=delivery_id, status__in=list(PENDING))
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_LEASE))
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - claim_lease()))
         .update(claimed_at=now)
     )
     return bool(taken)
 
 
-async def deliver_invoice_notices(invoice_id: int, senders: NoticeSenders | None = None) -> int:
+async def deliver_invoice_notices(
+    invoice_id: int,
+    senders: NoticeSenders | None = None,
+    renderer: InvoiceRenderer | None = None,
+    before_send: Callable[[DeliveryChannel], Awaitable[None]] | None = None,
+) -> int:
     """Send an invoice's pending notices, each channel at most once; how many went out.
 
     Safe to run twice: a delivery is claimed in the database before it is sent and marked
     SENT right after, so a redelivered message finds nothing left to do. The senders are
-    the process's (installed at start-up from the settings) unless given.
+    the process's (installed at start-up from the settings) unless given, and so is the
+    renderer of the PDF the e-mail attaches. `before_send` waits for a channel's turn.
     """
     send = senders or notice_senders()
     invoice = await Invoice.get_or_none(id=invoice_id)
@@ -220,7 +261,11 @@ async def deliver_invoice_notices(invoice_id: int, senders: NoticeSenders | None
             if invoice.status == InvoiceStatus.CANCELLED:
                 raise NoticeFailed("The invoice was cancelled before the notice went out.")
             assert delivery.recipient is not None
+            if before_send is not None:
+                await before_send(delivery.channel)  # a run's sending keeps to its rate
             if delivery.channel == DeliveryChannel.EMAIL:
+                if notice.pdf is None:
+                    notice = await with_pdf(notice, invoice, renderer)
                 await send.send_email(notice, delivery.recipient)
             else:
                 await send.send_sms(notice, delivery.recipient)

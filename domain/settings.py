@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 
 from pydantic import Field
@@ -43,6 +44,15 @@ class Settings(BaseSettings):
     sms_gateway_url: str | None = None
     #: Seconds one SMTP or gateway call may take before the delivery counts as failed.
     notify_timeout_seconds: float = 15.0
+    #: Most e-mails a worker sends per second while sending a run's invoices (0: no limit).
+    notify_email_per_second: float = 10.0
+    #: Most SMS a worker sends per second while sending a run's invoices (0: no limit).
+    notify_sms_per_second: float = 5.0
+    #: Seconds a worker holds a notice while sending before another may take it over (one
+    #: killed mid-send); only then can a notice go out twice.
+    notify_claim_lease_seconds: float = 300.0
+    #: The day the daily reminder job takes as today (tests and demos); unset: today in UTC.
+    billing_reminders_today: date | None = None
     #: Comma-separated origins (`https://app.example.org`) whose pages may call the API from a
     #: browser, over HTTP (CORS) and WebSocket; unset: same origin only.
     billing_cors_origins: str = ""

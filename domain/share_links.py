@@ -6,6 +6,7 @@ altered id, date or signature, or a link past its date, opens nothing.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import os
@@ -87,3 +88,57 @@ def verify_invoice(
     if not hmac.compare_digest(good, signature.lower()):
         return False
     return (now or datetime.now(UTC)).timestamp() < int(expires)
+
+
+#: Characters of the short link's signature (URL-safe base64: 96 bits).
+SHORT_SIGNATURE_CHARS = 16
+#: Where a short link is served: /d/<token>.
+SHORT_PATH = "d"
+_DAY = 86_400
+
+
+def _b36(value: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        value, rest = divmod(value, 36)
+        out = digits[rest] + out
+        if not value:
+            return out
+
+
+def _short_signature(invoice_id: int, expires_day: int) -> str:
+    message = f"short:{invoice_id}:{expires_day}".encode()
+    digest = hmac.new(secret_key(), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode()[:SHORT_SIGNATURE_CHARS]
+
+
+def short_token(invoice_id: int, now: datetime | None = None) -> str:
+    """`<invoice>-<expiry day>-<signature>`: the same LINK_DAYS validity as sign_invoice, short
+    enough for an SMS (about 30 characters)."""
+    expires_day = sign_invoice(invoice_id, now).expires // _DAY
+    return f"{_b36(invoice_id)}-{_b36(expires_day)}-{_short_signature(invoice_id, expires_day)}"
+
+
+def verify_short(token: str, now: datetime | None = None) -> int | None:
+    """The invoice a short token opens, or None when altered, malformed or past its day."""
+    parts = token.split("-", 2) if token.isascii() and len(token) <= 64 else []
+    if len(parts) != 3:
+        return None
+    try:
+        invoice_id, expires_day = int(parts[0], 36), int(parts[1], 36)
+    except ValueError:
+        return None
+    if invoice_id <= 0 or invoice_id > 2**63 - 1 or expires_day > 10**7:
+        return None
+    if not hmac.compare_digest(_short_signature(invoice_id, expires_day), parts[2]):
+        return None
+    if (now or datetime.now(UTC)).timestamp() >= expires_day * _DAY:
+        return None
+    return invoice_id
+
+
+def short_url(invoice_id: int, base: str | None = None) -> str:
+    """The short link to an invoice's PDF on the public address (BILLING_PUBLIC_URL)."""
+    root = base or get_settings().billing_public_url or "http://127.0.0.1:8000"
+    return f"{root.rstrip('/')}/{SHORT_PATH}/{short_token(invoice_id)}"

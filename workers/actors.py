@@ -43,9 +43,9 @@ def enqueue_chunks(run_id: int, chunks: list[int]) -> None:
 
 
 # The invoice notice actor lives in its own module; imported here so that ALL lists it.
-from workers.notify import send_invoice_notice  # noqa: E402
+from workers.notify import send_invoice_notice, send_reminders, send_run_notices  # noqa: E402
 
-ALL.append(send_invoice_notice)
+ALL.extend([send_invoice_notice, send_run_notices, send_reminders])
 
 from workers.mpesa import allocate_mobile_money  # noqa: E402
 

@@ -21,3 +21,10 @@ async def dispatch_notices(invoice_ids: list[int]) -> None:
     from workers.notify import enqueue_notices
 
     await asyncio.to_thread(enqueue_notices, invoice_ids)
+
+
+async def dispatch_run_notices(run_id: int) -> None:
+    """Enqueue the sending of a run's invoices (one message for the run)."""
+    from workers.notify import enqueue_run_notices
+
+    await asyncio.to_thread(enqueue_run_notices, run_id)

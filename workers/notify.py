@@ -6,7 +6,7 @@ import logging
 
 import dramatiq
 
-from domain import notifications
+from domain import notifications, reminders, run_notices
 from workers.broker import QUEUE
 
 logger = logging.getLogger("billing.workers")
@@ -27,6 +27,37 @@ NOTICE_MAX_BACKOFF_MS = 600_000
 async def send_invoice_notice(invoice_id: int) -> None:
     """Send the invoice's pending notices, each channel at most once (safe to run twice)."""
     await notifications.deliver_invoice_notices(invoice_id)
+
+
+@dramatiq.actor(
+    queue_name=QUEUE,
+    max_retries=NOTICE_RETRIES,
+    min_backoff=NOTICE_MIN_BACKOFF_MS,
+    max_backoff=NOTICE_MAX_BACKOFF_MS,
+    time_limit=24 * 3_600_000,
+)
+async def send_run_notices(run_id: int) -> None:
+    """Send a run's live invoices not sent yet (sendBillingRunInvoices); safe to run twice."""
+    await run_notices.deliver_run_notices(run_id)
+
+
+@dramatiq.actor(queue_name=QUEUE, max_retries=3, min_backoff=10_000, time_limit=3_600_000)
+async def send_reminders() -> None:
+    """The daily reminder job (sent every sweep interval by every process; a school's day is
+    done once, by whichever worker claims it first)."""
+    await reminders.run_reminders()
+
+
+def enqueue_run_notices(run_id: int) -> None:
+    """One message for the whole run; the worker walks its invoices batch by batch."""
+    try:
+        send_run_notices.send(run_id)
+    except Exception:
+        logger.warning(
+            "could not enqueue the sending of run %s; asking again resumes it",
+            run_id,
+            exc_info=True,
+        )
 
 
 def enqueue_notices(invoice_ids: list[int]) -> None:

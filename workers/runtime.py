@@ -137,13 +137,16 @@ class Runtime:
 
 
 async def sweep_forever(settings: Settings) -> None:
-    """Send the sweep message every interval (every process may; sweeping claims runs)."""
+    """Send the sweep and reminder messages every interval (every process may: sweeping
+    claims runs, the reminder job claims each school's day)."""
     from workers.actors import sweep
+    from workers.notify import send_reminders
 
     while True:
         await asyncio.sleep(settings.billing_sweep_interval_seconds)
         try:
             sweep.send()
+            send_reminders.send()
         except Exception:
             logger.warning("could not enqueue the sweep", exc_info=True)
 

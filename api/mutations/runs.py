@@ -11,10 +11,13 @@ from api.context import Info
 from api.ids import decode_id, decode_ids, encode_id
 from api.mutations.base import changed, changed_id, mutation, outcome, payload
 from api.types.common import optional, unset
+from api.types.invoices import DeliveryChannel
 from api.types.runs import BillingRun, BillingScopeKind
+from domain import run_notices
 from domain.billing import confirm, generation, preview, runs
 from domain.models import ScopeKind
 from workers.enqueue import dispatch_chunks as dispatch
+from workers.enqueue import dispatch_run_notices
 
 
 @strawberry.input(description="Which students a run covers.")
@@ -84,6 +87,14 @@ class ConfirmBillingRunInput:
 @strawberry.input(description="A run, by id.")
 class BillingRunIdInput:
     billing_run_id: strawberry.ID = strawberry.field(description="The run.")
+
+
+@strawberry.input(description="A finished run whose live invoices go to the guardians.")
+class SendBillingRunInvoicesInput:
+    billing_run_id: strawberry.ID = strawberry.field(description="The run.")
+    channels: list[DeliveryChannel] | None = optional(
+        "Default: every channel the school has configured."
+    )
 
 
 @payload(description="The run changed, or why not.")
@@ -183,5 +194,21 @@ class RunMutation:
     async def retry_billing_run(self, info: Info, input: BillingRunIdInput) -> BillingRunPayload:
         run = await generation.retry_billing_run(
             info.context.caller, _run_id(input.billing_run_id), dispatch=dispatch
+        )
+        return BillingRunPayload(billing_run=BillingRun.of(run))
+
+    @mutation(
+        "Sends every live invoice of a finished run to the guardians, in the background; "
+        "progress in BillingRun.notices.",
+        input="The run and the channels.",
+    )
+    async def send_billing_run_invoices(
+        self, info: Info, input: SendBillingRunInvoicesInput
+    ) -> BillingRunPayload:
+        run = await run_notices.send_run_invoices(
+            info.context.caller,
+            _run_id(input.billing_run_id),
+            None if input.channels is None else [DeliveryChannel(c) for c in input.channels],
+            dispatch=dispatch_run_notices,
         )
         return BillingRunPayload(billing_run=BillingRun.of(run))

@@ -44,6 +44,7 @@ serve_enum(
         "CREATED_USER": "A user was added to the account.",
         "REVOKED_TOKEN": "An API token was revoked.",
         "UPDATED_SCHOOL_PROFILE": "A school's profile (address, phone, payment instructions) was changed.",
+        "SET_REMINDER_POLICY": "A school's reminder stages were set (or reminders turned off).",
     },
 )
 

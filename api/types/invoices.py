@@ -34,6 +34,7 @@ from domain.models.notifications import DeliveryStatus as DomainDeliveryStatus
 from domain.models.notifications import InvoiceDelivery as DeliveryModel
 
 if TYPE_CHECKING:
+    from api.types.reminders import ReminderDelivery
     from api.types.runs import BillingRun
 
 # The domain's enums, exposed under the contract's names (serve_enum registers the class itself).
@@ -111,6 +112,16 @@ class Invoice(Node):
     )
     def share_url(self, info: Info) -> str:
         return share_url(info.context.request, self.model.id)
+
+    @strawberry.field(description="The reminders sent (or tried) for this invoice, by stage.")
+    async def reminders(
+        self,
+    ) -> list[Annotated[ReminderDelivery, strawberry.lazy("api.types.reminders")]]:
+        from api.types.reminders import ReminderDelivery
+        from domain.models.reminders import ReminderDelivery as Row
+
+        rows = await Row.filter(invoice_id=self.model.id).order_by("stage", "channel")
+        return [ReminderDelivery.of(r) for r in rows]
 
     @strawberry.field(description="The student billed.")
     async def student(self, info: Info) -> Student:

@@ -24,6 +24,7 @@ from api.types.school import (
 from api.types.students import Student, load_student
 from api.types.users import User
 from domain import models
+from domain.models.notifications import RunNotices
 
 if TYPE_CHECKING:
     from api.types.invoices import Invoice
@@ -58,6 +59,29 @@ serve_enum(
 
 #: Most failures listed on a run; `progress.failed` counts them all.
 MAX_FAILURES_LISTED = 500
+
+
+@strawberry.type(description="How far the sending of a run's invoices has come.")
+class NoticeProgress:
+    total: int = strawberry.field(description="Invoices to notify.")
+    sent: int = strawberry.field(description="Invoices whose notice reached a guardian.")
+    failed: int = strawberry.field(
+        description="Invoices whose every tried channel failed (asking again retries them)."
+    )
+    no_contact: int = strawberry.field(
+        description="Invoices whose student has no guardian e-mail or phone for the channels asked."
+    )
+    finished: bool = strawberry.field(description="Every invoice has been tried.")
+
+    @classmethod
+    def of(cls, row: RunNotices) -> NoticeProgress:
+        return cls(
+            total=row.total,
+            sent=row.sent,
+            failed=row.failed,
+            no_contact=row.no_contact,
+            finished=row.finished_at is not None,
+        )
 
 
 @strawberry.type(description="The students a run covers.")
@@ -215,6 +239,13 @@ class BillingRun(Node):
             for r in rows
             if r.processed_at is not None
         ]
+
+    @strawberry.field(
+        description="Sending of the run's invoices by sendBillingRunInvoices; null until asked."
+    )
+    async def notices(self) -> NoticeProgress | None:
+        row = await RunNotices.get_or_none(run_id=self.model.id)
+        return NoticeProgress.of(row) if row is not None else None
 
     @strawberry.field(description="Invoices this run created, by number.")
     async def invoices(

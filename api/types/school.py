@@ -15,6 +15,7 @@ from domain import models
 if TYPE_CHECKING:
     from api.types.fees import FeeStructure
     from api.types.receivables import Receivables
+    from api.types.reminders import ReminderPolicy
 
 
 async def load_school(info: Info, pk: int) -> School:
@@ -120,6 +121,18 @@ class School(Node):
     )
     def profile(self) -> SchoolProfile:
         return SchoolProfile.of(self.model)
+
+    @strawberry.field(
+        description="Unpaid balances are reminded by these stages; null when reminders are off."
+    )
+    async def reminder_policy(
+        self,
+    ) -> Annotated[ReminderPolicy, strawberry.lazy("api.types.reminders")] | None:
+        from api.types.reminders import ReminderPolicy, ReminderStage
+        from domain.reminder_policy import stages_of
+
+        stages = await stages_of(self.model.id)
+        return ReminderPolicy(stages=[ReminderStage.of(s) for s in stages]) if stages else None
 
 
 @strawberry.type(description="A school term, the period a billing run bills for.")

@@ -9,14 +9,28 @@ from collections.abc import AsyncIterator
 from domain.events import run_events
 from domain.models import BillingRun
 from domain.models.billing import FINISHED_STATUSES
+from domain.models.notifications import RunNotices
 from domain.settings import get_settings
 
 #: Seconds between re-reads when no event arrives (a lost event or a dead Redis).
 POLL_SECONDS = 2.0
 
 
-def _fingerprint(run: BillingRun) -> tuple[object, ...]:
+async def _notices(run_id: int) -> tuple[object, ...]:
+    """The run's notices progress (sendBillingRunInvoices), () when never asked."""
+    row = await RunNotices.get_or_none(run_id=run_id)
+    if row is None:
+        return ()
+    return (row.requested_at, row.sent, row.failed, row.no_contact, row.finished_at)
+
+
+def _sending(notices: tuple[object, ...]) -> bool:
+    return bool(notices) and notices[-1] is None
+
+
+def _fingerprint(run: BillingRun, notices: tuple[object, ...]) -> tuple[object, ...]:
     return (
+        notices,
         run.status,
         run.items_invoiced,
         run.items_skipped,
@@ -30,17 +44,19 @@ def _fingerprint(run: BillingRun) -> tuple[object, ...]:
 async def watch_run(
     run_id: int, *, poll_seconds: float = POLL_SECONDS
 ) -> AsyncIterator[BillingRun]:
-    """The run as stored, then again at each change (at most about 10 a second), until finished."""
+    """The run as stored, then again at each change (at most about 10 a second), until finished
+    and, when its invoices are being sent (sendBillingRunInvoices), until that has finished."""
     min_interval = get_settings().billing_event_min_interval_seconds
     async with run_events().listen(run_id) as changes:
         # Listening has started when `listen` returns: no change can fall before this read.
         run = await BillingRun.get_or_none(pk=run_id)
         if run is None:
             return
+        notices = await _notices(run_id)
         yield run
-        last = _fingerprint(run)
+        last = _fingerprint(run, notices)
         last_yield = time.monotonic()
-        while run.status not in FINISHED_STATUSES:
+        while run.status not in FINISHED_STATUSES or _sending(notices):
             await changes.wait(poll_seconds)
             wait = min_interval - (time.monotonic() - last_yield)
             if wait > 0:
@@ -50,7 +66,8 @@ async def watch_run(
             if fresh is None:
                 return
             run = fresh
-            if _fingerprint(run) != last:
-                last = _fingerprint(run)
+            notices = await _notices(run_id)
+            if _fingerprint(run, notices) != last:
+                last = _fingerprint(run, notices)
                 last_yield = time.monotonic()
                 yield run

@@ -9,6 +9,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 if TYPE_CHECKING:
+    from domain.models.billing import BillingRun
     from domain.models.invoices import Invoice
 
 
@@ -52,3 +53,31 @@ class InvoiceDelivery(Model):
     class Meta:
         table = "invoice_delivery"
         unique_together = (("invoice", "channel"),)
+
+
+class RunNotices(Model):
+    """The sending of one billing run's invoices (sendBillingRunInvoices) and its progress.
+
+    The counters are recounted from the delivery rows after every batch a worker sends, so
+    they are exact when `finished_at` is set; the delivery rows remain the claim.
+    """
+
+    run: fields.OneToOneRelation[BillingRun] = fields.OneToOneField(
+        "models.BillingRun", related_name="notices", on_delete=fields.CASCADE, primary_key=True
+    )
+    run_id: int
+    #: The channels asked for, comma-separated (e.g. "EMAIL,SMS").
+    channels = fields.CharField(max_length=32)
+    requested_at = fields.DatetimeField()
+    finished_at = fields.DatetimeField(null=True)
+    #: Live invoices of the run when sending was asked for.
+    total = fields.IntField(default=0)
+    sent = fields.IntField(default=0)
+    failed = fields.IntField(default=0)
+    no_contact = fields.IntField(default=0)
+
+    class Meta:
+        table = "run_notices"
+
+    def channel_list(self) -> list[DeliveryChannel]:
+        return [DeliveryChannel(c) for c in self.channels.split(",") if c]

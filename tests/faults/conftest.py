@@ -20,6 +20,7 @@ from tests.faults.support import (
     db_name,
     faults_redis_url,
 )
+from tests.integration.test_invoice_notices import smtp  # the local mail server
 
 
 @pytest.fixture
@@ -84,3 +85,6 @@ async def procs(pg: str, redis_url: str, tag: str) -> AsyncIterator[FaultProcess
             yield p
         finally:
             await p.close_clients()
+
+
+__all__ = ["smtp"]

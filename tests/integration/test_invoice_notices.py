@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -14,14 +15,17 @@ from typing import Any
 import pytest
 import uvicorn
 from aiosmtpd.controller import Controller
+from pypdf import PdfReader
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from adapters import notice_senders_for
-from domain import invoices, notifications
+from adapters.pdf import TypstInvoiceRenderer
+from domain import invoices, notifications, share_links
 from domain.errors import DomainError, ErrorCode
+from domain.invoice_documents import set_invoice_renderer
 from domain.models import Invoice, InvoiceStatus, Role
 from domain.models.notifications import DeliveryChannel, DeliveryStatus, InvoiceDelivery
 from domain.settings import Settings, get_settings
@@ -31,6 +35,14 @@ from workers.notify import send_invoice_notice
 from workers.runtime import Runtime
 
 BOTH = [DeliveryChannel.EMAIL, DeliveryChannel.SMS]
+
+
+@pytest.fixture(autouse=True)
+def renderer() -> Iterator[None]:
+    """The PDF renderer the e-mails attach with, as a started process installs it."""
+    set_invoice_renderer(TypstInvoiceRenderer(threads=1))
+    yield
+    set_invoice_renderer(None)
 
 
 def free_port() -> int:
@@ -217,7 +229,7 @@ async def test_email_and_sms_arrive_once_even_when_the_message_is_redelivered(
     parts = {
         p.get_content_type(): p.get_payload(decode=True).decode()
         for p in mail.walk()
-        if not p.is_multipart()
+        if p.get_content_maintype() == "text"
     }
     for body in (parts["text/plain"], parts["text/html"]):
         assert invoice.number in body
@@ -226,16 +238,25 @@ async def test_email_and_sms_arrive_once_even_when_the_message_is_redelivered(
         assert "KES 19,500.50" in body
         assert "05 February 2026" in body
         assert "Tuition" in body
-    # and one SMS, as JSON
+    # and the invoice's PDF attached, saying the same
+    (attachment,) = [p for p in mail.walk() if p.get_content_type() == "application/pdf"]
+    assert attachment.get_filename() == f"{invoice.number}.pdf"
+    pdf_text = "".join(
+        page.extract_text()
+        for page in PdfReader(io.BytesIO(attachment.get_payload(decode=True))).pages
+    )
+    assert invoice.number in pdf_text and "19,500.50" in pdf_text
+    # and one SMS, as JSON: amount due, due date and the short link that opens the PDF
+    link = share_links.short_url(invoice.id)
     assert gw.received == [
         {
             "to": student.guardian_phone,
             "reference": invoice.number,
-            "message": f"Hillside Academy: invoice {invoice.number} for "
-            f"{student.first_name} {student.last_name}, KES 19,500.50 due 2026-02-05. "
-            f"Quote {invoice.number} when paying.",
+            "message": f"Hillside Academy: Invoice {invoice.number} KES 19,500.50 due "
+            f"05 Feb 2026. {link}",
         }
     ]
+    assert len(gw.received[0]["message"]) <= 160
     assert await _deliveries(invoice) == {"EMAIL": ("SENT", None), "SMS": ("SENT", None)}
 
 

@@ -185,6 +185,7 @@ async def test_generated_inputs_never_break_a_mutation(
 
     monkeypatch.setattr(run_mutations, "dispatch", nowhere)
     monkeypatch.setattr(invoice_mutations, "dispatch_notices", nowhere)
+    monkeypatch.setattr(run_mutations, "dispatch_run_notices", nowhere)
     mutation_type = schema._schema.mutation_type
     assert mutation_type is not None
     f = mutation_type.fields[name]

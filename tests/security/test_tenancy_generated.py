@@ -86,6 +86,8 @@ EXPECTED: dict[str, str] = {
     "Mutation.deletePaymentImport": "refused",
     "Mutation.revokeApiToken": "refused",
     "Mutation.updateSchoolProfile": "refused",
+    "Mutation.sendBillingRunInvoices": "refused",
+    "Mutation.setReminderPolicy": "refused",
     "Subscription.billingRunUpdated": "refused",
 }
 

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from adapters import notice_senders_for
+from adapters import notice_senders_for, renderer_for
 from domain import notifications
+from domain.invoice_documents import set_invoice_renderer
 from domain.models import BillingRun, RunStatus
 from domain.models.notifications import DeliveryChannel, DeliveryStatus, InvoiceDelivery
 from domain.notices import NoticeSenders, set_notice_senders
@@ -87,10 +88,12 @@ def outbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Outbox]:
     monkeypatch.setattr(get_settings(), "smtp_url", f"smtp://127.0.0.1:{port}")
     # the senders a process installs at start-up from its settings (adapters.chosen)
     set_notice_senders(notice_senders_for(get_settings()))
+    set_invoice_renderer(renderer_for(get_settings()))  # e-mails attach the invoice's PDF
     try:
         yield box
     finally:
         set_notice_senders(NoticeSenders())
+        set_invoice_renderer(None)
         controller.stop()
 
 
