@@ -13,7 +13,8 @@ from api.context import Context
 from api.errors import UserError, user_errors
 from api.ids import decode_id, decode_optional, encode_id
 from api.types.runs import BillingRun, BillingScopeKind
-from domain.billing import confirm, generation, preview, runs
+from domain.billing import confirm, preview, retry, runs
+from domain.billing.scope import ScopeSpec
 from domain.errors import DomainError
 from domain.models import ScopeKind
 
@@ -43,8 +44,8 @@ class BillingScopeInput:
         default=None, description="Required and non-empty for MANUAL."
     )
 
-    def spec(self) -> runs.ScopeSpec:
-        return runs.ScopeSpec(
+    def spec(self) -> ScopeSpec:
+        return ScopeSpec(
             kind=ScopeKind(self.kind),
             grade_id=decode_optional(self.grade_id, "Grade"),
             stream_id=decode_optional(self.stream_id, "Stream"),
@@ -276,7 +277,7 @@ class RunMutation:
         input: Annotated[BillingRunIdInput, strawberry.argument(description="The run.")],
     ) -> BillingRunPayload:
         try:
-            run = await generation.retry_billing_run(
+            run = await retry.retry_billing_run(
                 info.context.caller, _run_id(input.billing_run_id), dispatch=dispatch
             )
         except DomainError as e:

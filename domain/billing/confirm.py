@@ -11,17 +11,17 @@ from tortoise.transactions import in_transaction
 
 from domain import audit
 from domain.access import Caller
-from domain.billing.runs import get_run, lock_run
+from domain.billing.rows import get_run, lock_run
 from domain.billing.sql import (
-    RunKeys,
     execute,
     fetch,
     grade_prices_cte,
+    literal,
     selection_cte,
     selection_params,
 )
 from domain.errors import DomainError, ErrorCode, Problems
-from domain.models import BillingRun, Role, RunStatus
+from domain.models import BillingRun, ItemStatus, Role, RunStatus
 from domain.settings import get_settings
 from domain.validation import clean_amount
 
@@ -58,15 +58,14 @@ async def confirm_billing_run(
             return locked  # another confirm won the race; it alone enqueues
         if locked.preview_generated_at is None:
             raise DomainError(ErrorCode.PREVIEW_REQUIRED, "Preview the run before confirming it.")
-        keys = RunKeys.of(locked)
         # Freeze exactly what a fresh preview bills now, numbered into chunks by student id.
         await execute(
             connection,
-            f"""{selection_cte(keys)}
+            f"""{selection_cte(locked)}
             INSERT INTO billing_run_item (run_id, chunk, student_id, status)
-            SELECT $1, (ROW_NUMBER() OVER (ORDER BY student_id) - 1) / $6, student_id, 'PENDING'
+            SELECT $1, (ROW_NUMBER() OVER (ORDER BY student_id) - 1) / $6, student_id, {literal(ItemStatus.PENDING)}
             FROM selection WHERE reason IS NULL""",
-            [*selection_params(keys), chunk_size],
+            [*selection_params(locked), chunk_size],
         )
         totals = await fetch(
             connection,
@@ -77,7 +76,7 @@ async def confirm_billing_run(
             LEFT JOIN school_class c ON c.id = s.school_class_id
             LEFT JOIN grade_prices gp ON gp.grade_key = COALESCE(c.grade_id, 0)
             WHERE it.run_id = $1""",
-            [run.id, keys.school_id, keys.fee_structure_id],
+            [run.id, locked.school_id, locked.fee_structure_id],
         )
         count = int(totals[0]["n"])
         total = Decimal(int(totals[0]["cents"])) / 100

@@ -10,24 +10,25 @@ from tortoise.transactions import in_transaction
 
 from domain import audit
 from domain.access import Caller
-from domain.billing.runs import (
-    MAX_MANUAL_STUDENTS,
-    check_students,
-    get_run,
-    lock_run,
-    require_draft,
-)
+from domain.billing.rows import check_students, get_run, lock_run, require_draft
+from domain.billing.scope import MAX_MANUAL_STUDENTS
 from domain.billing.sql import (
-    RunKeys,
     amount_from_cents,
     cents,
     execute,
     fetch,
+    literal,
     selection_cte,
     selection_params,
 )
 from domain.errors import DomainError, ErrorCode
-from domain.models import BillingRun, BillingRunExclusion, PreviewLine, Role
+from domain.models import (
+    BillingRun,
+    BillingRunExclusion,
+    PreviewLine,
+    Role,
+)
+from domain.models.billing import ExclusionReason, PreviewStatus
 
 #: A due date closer than this to the invoice date draws a warning.
 MIN_PAYMENT_DAYS = 14
@@ -87,30 +88,30 @@ async def preview_billing_run(
                 batch_size=1000,
             )
         await PreviewLine.filter(run_id=run.id).delete()
-        keys = RunKeys.of(locked)
+        to_bill = literal(PreviewStatus.TO_BILL)
         await execute(
             connection,
-            f"""{selection_cte(keys)}
+            f"""{selection_cte(locked)}
             INSERT INTO billing_preview_line
                 (run_id, position, student_id, status, amount, exclusion_reason, existing_invoice_id)
             SELECT $1,
                    ROW_NUMBER() OVER (ORDER BY last_name, first_name, admission_number, student_id),
                    student_id,
-                   CASE WHEN reason IS NULL THEN 'TO_BILL' ELSE 'EXCLUDED' END,
+                   CASE WHEN reason IS NULL THEN {to_bill} ELSE {literal(PreviewStatus.EXCLUDED)} END,
                    {amount_from_cents(connection, "cents")},
                    reason,
                    existing_invoice_id
             FROM selection""",
-            selection_params(keys),
+            selection_params(locked),
         )
         totals = await fetch(
             connection,
             f"""SELECT
-                  SUM(CASE WHEN status = 'TO_BILL' THEN 1 ELSE 0 END) AS to_bill,
-                  SUM(CASE WHEN status = 'TO_BILL' THEN {cents("amount")} ELSE 0 END) AS cents,
-                  SUM(CASE WHEN exclusion_reason = 'ALREADY_INVOICED' THEN 1 ELSE 0 END) AS invoiced,
-                  SUM(CASE WHEN exclusion_reason = 'INACTIVE' THEN 1 ELSE 0 END) AS inactive,
-                  SUM(CASE WHEN exclusion_reason = 'MANUAL_OVERRIDE' THEN 1 ELSE 0 END) AS manual
+                  SUM(CASE WHEN status = {to_bill} THEN 1 ELSE 0 END) AS to_bill,
+                  SUM(CASE WHEN status = {to_bill} THEN {cents("amount")} ELSE 0 END) AS cents,
+                  SUM(CASE WHEN exclusion_reason = {literal(ExclusionReason.ALREADY_INVOICED)} THEN 1 ELSE 0 END) AS invoiced,
+                  SUM(CASE WHEN exclusion_reason = {literal(ExclusionReason.INACTIVE)} THEN 1 ELSE 0 END) AS inactive,
+                  SUM(CASE WHEN exclusion_reason = {literal(ExclusionReason.MANUAL_OVERRIDE)} THEN 1 ELSE 0 END) AS manual
                 FROM billing_preview_line WHERE run_id = $1""",
             [run.id],
         )

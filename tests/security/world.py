@@ -12,7 +12,7 @@ from tortoise import Tortoise
 
 from api.ids import encode_id
 from domain import db as dbmod
-from domain.billing.runs import ScopeSpec
+from domain.billing.scope import ScopeSpec
 from domain.invoices import record_payment
 from domain.models import ApiToken, BillingRun, Invoice, Payment, Role, ScopeKind
 from tests.billing_helpers import bill, new_run, populate
