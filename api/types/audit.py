@@ -34,6 +34,13 @@ describe_values(
         "RECORDED_PAYMENT": "A payment was recorded against an invoice.",
         "CREATED_USER": "A user was added to the account.",
         "REVOKED_TOKEN": "An API token was revoked.",
+        "CREATED_FEE_CATEGORY": "A fee category was created.",
+        "CREATED_FAMILY": "A family was created (its students placed in it).",
+        "SUBSCRIBED_STUDENTS": "Students were subscribed to an optional fee item.",
+        "ENDED_SUBSCRIPTIONS": "Fee subscriptions were given a last term.",
+        "CREATED_DISCOUNT": "A discount was created.",
+        "ASSIGNED_DISCOUNT": "A discount was assigned to students.",
+        "ENDED_DISCOUNTS": "Students' discounts were given a last term.",
     },
 )
 

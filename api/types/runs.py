@@ -76,6 +76,8 @@ describe_values(
         "ALREADY_INVOICED": "An invoice for this fee structure and term exists and is not cancelled.",
         "INACTIVE": "The student's status is not ACTIVE.",
         "MANUAL_OVERRIDE": "Left out by hand in previewBillingRun.",
+        "NO_CHARGES": "Nothing applies to the student: every item is 0 for their grade and "
+        "category, or OPTIONAL and not taken.",
     },
 )
 

@@ -18,10 +18,10 @@ from tortoise.transactions import in_transaction
 from domain.billing.rows import lock_run
 from domain.billing.sql import (
     amount_from_cents,
+    cents,
     execute,
     fetch,
     for_update,
-    grade_prices_cte,
     invoice_number,
     literal,
 )
@@ -118,21 +118,18 @@ async def _generate(
     # between them (SQLite's documented "parsing ambiguity" of upserts).
     inserted = await fetch(
         connection,
-        f"""WITH {grade_prices_cte("$2", "$4")},
-        eligible AS (
-            SELECT it.student_id, COALESCE(gp.cents, 0) AS cents,
-                   ROW_NUMBER() OVER (ORDER BY it.student_id) AS rn
+        f"""WITH eligible AS (
+            SELECT it.student_id, it.amount, ROW_NUMBER() OVER (ORDER BY it.student_id) AS rn
             FROM billing_run_item it
-            JOIN student s ON s.id = it.student_id
-            LEFT JOIN school_class c ON c.id = s.school_class_id
-            LEFT JOIN grade_prices gp ON gp.grade_key = COALESCE(c.grade_id, 0)
             WHERE it.run_id = $1 AND it.chunk = $5 AND it.status = {pending}
         )
         INSERT INTO invoice (school_id, student_id, term_id, fee_structure_id, billing_run_id,
                              number, invoice_date, due_date, status, total, amount_paid, created_at)
         SELECT $2, e.student_id, $3, $4, $1, {invoice_number(connection, "$6", "$7 + e.rn")},
-               $8, $9, {literal(InvoiceStatus.ISSUED)}, {amount_from_cents(connection, "e.cents")},
-               {amount_from_cents(connection, "0")}, $10
+               $8, $9,
+               CASE WHEN {cents("e.amount")} = 0 THEN {literal(InvoiceStatus.PAID)}
+                    ELSE {literal(InvoiceStatus.ISSUED)} END,
+               e.amount, {amount_from_cents(connection, "0")}, $10
         FROM eligible e WHERE 1 = 1
         ON CONFLICT DO NOTHING
         RETURNING number, total""",
@@ -190,20 +187,16 @@ async def _generate(
 
 
 async def _insert_lines(connection: BaseDBAsyncClient, run: BillingRun, chunk: int) -> None:
-    """The fee items of each new invoice of the chunk, priced for the student's grade."""
+    """Each new invoice of the chunk gets the lines its student was frozen with at confirm."""
     await execute(
         connection,
-        f"""INSERT INTO invoice_line (invoice_id, fee_item_id, position, description, amount)
-        SELECT i.id, fi.id, fi.position, fi.name, COALESCE(ga.amount, fi.amount)
+        f"""INSERT INTO invoice_line
+            (invoice_id, fee_item_id, kind, discount_id, position, description, amount)
+        SELECT i.id, l.fee_item_id, l.kind, l.discount_id, l.position, l.description, l.amount
         FROM billing_run_item it
         JOIN invoice i ON i.student_id = it.student_id AND i.fee_structure_id = $3
                       AND i.term_id = $4 AND i.status <> {literal(InvoiceStatus.CANCELLED)}
-        JOIN student s ON s.id = it.student_id
-        LEFT JOIN school_class c ON c.id = s.school_class_id
-        JOIN fee_item fi ON fi.fee_structure_id = $3
-        LEFT JOIN fee_item_grade_amount ga ON ga.fee_item_id = fi.id AND ga.grade_id = c.grade_id
-        WHERE it.run_id = $1 AND it.chunk = $2 AND it.status = {literal(ItemStatus.PENDING)}
-          AND """
-        + "CAST(ROUND(COALESCE(ga.amount, fi.amount) * 100) AS BIGINT) <> 0",
+        JOIN billing_run_line l ON l.run_id = $1 AND l.student_id = it.student_id
+        WHERE it.run_id = $1 AND it.chunk = $2 AND it.status = {literal(ItemStatus.PENDING)}""",
         [run.id, chunk, run.fee_structure_id, run.term_id],
     )

@@ -12,6 +12,7 @@ from domain.models import (
     BillingRun,
     BillingRunItem,
     ItemStatus,
+    PreviewCharge,
     PreviewLine,
     RunStatus,
     Student,
@@ -53,10 +54,11 @@ async def lock_run(run_id: int) -> BillingRun:
 
 async def drop_preview(run: BillingRun) -> None:
     await PreviewLine.filter(run_id=run.id).delete()
+    await PreviewCharge.filter(run_id=run.id).delete()
     run.preview_generated_at = None
     run.preview_invoice_count = run.preview_already_invoiced = 0
-    run.preview_inactive = run.preview_manual = 0
-    run.preview_total = 0  # type: ignore[assignment]
+    run.preview_inactive = run.preview_manual = run.preview_no_charges = 0
+    run.preview_total = run.preview_gross = run.preview_discount = 0  # type: ignore[assignment]
 
 
 async def chunks_with(run_id: int, status: ItemStatus) -> list[int]:

@@ -8,12 +8,24 @@ from domain.models.billing import (
     BillingRunItem,
     BillingRunScopeStudent,
     ItemStatus,
+    PreviewCharge,
     PreviewLine,
+    RunLine,
     RunStatus,
     ScopeKind,
 )
-from domain.models.fees import FeeItem, FeeItemGradeAmount, FeeStructure
-from domain.models.invoices import Invoice, InvoiceLine, InvoiceStatus, Payment
+from domain.models.fees import FeeItem, FeeItemGradeAmount, FeeItemKind, FeeStructure
+from domain.models.invoices import Invoice, InvoiceLine, InvoiceStatus, LineKind, Payment
+from domain.models.pricing import (
+    Discount,
+    DiscountFeeItem,
+    DiscountKind,
+    Family,
+    FeeCategory,
+    FeeItemCategoryAmount,
+    FeeSubscription,
+    StudentDiscount,
+)
 from domain.models.school import Grade, School, SchoolClass, Stream, Student, StudentStatus, Term
 
 __all__ = [
@@ -25,17 +37,28 @@ __all__ = [
     "BillingRunExclusion",
     "BillingRunItem",
     "BillingRunScopeStudent",
+    "Discount",
+    "DiscountFeeItem",
+    "DiscountKind",
+    "Family",
+    "FeeCategory",
     "FeeItem",
+    "FeeItemCategoryAmount",
     "FeeItemGradeAmount",
+    "FeeItemKind",
     "FeeStructure",
+    "FeeSubscription",
     "Grade",
     "Invoice",
     "InvoiceLine",
     "InvoiceStatus",
     "ItemStatus",
+    "LineKind",
     "Payment",
+    "PreviewCharge",
     "PreviewLine",
     "Role",
+    "RunLine",
     "RunStatus",
     "School",
     "SchoolClass",
@@ -43,6 +66,7 @@ __all__ = [
     "ScopeKind",
     "Stream",
     "Student",
+    "StudentDiscount",
     "StudentStatus",
     "Term",
     "User",

@@ -11,12 +11,36 @@ import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from domain.billing.sql import amount_from_cents, cents, grade_prices_cte
+from domain.billing.sql import amount_from_cents, cents
 from domain.db import conn, is_postgres, sql
 from domain.models import FeeItem, FeeItemGradeAmount, Invoice, InvoiceLine, Student
 from tests.perf.seed import Seeded
 
 FLOOR_PREFIX = "FLOOR-"
+
+
+def grade_prices_cte(school: str = "$2", fee_structure: str = "$4") -> str:
+    """Whole-cent price of the fee structure for each grade of the school, and for no grade.
+
+    Grade amounts override the item's amount; an item at 0 adds nothing. Joined on
+    `grade_key` (0 for no grade) by equality, so the planner can hash it; materialised, so
+    it is computed once whatever the planner's row estimates.
+    """
+    return f"""
+    grades AS (
+        SELECT g.id AS grade_id FROM grade g WHERE g.school_id = {school}
+        UNION ALL SELECT NULL
+    ),
+    grade_prices AS MATERIALIZED (
+        SELECT COALESCE(gr.grade_id, 0) AS grade_key,
+               COALESCE(SUM({cents("COALESCE(ga.amount, fi.amount)")}), 0) AS cents
+        FROM grades gr
+        CROSS JOIN fee_item fi
+        LEFT JOIN fee_item_grade_amount ga
+               ON ga.fee_item_id = fi.id AND ga.grade_id = gr.grade_id
+        WHERE fi.fee_structure_id = {fee_structure}
+        GROUP BY gr.grade_id
+    )"""
 
 
 async def floor_seconds(s: Seeded) -> tuple[float, int]:
