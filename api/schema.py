@@ -18,6 +18,7 @@ from api.errors import error_masking
 from api.invoices_root import InvoiceQuery
 from api.mutations.fees import FeeMutation
 from api.mutations.invoices import InvoiceMutation
+from api.mutations.pricing import PricingMutation
 from api.mutations.runs import RunMutation
 from api.mutations.setup import SetupMutation
 from api.mutations.students import StudentMutation
@@ -27,8 +28,15 @@ from api.queries import SetupQuery
 from api.runs_root import RunQuery, RunSubscription
 from api.tracing import GraphQLTracing
 from api.types.audit import AuditQuery
-from api.types.fees import FeeStructure
+from api.types.fees import FeeItem, FeeStructure
 from api.types.invoices import Invoice, Payment
+from api.types.pricing import (
+    Discount,
+    Family,
+    FeeCategory,
+    FeeSubscription,
+    StudentDiscount,
+)
 from api.types.runs import BillingRun
 from api.types.school import Grade, School, SchoolClass, Stream, Term
 from api.types.students import Student
@@ -52,6 +60,7 @@ class Mutation(
     UserMutation,
     StudentMutation,
     FeeMutation,
+    PricingMutation,
     RunMutation,
     InvoiceMutation,
     TokenMutation,
@@ -97,6 +106,12 @@ def build_schema(
             BillingRun,
             Invoice,
             Payment,
+            FeeItem,
+            FeeCategory,
+            Family,
+            FeeSubscription,
+            Discount,
+            StudentDiscount,
         ],
         extensions=extensions,
     )

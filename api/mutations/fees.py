@@ -10,7 +10,9 @@ import strawberry
 from api.context import Context
 from api.errors import UserError, user_errors
 from api.ids import decode_id
+from api.refs import decode_ref
 from api.types.fees import FeeStructure
+from api.types.pricing import FeeItemKind
 from domain import fees
 from domain.errors import DomainError
 
@@ -23,6 +25,19 @@ class GradeAmountInput:
     )
 
 
+@strawberry.input(description="A fee item's amount for a grade, a fee category or both.")
+class AmountOverrideInput:
+    grade_id: strawberry.ID | None = strawberry.field(
+        default=None, description="At least one of gradeId and feeCategoryId."
+    )
+    fee_category_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A fee category of the same school."
+    )
+    amount: Decimal = strawberry.field(
+        description="0 or more, at most 2 decimals; 0 leaves the item off such invoices."
+    )
+
+
 @strawberry.input(description="One item of a fee structure.")
 class FeeItemInput:
     name: str = strawberry.field(description="Shown as the invoice line's description.")
@@ -31,6 +46,14 @@ class FeeItemInput:
     )
     grade_amounts: list[GradeAmountInput] | None = strawberry.field(
         default=None, description="Overrides per grade."
+    )
+    kind: FeeItemKind | None = strawberry.field(
+        default=FeeItemKind.MANDATORY,
+        description="MANDATORY bills every student; OPTIONAL only subscribers.",
+    )
+    amount_overrides: list[AmountOverrideInput] | None = strawberry.field(
+        default=None,
+        description="Overrides by grade, by fee category or both; the most specific wins.",
     )
 
 
@@ -71,6 +94,17 @@ class FeeMutation:
                 grade_amounts=[
                     fees.NewGradeAmount(grade_id=decode_id(g.grade_id, "Grade"), amount=g.amount)
                     for g in item.grade_amounts or []
+                ],
+                kind=item.kind or FeeItemKind.MANDATORY,
+                overrides=[
+                    fees.NewOverride(
+                        grade_id=decode_ref(o.grade_id, "Grade"),
+                        fee_category_id=decode_ref(o.fee_category_id, "FeeCategory"),
+                        amount=o.amount,
+                        given_grade=o.grade_id is not None,
+                        given_category=o.fee_category_id is not None,
+                    )
+                    for o in item.amount_overrides or []
                 ],
             )
             for item in input.items

@@ -35,6 +35,12 @@ class StudentInput:
     guardian_phone: str | None = strawberry.field(
         default=None, description="Where invoice SMS go: digits, spaces, ( ) . - and a leading +."
     )
+    fee_category_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A fee category of the same school (Boarder, Day scholar)."
+    )
+    family_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A family of the same school (siblings)."
+    )
 
 
 @strawberry.input(description="Students to enrol in one school.")
@@ -79,6 +85,12 @@ class UpdateStudentInput:
     guardian_phone: str | None = strawberry.field(
         default=strawberry.UNSET, description="Where invoice SMS go; null clears."
     )
+    fee_category_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="Null clears it; left out keeps it."
+    )
+    family_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="Null clears it; left out keeps it."
+    )
 
 
 @strawberry.type(description="The student changed, or why not.")
@@ -119,6 +131,8 @@ class StudentMutation:
                 guardian_name=s.guardian_name,
                 guardian_email=s.guardian_email,
                 guardian_phone=s.guardian_phone,
+                fee_category_id=decode_ref(s.fee_category_id, "FeeCategory"),
+                family_id=decode_ref(s.family_id, "Family"),
             )
             for s in input.students
         ]
@@ -148,6 +162,8 @@ class StudentMutation:
             guardian_name=_given(input.guardian_name),
             guardian_email=_given(input.guardian_email),
             guardian_phone=_given(input.guardian_phone),
+            fee_category_id=_given_ref(input.fee_category_id, "FeeCategory"),
+            family_id=_given_ref(input.family_id, "Family"),
         )
         try:
             row = await students.update_student(

@@ -9,6 +9,7 @@ import strawberry
 from api.context import Context
 from api.ids import encode_id
 from api.types.common import Money, Node, money
+from api.types.pricing import AmountOverride, FeeItemKind
 from api.types.school import Grade, School, load_school
 from domain import models
 
@@ -35,11 +36,15 @@ class GradeAmount:
 
 
 @strawberry.type(description="One line of a fee structure.")
-class FeeItem:
+class FeeItem(Node):
     id: strawberry.ID = strawberry.field(description="Opaque global id.")
     name: str = strawberry.field(description="Shown as the invoice line's description.")
+    kind: FeeItemKind = strawberry.field(
+        description="MANDATORY: billed to all; OPTIONAL: to subscribers only."
+    )
     value: strawberry.Private[Decimal]
     school_pk: strawberry.Private[int]
+    structure_pk: strawberry.Private[int]
     pk: strawberry.Private[int]
 
     @classmethod
@@ -47,10 +52,44 @@ class FeeItem:
         return cls(
             id=strawberry.ID(encode_id("FeeItem", m.id)),
             name=m.name,
+            kind=m.kind,
             value=m.amount,
             school_pk=school_pk,
+            structure_pk=m.fee_structure_id,
             pk=m.id,
         )
+
+    @strawberry.field(
+        description="Every override, by grade, by fee category or by both (gradeAmounts are "
+        "the grade-only ones). For a student the most specific wins: grade and category, then "
+        "grade, then category, then `amount`. An amount of 0 leaves the item off the invoice."
+    )
+    async def amount_overrides(self, info: strawberry.Info[Context, None]) -> list[AmountOverride]:
+        currency = await _currency(info, self.school_pk)
+        by_grade = await info.context.loaders.children(
+            models.FeeItemGradeAmount, "fee_item_id"
+        ).load(self.pk)
+        by_category = await info.context.loaders.children(
+            models.FeeItemCategoryAmount, "fee_item_id"
+        ).load(self.pk)
+        return [
+            AmountOverride(grade_pk=r.grade_id, category_pk=None, value=r.amount, currency=currency)
+            for r in by_grade
+        ] + [
+            AmountOverride(
+                grade_pk=r.grade_id,
+                category_pk=r.fee_category_id,
+                value=r.amount,
+                currency=currency,
+            )
+            for r in by_category
+        ]
+
+    @strawberry.field(description="The fee structure the item is part of.")
+    async def fee_structure(self, info: strawberry.Info[Context, None]) -> FeeStructure:
+        row = await info.context.loaders.by_id(models.FeeStructure).load(self.structure_pk)
+        assert row is not None
+        return FeeStructure.of(row)
 
     @strawberry.field(description="Charged to students of grades without a grade amount.")
     async def amount(self, info: strawberry.Info[Context, None]) -> Money:

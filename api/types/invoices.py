@@ -13,7 +13,8 @@ from api.context import Context
 from api.ids import encode_id
 from api.types.common import Connection, Money, Node, money, paginate
 from api.types.enums import describe_values
-from api.types.fees import FeeStructure
+from api.types.fees import FeeItem, FeeStructure
+from api.types.pricing import Discount, InvoiceLineKind, fee_item_of
 from api.types.school import School, Term, load_school
 from api.types.students import Student
 from domain import models
@@ -68,10 +69,37 @@ async def _currency(info: strawberry.Info[Context, None], school_pk: int) -> str
     return (await load_school(info, school_pk)).currency
 
 
-@strawberry.type(description="One fee item on an invoice.")
+@strawberry.type(description="One line of an invoice: a fee item charged or a discount.")
 class InvoiceLine:
-    description: str = strawberry.field(description="The fee item's name.")
-    amount: Money = strawberry.field(description="What the item costs this student.")
+    description: str = strawberry.field(description="The fee item's or the discount's name.")
+    amount: Money = strawberry.field(
+        description="What the item costs this student; negative for a discount."
+    )
+    kind: InvoiceLineKind = strawberry.field(description="CHARGE or DISCOUNT.")
+    fee_item_pk: strawberry.Private[int | None]
+    discount_pk: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, row: Any, currency: str) -> InvoiceLine:
+        """An invoice line, a preview charge or a frozen run line."""
+        return cls(
+            description=row.description,
+            amount=money(row.amount, currency),
+            kind=row.kind,
+            fee_item_pk=row.fee_item_id,
+            discount_pk=row.discount_id,
+        )
+
+    @strawberry.field(description="The fee item charged (CHARGE lines).")
+    async def fee_item(self, info: strawberry.Info[Context, None]) -> FeeItem | None:
+        return await fee_item_of(info, self.fee_item_pk) if self.fee_item_pk else None
+
+    @strawberry.field(description="The discount granted (DISCOUNT lines).")
+    async def discount(self, info: strawberry.Info[Context, None]) -> Discount | None:
+        if self.discount_pk is None:
+            return None
+        row = await info.context.loaders.by_id(models.Discount).load(self.discount_pk)
+        return Discount.of(row) if row else None
 
 
 @strawberry.type(description="Money received against an invoice.")
@@ -201,9 +229,28 @@ class Invoice(Node):
             models.InvoiceLine, "invoice_id", "position"
         ).load(self.model.id)
         currency = await _currency(info, self.model.school_id)
-        return [
-            InvoiceLine(description=r.description, amount=money(r.amount, currency)) for r in rows
-        ]
+        return [InvoiceLine.of(r, currency) for r in rows]
+
+    @strawberry.field(
+        description="The charges before discounts; total is this less discountAmount."
+    )
+    async def gross_amount(self, info: strawberry.Info[Context, None]) -> Money:
+        discount = await self._discount(info)
+        return money(
+            Decimal(self.model.total) + discount, await _currency(info, self.model.school_id)
+        )
+
+    @strawberry.field(description="What the invoice's discounts take off (a positive amount).")
+    async def discount_amount(self, info: strawberry.Info[Context, None]) -> Money:
+        return money(await self._discount(info), await _currency(info, self.model.school_id))
+
+    async def _discount(self, info: strawberry.Info[Context, None]) -> Decimal:
+        rows = await info.context.loaders.children(
+            models.InvoiceLine, "invoice_id", "position"
+        ).load(self.model.id)
+        return -sum(
+            (Decimal(r.amount) for r in rows if r.kind == models.LineKind.DISCOUNT), Decimal(0)
+        )
 
     @strawberry.field(description="The sum of the lines.")
     async def total(self, info: strawberry.Info[Context, None]) -> Money:

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from api.context import Context
 from api.ids import encode_id
-from api.types.common import AfterArg, Connection, FirstArg, Money, Node, money, paginate
+from api.types.common import AfterArg, Connection, FirstArg, Money, Node, money
 from api.types.enums import describe_values
 from api.types.fees import FeeStructure
+from api.types.preview import BillingRunPreview, BillingRunWarning, WarningCode, load_student
 from api.types.school import Grade, School, SchoolClass, Stream, Term, load_school
 from api.types.students import Student
 from api.types.users import User
 from domain import models
 from domain.billing.preview import warnings as run_warnings
-from domain.models.billing import ExclusionReason as DomainExclusionReason
-from domain.models.billing import PreviewStatus
 
 if TYPE_CHECKING:
     from api.types.invoices import Invoice
@@ -28,8 +25,6 @@ if TYPE_CHECKING:
 # The domain's enums, exposed under the contract's names (strawberry.enum marks the class).
 BillingRunStatus = models.RunStatus
 BillingScopeKind = models.ScopeKind
-PreviewLineStatus = PreviewStatus
-ExclusionReason = DomainExclusionReason
 strawberry.enum(
     BillingRunStatus,
     name="BillingRunStatus",
@@ -37,14 +32,6 @@ strawberry.enum(
 )
 strawberry.enum(
     BillingScopeKind, name="BillingScopeKind", description="Which students a run covers."
-)
-strawberry.enum(
-    PreviewLineStatus, name="PreviewLineStatus", description="Whether the preview bills a student."
-)
-strawberry.enum(
-    ExclusionReason,
-    name="ExclusionReason",
-    description="Why a student in scope is not billed (in this order of precedence).",
 )
 describe_values(
     BillingRunStatus,
@@ -66,40 +53,8 @@ describe_values(
         "MANUAL": "Hand-picked students (e.g. late enrolments).",
     },
 )
-describe_values(
-    PreviewLineStatus,
-    {"TO_BILL": "Confirming bills this student.", "EXCLUDED": "Left out; see the reason."},
-)
-describe_values(
-    ExclusionReason,
-    {
-        "ALREADY_INVOICED": "An invoice for this fee structure and term exists and is not cancelled.",
-        "INACTIVE": "The student's status is not ACTIVE.",
-        "MANUAL_OVERRIDE": "Left out by hand in previewBillingRun.",
-        "NO_CHARGES": "Nothing applies to the student: every item is 0 for their grade and "
-        "category, or OPTIONAL and not taken.",
-    },
-)
-
-
-@strawberry.enum(description="Things to check before confirming.")
-class WarningCode(Enum):
-    DUE_DATE_TOO_SOON = strawberry.enum_value(
-        "DUE_DATE_TOO_SOON", description="Due date is less than 14 days after the invoice date."
-    )
-    NOTHING_TO_BILL = strawberry.enum_value(
-        "NOTHING_TO_BILL", description="No student would be billed."
-    )
-
-
 #: Most failures listed on a run; `progress.failed` counts them all.
 MAX_FAILURES_LISTED = 500
-
-
-async def _student(info: strawberry.Info[Context, None], pk: int) -> Student:
-    row = await info.context.loaders.by_id(models.Student).load(pk)
-    assert row is not None, f"student {pk} of a visible run is missing"
-    return Student.of(row)
 
 
 @strawberry.type(description="The students a run covers.")
@@ -176,96 +131,7 @@ class BillingRunFailure:
 
     @strawberry.field(description="The student.")
     async def student(self, info: strawberry.Info[Context, None]) -> Student:
-        return await _student(info, self.student_pk)
-
-
-@strawberry.type(description="A check to make before confirming.")
-class BillingRunWarning:
-    code: WarningCode = strawberry.field(description="What kind of warning.")
-    message: str = strawberry.field(description="What to look at, for a person.")
-
-
-@strawberry.type(description="One student of a preview.")
-class PreviewLine:
-    status: PreviewLineStatus = strawberry.field(description="TO_BILL or EXCLUDED.")
-    exclusion_reason: ExclusionReason | None = strawberry.field(description="Why EXCLUDED.")
-    value: strawberry.Private[Decimal]
-    currency: strawberry.Private[str]
-    student_pk: strawberry.Private[int]
-    invoice_pk: strawberry.Private[int | None]
-
-    @strawberry.field(description="The student.")
-    async def student(self, info: strawberry.Info[Context, None]) -> Student:
-        return await _student(info, self.student_pk)
-
-    @strawberry.field(
-        description="What the student's invoice would total (also shown for excluded students)."
-    )
-    def amount(self) -> Money:
-        return money(self.value, self.currency)
-
-    @strawberry.field(description="The invoice that makes this student ALREADY_INVOICED.")
-    async def existing_invoice(
-        self, info: strawberry.Info[Context, None]
-    ) -> Annotated[Invoice, strawberry.lazy("api.types.invoices")] | None:
-        if self.invoice_pk is None:
-            return None
-        from api.types.invoices import Invoice
-
-        row = await info.context.loaders.by_id(models.Invoice).load(self.invoice_pk)
-        return Invoice.of(row) if row else None
-
-
-@strawberry.type(
-    description="The latest preview of a run: who is billed, for how much, who is left out."
-)
-class BillingRunPreview:
-    generated_at: datetime = strawberry.field(description="When the preview was computed.")
-    invoice_count: int = strawberry.field(description="Students the run would bill.")
-    total_amount: Money = strawberry.field(description="What they would be billed in all.")
-    excluded_count: int = strawberry.field(description="Students in scope left out.")
-    already_invoiced_count: int = strawberry.field(description="Left out: already invoiced.")
-    inactive_count: int = strawberry.field(description="Left out: not ACTIVE.")
-    manually_excluded_count: int = strawberry.field(description="Left out by hand.")
-    warnings: list[BillingRunWarning] = strawberry.field(
-        description="Checks to make before confirming."
-    )
-    run_pk: strawberry.Private[int]
-    currency: strawberry.Private[str]
-
-    @strawberry.field(
-        description="The students of the preview, by name; filter by status or reason."
-    )
-    async def lines(
-        self,
-        status: Annotated[
-            PreviewLineStatus | None, strawberry.argument(description="Only this status.")
-        ] = None,
-        exclusion_reason: Annotated[
-            ExclusionReason | None, strawberry.argument(description="Only this reason.")
-        ] = None,
-        first: FirstArg = None,
-        after: AfterArg = None,
-    ) -> Connection[PreviewLine]:
-        qs = models.PreviewLine.filter(run_id=self.run_pk)
-        if status is not None:
-            qs = qs.filter(status=status)
-        if exclusion_reason is not None:
-            qs = qs.filter(exclusion_reason=exclusion_reason)
-        currency = self.currency
-        return await paginate(
-            qs.order_by("position"),
-            first,
-            after,
-            lambda r: PreviewLine(
-                status=r.status,
-                exclusion_reason=r.exclusion_reason,
-                value=r.amount,
-                currency=currency,
-                student_pk=r.student_id,
-                invoice_pk=r.existing_invoice_id,
-            ),
-        )
+        return await load_student(info, self.student_pk)
 
 
 @strawberry.type(description="A term's billing of a fee structure to a scope of students.")
@@ -371,7 +237,12 @@ class BillingRun(Node):
         if m.preview_generated_at is None:
             return None
         currency = await self._currency(info)
-        excluded = m.preview_already_invoiced + m.preview_inactive + m.preview_manual
+        excluded = (
+            m.preview_already_invoiced
+            + m.preview_inactive
+            + m.preview_manual
+            + m.preview_no_charges
+        )
         return BillingRunPreview(
             generated_at=m.preview_generated_at,
             invoice_count=m.preview_invoice_count,
@@ -380,6 +251,9 @@ class BillingRun(Node):
             already_invoiced_count=m.preview_already_invoiced,
             inactive_count=m.preview_inactive,
             manually_excluded_count=m.preview_manual,
+            no_charges_count=m.preview_no_charges,
+            gross_amount=money(m.preview_gross, currency),
+            discount_amount=money(m.preview_discount, currency),
             warnings=[
                 BillingRunWarning(code=WarningCode(w.code), message=w.message)
                 for w in run_warnings(m)

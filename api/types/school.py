@@ -9,11 +9,12 @@ import strawberry
 
 from api.context import Context
 from api.ids import encode_id
-from api.types.common import Node
+from api.types.common import AfterArg, Connection, FirstArg, Node, paginate
 from domain import models
 
 if TYPE_CHECKING:
     from api.types.fees import FeeStructure
+    from api.types.pricing import Discount, Family, FeeCategory
 
 
 async def load_school(info: strawberry.Info[Context, None], pk: int) -> School:
@@ -69,6 +70,45 @@ class School(Node):
             self.pk
         )
         return [FeeStructure.of(r) for r in rows]
+
+    @strawberry.field(description="Pricing groups of the school's students (Boarder, Day scholar).")
+    async def fee_categories(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[Annotated[FeeCategory, strawberry.lazy("api.types.pricing")]]:
+        from api.types.pricing import FeeCategory
+
+        rows = await info.context.loaders.children(models.FeeCategory, "school_id", "name").load(
+            self.pk
+        )
+        return [FeeCategory.of(r) for r in rows]
+
+    @strawberry.field(description="Discounts and bursaries the school grants.")
+    async def discounts(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[Annotated[Discount, strawberry.lazy("api.types.pricing")]]:
+        from api.types.pricing import Discount
+
+        rows = await info.context.loaders.children(models.Discount, "school_id", "name").load(
+            self.pk
+        )
+        return [Discount.of(r) for r in rows]
+
+    @strawberry.field(description="Families (siblings) of the school, by name.")
+    async def families(
+        self,
+        search: Annotated[
+            str | None,
+            strawberry.argument(description="Matches the family's name, case-insensitive."),
+        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
+    ) -> Connection[Annotated[Family, strawberry.lazy("api.types.pricing")]]:
+        from api.types.pricing import Family
+
+        qs = models.Family.filter(school_id=self.pk)
+        if search:
+            qs = qs.filter(name__icontains=search[:100])
+        return await paginate(qs.order_by("name", "id"), first, after, Family.of)
 
 
 @strawberry.type(description="A school term, the period a billing run bills for.")

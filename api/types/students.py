@@ -15,6 +15,7 @@ from domain import models
 
 if TYPE_CHECKING:
     from api.types.invoices import Invoice
+    from api.types.pricing import Family, FeeCategory, FeeSubscription, StudentDiscount
 
 # strawberry.enum registers the domain enum itself; the alias keeps it a type for mypy.
 strawberry.enum(
@@ -44,6 +45,8 @@ class Student(Node):
     guardian_phone: str | None = strawberry.field(description="Where invoice SMS go.")
     school_pk: strawberry.Private[int]
     class_pk: strawberry.Private[int | None]
+    category_pk: strawberry.Private[int | None]
+    family_pk: strawberry.Private[int | None]
     pk: strawberry.Private[int]
 
     @classmethod
@@ -59,6 +62,8 @@ class Student(Node):
             guardian_phone=m.guardian_phone,
             school_pk=m.school_id,
             class_pk=m.school_class_id,
+            category_pk=m.fee_category_id,
+            family_pk=m.family_id,
             pk=m.id,
         )
 
@@ -78,6 +83,54 @@ class Student(Node):
 
         qs = models.Invoice.filter(student_id=self.pk).order_by("-created_at", "-id")
         return await invoice_connection(qs, first, after)
+
+    @strawberry.field(description="The student's pricing group; null when none.")
+    async def fee_category(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[FeeCategory, strawberry.lazy("api.types.pricing")] | None:
+        from api.types.pricing import FeeCategory
+
+        pk = self.category_pk
+        found = await info.context.loaders.by_id(models.FeeCategory).load(pk) if pk else None
+        return FeeCategory.of(found) if found else None
+
+    @strawberry.field(description="The student's family; null when none.")
+    async def family(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[Family, strawberry.lazy("api.types.pricing")] | None:
+        from api.types.pricing import Family
+
+        pk = self.family_pk
+        found = await info.context.loaders.by_id(models.Family).load(pk) if pk else None
+        return Family.of(found) if found else None
+
+    @strawberry.field(
+        description="Optional fee items the student takes (transport, lunch), with the terms "
+        "they cover."
+    )
+    async def fee_subscriptions(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[Annotated[FeeSubscription, strawberry.lazy("api.types.pricing")]]:
+        from api.types.pricing import FeeSubscription
+
+        rows = await info.context.loaders.children(models.FeeSubscription, "student_id").load(
+            self.pk
+        )
+        return [FeeSubscription.of(r) for r in rows]
+
+    @strawberry.field(
+        description="Discounts and bursaries assigned to the student (sibling discounts apply "
+        "by themselves and are not listed)."
+    )
+    async def discounts(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[Annotated[StudentDiscount, strawberry.lazy("api.types.pricing")]]:
+        from api.types.pricing import StudentDiscount
+
+        rows = await info.context.loaders.children(models.StudentDiscount, "student_id").load(
+            self.pk
+        )
+        return [StudentDiscount.of(r) for r in rows]
 
     @strawberry.field(description="The student's class; none means the fee items' default amounts.")
     async def school_class(self, info: strawberry.Info[Context, None]) -> SchoolClass | None:

@@ -16,10 +16,12 @@ from domain.billing.pricing import LINE_POSITION, priced_students, pricing_param
 from domain.billing.rows import check_students, get_run, lock_run, require_draft
 from domain.billing.scope import MAX_MANUAL_STUDENTS
 from domain.billing.sql import amount_from_cents, cents, execute, fetch, literal
+from domain.db import conn
 from domain.errors import DomainError, ErrorCode
 from domain.models import (
     BillingRun,
     BillingRunExclusion,
+    LineKind,
     PreviewCharge,
     PreviewLine,
     Role,
@@ -153,3 +155,33 @@ async def store_preview(connection: BaseDBAsyncClient, run: BillingRun) -> None:
     run.preview_manual = row["manual"]
     run.preview_no_charges = row["no_charges"]
     await run.save()
+
+
+@dataclass(frozen=True)
+class PreviewTotal:
+    """Per fee item or discount: billed students carrying it and the amount (positive)."""
+
+    pk: int
+    students: int
+    amount: Decimal
+
+
+async def preview_totals(run_id: int, kind: LineKind) -> list[PreviewTotal]:
+    """Totals of the preview's CHARGE lines by fee item, or DISCOUNT lines by discount."""
+    ref = "fee_item_id" if kind == LineKind.CHARGE else "discount_id"
+    connection = conn()
+    rows = await fetch(
+        connection,
+        f"""SELECT c.{ref} AS pk, COUNT(*) AS students, SUM({cents("c.amount")}) AS cents,
+                   MIN(c.position) AS first
+            FROM billing_preview_charge c
+            JOIN billing_preview_line l ON l.run_id = c.run_id AND l.student_id = c.student_id
+            WHERE c.run_id = $1 AND c.kind = {literal(kind)}
+              AND l.status = {literal(PreviewStatus.TO_BILL)} AND c.{ref} IS NOT NULL
+            GROUP BY c.{ref} ORDER BY MIN(c.position), c.{ref}""",
+        [run_id],
+    )
+    return [
+        PreviewTotal(int(r["pk"]), int(r["students"]), abs(Decimal(int(r["cents"]))) / 100)
+        for r in rows
+    ]

@@ -72,6 +72,13 @@ EXPECTED: dict[str, str] = {
     "Mutation.recordPayment": "refused",
     "Mutation.cancelInvoice": "refused",
     "Mutation.revokeApiToken": "refused",
+    "Mutation.createFeeCategory": "refused",
+    "Mutation.createFamily": "refused",
+    "Mutation.subscribeStudents": "refused",
+    "Mutation.endFeeSubscriptions": "refused",
+    "Mutation.createDiscount": "refused",
+    "Mutation.assignDiscount": "refused",
+    "Mutation.endStudentDiscounts": "refused",
     "Subscription.billingRunUpdated": "refused",
 }
 

@@ -14,7 +14,23 @@ from api.ids import encode_id
 from domain import db as dbmod
 from domain.billing.scope import ScopeSpec
 from domain.invoices import record_payment
-from domain.models import ApiToken, BillingRun, Invoice, Payment, Role, ScopeKind
+from domain.models import (
+    ApiToken,
+    BillingRun,
+    Discount,
+    DiscountKind,
+    Family,
+    FeeCategory,
+    FeeItem,
+    FeeItemKind,
+    FeeSubscription,
+    Invoice,
+    Payment,
+    Role,
+    ScopeKind,
+    Student,
+    StudentDiscount,
+)
 from tests.billing_helpers import bill, new_run, populate
 from tests.factories import Actor, Factory, SchoolSet
 
@@ -61,6 +77,12 @@ NODE_TYPES = [
     "Invoice",
     "Payment",
     "User",
+    "FeeItem",
+    "FeeCategory",
+    "Family",
+    "Discount",
+    "FeeSubscription",
+    "StudentDiscount",
 ]
 
 
@@ -79,6 +101,7 @@ async def build_world(factory: Factory) -> World:
     payment = await Payment.get(invoice_id=paid.id)
     student = await factory.student(alpha.school, alpha.classes[0])
     draft = await new_run(owner, alpha, scope=ScopeSpec(ScopeKind.MANUAL, student_ids=[student.id]))
+    pricing = await _pricing(alpha, student)
     other = await factory.account("Beta Group")
     await factory.school(other, name="Beta")
     token = await ApiToken.filter(user_id=owner.user.id).first()
@@ -108,8 +131,42 @@ async def build_world(factory: Factory) -> World:
         "Payment": payment.id,
         "User": owner.user.id,
         "ApiToken": token.id,
+        **pricing,
     }
     return world
+
+
+async def _pricing(alpha: SchoolSet, student: Student) -> dict[str, int]:
+    """One object of each pricing type in Alpha, the student subscribed and discounted."""
+    item = await FeeItem.create(
+        fee_structure_id=alpha.fee.id,
+        name="Bus",
+        amount=Decimal("2000.00"),
+        position=9,
+        kind=FeeItemKind.OPTIONAL,
+    )
+    category = await FeeCategory.create(school_id=alpha.school.id, name="Boarder")
+    family = await Family.create(school_id=alpha.school.id, name="Kamau")
+    discount = await Discount.create(
+        school_id=alpha.school.id, name="Bursary", kind=DiscountKind.PERCENTAGE, value=50
+    )
+    subscription = await FeeSubscription.create(
+        student_id=student.id, fee_item_id=item.id, from_term_id=alpha.term.id
+    )
+    granted = await StudentDiscount.create(
+        student_id=student.id, discount_id=discount.id, from_term_id=alpha.term.id
+    )
+    student.fee_category_id = category.id
+    student.family_id = family.id
+    await student.save(update_fields=["fee_category_id", "family_id"])
+    return {
+        "FeeItem": item.id,
+        "FeeCategory": category.id,
+        "Family": family.id,
+        "Discount": discount.id,
+        "FeeSubscription": subscription.id,
+        "StudentDiscount": granted.id,
+    }
 
 
 def tables() -> list[str]:
