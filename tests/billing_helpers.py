@@ -64,6 +64,15 @@ async def bill(actor: Actor, run: BillingRun, recorder: Recorder | None = None) 
     return await BillingRun.get(pk=run.id)
 
 
+async def confirmed(
+    actor: Actor, s: SchoolSet, scope: ScopeSpec | None = None
+) -> tuple[BillingRun, Recorder]:
+    """A run previewed and confirmed, its chunk messages recorded rather than sent."""
+    run = await preview_billing_run(actor.caller, (await new_run(actor, s, scope)).id)
+    recorder = Recorder()
+    return await confirm_billing_run(actor.caller, run.id, dispatch=recorder), recorder
+
+
 def run_input(s: SchoolSet, **over: Any) -> dict[str, Any]:
     """A CreateBillingRunInput for all students of a school, Term 1 2026; override any field."""
     value: dict[str, Any] = {

@@ -7,13 +7,14 @@ import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from tests import services
+from tests.client import GraphQLClient
 from tests.factories import Factory
+from tests.tables import tables
 
 
 def _database_url(worker: str) -> str:
@@ -53,41 +54,6 @@ def database_url() -> Iterator[str]:
     yield url
 
 
-TABLES = [
-    "audit_event",
-    "payment",
-    "invoice_line",
-    "billing_run_item",
-    "billing_run_line",
-    "billing_preview_line",
-    "billing_preview_charge",
-    "billing_run_exclusion",
-    "billing_run_scope_student",
-    "invoice",
-    "billing_run",
-    "fee_item_grade_amount",
-    "student_discount",
-    "discount_fee_item",
-    "discount",
-    "fee_subscription",
-    "fee_item_category_amount",
-    "fee_item",
-    "fee_structure",
-    "student",
-    "family",
-    "fee_category",
-    "school_class",
-    "stream",
-    "grade",
-    "term",
-    "api_token",
-    "school_grant",
-    "school",
-    "app_user",
-    "account",
-]
-
-
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[str]:
     """Connections on this test's loop, over emptied tables."""
@@ -96,9 +62,9 @@ async def db(database_url: str) -> AsyncIterator[str]:
     await dbmod.init_db(database_url)
     conn = dbmod.conn()
     if dbmod.is_postgres(conn):
-        await conn.execute_script(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+        await conn.execute_script(f"TRUNCATE {', '.join(tables())} RESTART IDENTITY CASCADE")
     else:
-        for table in TABLES:
+        for table in tables():
             await conn.execute_script(f"DELETE FROM {table}")
     try:
         yield database_url
@@ -109,33 +75,6 @@ async def db(database_url: str) -> AsyncIterator[str]:
 @pytest.fixture
 async def factory(db: str) -> Factory:
     return Factory()
-
-
-class GraphQLClient:
-    """Posts operations to the ASGI app over real HTTP semantics (httpx), as one user."""
-
-    def __init__(self, client: httpx.AsyncClient, token: str | None) -> None:
-        self.client = client
-        self.token = token
-
-    async def post(
-        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
-    ) -> httpx.Response:
-        headers = {}
-        tok = token or self.token
-        if tok:
-            headers["Authorization"] = f"Bearer {tok}"
-        return await self.client.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
-        )
-
-    async def __call__(
-        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
-    ) -> dict[str, Any]:
-        response = await self.post(query, variables, token)
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 `serve_app` suits API tests that need a real socket (WebSocket) while the `db` fixture owns
 the database connections: the server runs as a task on the test loop, so it shares them.
+It serves any ASGI app: `create_app(manage_runtime=False)` (no queue), `embedded_app(...)`
+(the embedded default: in-process queue and workers), or a stand-in such as a collector.
 `BillingProcesses` suits end-to-end tests of the production shape: `billing serve` and
 `billing worker` as separate processes, with their logs kept under test-output/.
 """
@@ -19,11 +21,14 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import httpx
 import uvicorn
 from starlette.types import ASGIApp
+
+if TYPE_CHECKING:
+    import pytest
 
 #: Where the processes' logs go (kept after the run; CI shows them on failure).
 OUTPUT = Path(__file__).resolve().parents[1] / "test-output"
@@ -72,6 +77,18 @@ async def serve_app(app: ASGIApp) -> AsyncIterator[str]:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         sock.close()
+
+
+def embedded_app(monkeypatch: pytest.MonkeyPatch, *, chunk_size: int = 7) -> ASGIApp:
+    """The billing app as the embedded default runs it (no Redis: in-process queue and worker
+    threads), chunks of `chunk_size`; the test's `db` fixture keeps the database connections."""
+    from api.app import create_app
+    from domain.settings import get_settings
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setattr(get_settings(), "redis_url", None)
+    monkeypatch.setattr(get_settings(), "billing_chunk_size", chunk_size)
+    return create_app(manage_db=False)
 
 
 def ws_url(base: str, path: str = "/graphql") -> str:

@@ -12,7 +12,7 @@ import pytest
 
 from api.ids import encode_id
 from domain.models import Payment, Role
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.factories import Factory
 
 PAGE = """

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -10,10 +9,11 @@ from typing import Any
 import pytest
 
 from api.ids import encode_id
-from domain.models import Invoice, InvoiceStatus, Payment, Role, Student
+from domain.models import Invoice, InvoiceStatus, Payment, Student
 from domain.models.notifications import InvoiceDelivery
-from tests.conftest import GraphQLClient
-from tests.factories import Actor, Factory, SchoolSet
+from tests.client import GraphQLClient
+from tests.factories import Factory
+from tests.world import World, build_world
 
 LIST = """
 query($schoolId: ID!, $filter: InvoiceFilter, $first: Int, $after: String) {
@@ -50,29 +50,9 @@ mutation($ids: [ID!]!) {
 }"""
 
 
-@dataclass
-class World:
-    s: SchoolSet
-    admin: Actor
-    viewer: Actor
-    stranger: Actor
-    students: list[Student]
-    invoices: list[Invoice]
-
-
 async def _world(factory: Factory, n: int = 3) -> World:
-    account = await factory.account()
-    s = await factory.school(account)
-    students = [await factory.student(s.school, s.classes[i % 4]) for i in range(n)]
-    invoices = [await factory.invoice(s, st) for st in students]
-    return World(
-        s=s,
-        admin=await factory.actor(account, Role.FINANCE, [s.school]),
-        viewer=await factory.actor(account, Role.VIEWER, [s.school]),
-        stranger=await factory.actor(await factory.account(), Role.ADMIN),
-        students=students,
-        invoices=invoices,
-    )
+    """Alpha with `n` students, an invoice each, and the people around it."""
+    return await build_world(factory, students=n, invoices=True)
 
 
 def gid(type_name: str, pk: int) -> str:
@@ -80,7 +60,7 @@ def gid(type_name: str, pk: int) -> str:
 
 
 async def _numbers(gql: GraphQLClient, w: World, **variables: Any) -> list[str]:
-    body = await gql(LIST, {"schoolId": gid("School", w.s.school.id), **variables}, w.admin.token)
+    body = await gql(LIST, {"schoolId": gid("School", w.s.school.id), **variables}, w.finance.token)
     assert "errors" not in body, body
     return [e["node"]["number"] for e in body["data"]["invoices"]["edges"]]
 
@@ -107,7 +87,7 @@ async def test_an_invoice_reads_whole(gql: GraphQLClient, factory: Factory) -> N
             deliveries { channel }
         } } }""",
         {"id": gid("Invoice", invoice.id)},
-        w.admin.token,
+        w.finance.token,
     )
     # then (2026-02-05 is long past: the balance is overdue)
     assert body == {
@@ -211,7 +191,9 @@ async def test_list_of_a_foreign_school_is_not_found_and_first_is_capped(
     body = await gql(LIST, {"schoolId": gid("School", w.s.school.id)}, w.stranger.token)
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
-    body = await gql(LIST, {"schoolId": gid("School", w.s.school.id), "first": 101}, w.admin.token)
+    body = await gql(
+        LIST, {"schoolId": gid("School", w.s.school.id), "first": 101}, w.finance.token
+    )
     assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
 
 
@@ -243,7 +225,7 @@ async def test_record_payment_partial_then_paid(gql: GraphQLClient, factory: Fac
         "method": "Bank transfer",
         "reference": "TRX-1",
     }
-    body = await gql(PAY, {"input": {**pay, "amount": "19000.00"}}, w.admin.token)
+    body = await gql(PAY, {"input": {**pay, "amount": "19000.00"}}, w.finance.token)
     assert body["data"]["recordPayment"] == {
         "invoice": {
             "status": "PARTIALLY_PAID",
@@ -260,7 +242,7 @@ async def test_record_payment_partial_then_paid(gql: GraphQLClient, factory: Fac
         },
         "errors": [],
     }
-    body = await gql(PAY, {"input": {**pay, "amount": "500.50"}}, w.admin.token)
+    body = await gql(PAY, {"input": {**pay, "amount": "500.50"}}, w.finance.token)
     assert body["data"]["recordPayment"]["invoice"]["status"] == "PAID"
     assert body["data"]["recordPayment"]["invoice"]["balance"]["amount"] == "0.00"
 
@@ -279,7 +261,7 @@ async def test_record_payment_refuses_bad_amounts(
         "paidOn": "2026-01-10",
         "method": "Cash",
     }
-    body = await gql(PAY, {"input": inp}, w.admin.token)
+    body = await gql(PAY, {"input": inp}, w.finance.token)
     assert body["data"]["recordPayment"]["invoice"] is None
     assert [(e["field"], e["code"]) for e in body["data"]["recordPayment"]["errors"]] == [
         (["input", "amount"], code)
@@ -295,7 +277,7 @@ async def test_refusals_change_nothing(gql: GraphQLClient, factory: Factory) -> 
     cases = [
         (w.viewer, PAY, {**inp, "invoiceId": gid("Invoice", paid.id)}, "PERMISSION_DENIED"),
         (w.stranger, PAY, {**inp, "invoiceId": gid("Invoice", paid.id)}, "NOT_FOUND"),
-        (w.admin, PAY, {**inp, "invoiceId": gid("Student", paid.id)}, "NOT_FOUND"),
+        (w.finance, PAY, {**inp, "invoiceId": gid("Student", paid.id)}, "NOT_FOUND"),
         (
             w.viewer,
             CANCEL,
@@ -325,21 +307,23 @@ async def test_cancel_then_pay_is_invalid_state_and_paid_cannot_be_cancelled(
 ) -> None:
     w = await _world(factory, 2)
     first, second = (gid("Invoice", i.id) for i in w.invoices)
-    body = await gql(CANCEL, {"input": {"invoiceId": first, "reason": "Duplicate"}}, w.admin.token)
+    body = await gql(
+        CANCEL, {"input": {"invoiceId": first, "reason": "Duplicate"}}, w.finance.token
+    )
     assert body["data"]["cancelInvoice"] == {
         "invoice": {"status": "CANCELLED", "cancellationReason": "Duplicate", "isOverdue": False},
         "errors": [],
     }
     inp = {"amount": "10", "paidOn": "2026-01-10", "method": "Cash"}
-    body = await gql(PAY, {"input": {**inp, "invoiceId": first}}, w.admin.token)
+    body = await gql(PAY, {"input": {**inp, "invoiceId": first}}, w.finance.token)
     assert body["data"]["recordPayment"]["errors"][0]["code"] == "INVALID_STATE"
-    await gql(PAY, {"input": {**inp, "invoiceId": second}}, w.admin.token)
-    body = await gql(CANCEL, {"input": {"invoiceId": second, "reason": "Oops"}}, w.admin.token)
+    await gql(PAY, {"input": {**inp, "invoiceId": second}}, w.finance.token)
+    body = await gql(CANCEL, {"input": {"invoiceId": second, "reason": "Oops"}}, w.finance.token)
     assert body["data"]["cancelInvoice"] == {
         "invoice": None,
         "errors": [{"field": None, "code": "INVALID_STATE"}],
     }
-    body = await gql(CANCEL, {"input": {"invoiceId": second, "reason": "  "}}, w.admin.token)
+    body = await gql(CANCEL, {"input": {"invoiceId": second, "reason": "  "}}, w.finance.token)
     assert body["data"]["cancelInvoice"]["errors"] == [
         {"field": ["input", "reason"], "code": "INVALID_INPUT"}
     ]
@@ -364,7 +348,7 @@ async def test_send_invoices_marks_sent_and_reports_deliveries(
     w = await _world(factory, 2)
     await Student.filter(id=w.students[1].id).update(guardian_email=None)
     try:
-        body = await gql(SEND, {"ids": [gid("Invoice", i.id) for i in w.invoices]}, w.admin.token)
+        body = await gql(SEND, {"ids": [gid("Invoice", i.id) for i in w.invoices]}, w.finance.token)
     finally:
         get_settings.cache_clear()
     # then
@@ -387,12 +371,12 @@ async def test_send_invoices_refuses_cancelled_ids_by_index(
     w = await _world(factory, 2)
     await Invoice.filter(id=w.invoices[1].id).update(status=InvoiceStatus.CANCELLED)
     ids = [gid("Invoice", i.id) for i in w.invoices] + ["bm9wZQ"]
-    body = await gql(SEND, {"ids": ids}, w.admin.token)
+    body = await gql(SEND, {"ids": ids}, w.finance.token)
     assert body["data"]["sendInvoices"] == {
         "invoices": [],
         "errors": [{"field": ["input", "invoiceIds", "2"], "code": "NOT_FOUND"}],
     }
-    body = await gql(SEND, {"ids": ids[:2]}, w.admin.token)
+    body = await gql(SEND, {"ids": ids[:2]}, w.finance.token)
     assert body["data"]["sendInvoices"]["errors"] == [
         {"field": ["input", "invoiceIds", "1"], "code": "INVALID_STATE"}
     ]

@@ -8,7 +8,7 @@ from domain import invoices
 from domain.billing.scope import ScopeSpec
 from domain.models import Invoice, InvoiceStatus, Role, ScopeKind
 from tests.billing_helpers import bill, new_run
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.factories import Factory
 
 

@@ -13,8 +13,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from api.logging_setup import JsonFormatter
 from domain.models import Role
 from tests.billing_helpers import populate
+from tests.client import GraphQLClient
 from tests.factories import Factory
-from tests.served import run_to_completion, serve_app
+from tests.servers import embedded_app, serve_app
 
 
 def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -81,13 +82,15 @@ async def test_metrics_show_requests_runs_by_status_and_invoices_created(
     s = await factory.school(account)
     await populate(factory, s, 6)
     finance = await factory.actor(account, Role.FINANCE, schools=[s.school])
-    headers = {"Authorization": f"Bearer {finance.token}"}
-    async with serve_app(monkeypatch) as served:
-        async with httpx.AsyncClient(base_url=f"http://{served}", headers=headers) as http:
-            before = (await http.get("/metrics")).text
+    async with serve_app(embedded_app(monkeypatch)) as base:
+        gql = GraphQLClient.at(base, finance.token)
+        try:
+            before = (await gql.client.get("/metrics")).text
             # when a run is billed over GraphQL
-            await run_to_completion(http, s)
-            after_response = await http.get("/metrics")
+            await gql.run_to_completion(s)
+            after_response = await gql.client.get("/metrics")
+        finally:
+            await gql.aclose()
     # then /metrics shows the requests by operation, the run, and its invoices and chunks
     assert after_response.status_code == 200
     after = after_response.text

@@ -6,14 +6,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 
 from api.ids import encode_id
 from domain.models import Invoice, Role
-from tests.billing_helpers import populate, run_input
+from tests.billing_helpers import bill, new_run, populate
+from tests.client import GraphQLClient
 from tests.factories import Factory
-from tests.served import serve_app
+from tests.servers import embedded_app, serve_app, ws_url
 from tests.ws_client import subscribe
 
 WATCH = """subscription($id: ID!) { billingRunUpdated(billingRunId: $id) {
@@ -23,8 +23,8 @@ WATCH = """subscription($id: ID!) { billingRunUpdated(billingRunId: $id) {
 @pytest.fixture
 async def served(db: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
     """The app with its in-process workers, served on a loopback port by uvicorn."""
-    async with serve_app(monkeypatch, chunk_size=7) as address:
-        yield address
+    async with serve_app(embedded_app(monkeypatch, chunk_size=7)) as base:
+        yield base
 
 
 async def test_a_subscriber_follows_a_run_to_completed(served: str, factory: Factory) -> None:
@@ -33,40 +33,19 @@ async def test_a_subscriber_follows_a_run_to_completed(served: str, factory: Fac
     s = await factory.school(account)
     await populate(factory, s, 6)
     finance = await factory.actor(account, Role.FINANCE, schools=[s.school])
-    headers = {"Authorization": f"Bearer {finance.token}"}
-    async with httpx.AsyncClient(base_url=f"http://{served}", headers=headers) as http:
-        created = await http.post(
-            "/graphql",
-            json={
-                "query": """mutation($i: CreateBillingRunInput!) {
-            createBillingRun(input: $i) { billingRun { id } errors { code } } }""",
-                "variables": {"i": run_input(s)},
-            },
-        )
-        run_id = created.json()["data"]["createBillingRun"]["billingRun"]["id"]
-        await http.post(
-            "/graphql",
-            json={
-                "query": """mutation($i: PreviewBillingRunInput!) {
-            previewBillingRun(input: $i) { errors { code } } }""",
-                "variables": {"i": {"billingRunId": run_id}},
-            },
-        )
+    gql = GraphQLClient.at(served, finance.token)
+    try:
+        run_id = await gql.create_run(s)
+        await gql.preview(run_id)
         # when a client subscribes and the run is confirmed
         watcher = asyncio.create_task(
-            subscribe(f"ws://{served}/graphql", finance.token, WATCH, {"id": run_id})
+            subscribe(ws_url(served), finance.token, WATCH, {"id": run_id})
         )
         await asyncio.sleep(0.3)
-        confirmed = await http.post(
-            "/graphql",
-            json={
-                "query": """mutation($i: ConfirmBillingRunInput!) {
-            confirmBillingRun(input: $i) { billingRun { status } errors { code } } }""",
-                "variables": {"i": {"billingRunId": run_id}},
-            },
-        )
-        assert confirmed.json()["data"]["confirmBillingRun"]["errors"] == []
+        assert (await gql.confirm(run_id))["errors"] == []
         updates = await asyncio.wait_for(watcher, 30)
+    finally:
+        await gql.aclose()
     # then it saw DRAFT first, COMPLETED last, and progress never went back
     runs = [u["data"]["billingRunUpdated"] for u in updates]
     assert runs[0]["status"] == "DRAFT"
@@ -86,12 +65,10 @@ async def test_subscribing_to_a_finished_or_foreign_run(served: str, factory: Fa
     s = await factory.school(account)
     admin = await factory.actor(account)
     stranger = await factory.actor(await factory.account())
-    from tests.billing_helpers import bill, new_run
-
     await populate(factory, s, 1)
     run = await bill(admin, await new_run(admin, s))
     run_id = encode_id("BillingRun", run.id)
-    once = await subscribe(f"ws://{served}/graphql", admin.token, WATCH, {"id": run_id})
+    once = await subscribe(ws_url(served), admin.token, WATCH, {"id": run_id})
     assert [u["data"]["billingRunUpdated"]["status"] for u in once] == ["COMPLETED"]
-    foreign = await subscribe(f"ws://{served}/graphql", stranger.token, WATCH, {"id": run_id})
+    foreign = await subscribe(ws_url(served), stranger.token, WATCH, {"id": run_id})
     assert foreign[0]["errors"][0]["extensions"]["code"] == "NOT_FOUND"

@@ -7,7 +7,7 @@ from typing import Any
 from api.ids import decode_id, encode_id
 from domain.models import BillingRun, Invoice, Role
 from tests.billing_helpers import populate, run_input
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.factories import Factory
 
 RUN_FIELDS = """

@@ -19,7 +19,7 @@ from tests.api.setup_ops import (
     UPDATE_STUDENT,
     gid,
 )
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.factories import Actor, Factory, SchoolSet
 
 

@@ -5,29 +5,16 @@ and writes nothing."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from domain import db as dbmod
 from domain.models import Role, Student
-from tests.api.setup_ops import (
-    CREATE_CLASS,
-    CREATE_FEE,
-    CREATE_GRADE,
-    CREATE_SCHOOL,
-    CREATE_STREAM,
-    CREATE_STUDENTS,
-    CREATE_TERM,
-    CREATE_USER,
-    NODE,
-    STUDENTS,
-    UPDATE_STUDENT,
-    gid,
-)
-from tests.conftest import GraphQLClient
+from tests.api import setup_ops as ops
+from tests.client import GraphQLClient
 from tests.factories import Actor, Factory, SchoolSet
+from tests.world import World, build_world
 
 COUNTED_TABLES = [
     "account",
@@ -60,51 +47,23 @@ async def student_row(pk: int) -> dict[str, Any]:
     return rows[0]
 
 
-@dataclass
-class World:
-    """School Alpha of one account, with a student, and the people who may not touch it."""
-
-    s: SchoolSet
-    student: Student
-    stranger: Actor
-    """ADMIN of another account, with a school of their own (Beta)."""
-    beta: SchoolSet
-    ungranted: Actor
-    """FINANCE in Alpha's account, granted a sibling school only."""
-    sibling: SchoolSet
-    viewer: Actor
-    """VIEWER granted Alpha."""
-
-
 @pytest.fixture
 async def world(factory: Factory) -> World:
-    account = await factory.account("Alpha Group")
-    s = await factory.school(account, name="Alpha")
-    sibling = await factory.school(account, name="Alpha Two")
-    other = await factory.account("Beta Group")
-    beta = await factory.school(other, name="Beta")
-    return World(
-        s=s,
-        student=await factory.student(s.school, s.classes[0]),
-        stranger=await factory.actor(other, Role.ADMIN),
-        beta=beta,
-        ungranted=await factory.actor(account, Role.FINANCE, [sibling.school]),
-        sibling=sibling,
-        viewer=await factory.actor(account, Role.VIEWER, [s.school]),
-    )
+    """Alpha with one student, and the people who may not touch it."""
+    return await build_world(factory, students=1)
 
 
 Inputs = Callable[[World], dict[str, Any]]
 
 
 def _school(w: World) -> str:
-    return gid("School", w.s.school.id)
+    return ops.gid("School", w.s.school.id)
 
 
 #: name -> (operation, input given ids of Alpha's objects, payload's object field, its null)
 WRITES: dict[str, tuple[str, Inputs, str, Any]] = {
     "createTerm": (
-        CREATE_TERM,
+        ops.CREATE_TERM,
         lambda w: {
             "schoolId": _school(w),
             "name": "Term 9",
@@ -115,30 +74,30 @@ WRITES: dict[str, tuple[str, Inputs, str, Any]] = {
         None,
     ),
     "createGrade": (
-        CREATE_GRADE,
+        ops.CREATE_GRADE,
         lambda w: {"schoolId": _school(w), "name": "Grade 9", "level": 9},
         "grade",
         None,
     ),
     "createStream": (
-        CREATE_STREAM,
+        ops.CREATE_STREAM,
         lambda w: {"schoolId": _school(w), "name": "South"},
         "stream",
         None,
     ),
     "createSchoolClass": (
-        CREATE_CLASS,
+        ops.CREATE_CLASS,
         lambda w: {
             "schoolId": _school(w),
-            "gradeId": gid("Grade", w.s.grades[0].id),
-            "streamId": gid("Stream", w.s.streams[0].id),
+            "gradeId": ops.gid("Grade", w.s.grades[0].id),
+            "streamId": ops.gid("Stream", w.s.streams[0].id),
             "name": "New class",
         },
         "schoolClass",
         None,
     ),
     "createStudents": (
-        CREATE_STUDENTS,
+        ops.CREATE_STUDENTS,
         lambda w: {
             "schoolId": _school(w),
             "students": [
@@ -146,7 +105,7 @@ WRITES: dict[str, tuple[str, Inputs, str, Any]] = {
                     "admissionNumber": "NEW-1",
                     "firstName": "A",
                     "lastName": "B",
-                    "schoolClassId": gid("SchoolClass", w.s.classes[0].id),
+                    "schoolClassId": ops.gid("SchoolClass", w.s.classes[0].id),
                 }
             ],
         },
@@ -154,9 +113,9 @@ WRITES: dict[str, tuple[str, Inputs, str, Any]] = {
         [],
     ),
     "updateStudent": (
-        UPDATE_STUDENT,
+        ops.UPDATE_STUDENT,
         lambda w: {
-            "studentId": gid("Student", w.student.id),
+            "studentId": ops.gid("Student", w.students[0].id),
             "lastName": "Changed",
             "status": "WITHDRAWN",
             "schoolClassId": None,
@@ -165,7 +124,7 @@ WRITES: dict[str, tuple[str, Inputs, str, Any]] = {
         None,
     ),
     "createFeeStructure": (
-        CREATE_FEE,
+        ops.CREATE_FEE,
         lambda w: {
             "schoolId": _school(w),
             "name": "Sneaky",
@@ -173,7 +132,9 @@ WRITES: dict[str, tuple[str, Inputs, str, Any]] = {
                 {
                     "name": "Tuition",
                     "amount": "1.00",
-                    "gradeAmounts": [{"gradeId": gid("Grade", w.s.grades[0].id), "amount": "2"}],
+                    "gradeAmounts": [
+                        {"gradeId": ops.gid("Grade", w.s.grades[0].id), "amount": "2"}
+                    ],
                 }
             ],
         },
@@ -219,21 +180,21 @@ async def test_write_to_an_invisible_school_is_not_found_and_writes_nothing(
 ) -> None:
     # given
     actor: Actor = getattr(world, who)
-    before, student_before = await row_counts(), await student_row(world.student.id)
+    before, student_before = await row_counts(), await student_row(world.students[0].id)
     # when
     payload = await _call(gql, name, world, actor)
     # then
     _, _, field, empty = WRITES[name]
     assert payload == {field: empty, "errors": [_not_found_of(name)]}
     assert await row_counts() == before
-    assert await student_row(world.student.id) == student_before
+    assert await student_row(world.students[0].id) == student_before
 
 
 @pytest.mark.parametrize("name", list(WRITES))
 async def test_viewer_write_is_permission_denied_and_writes_nothing(
     gql: GraphQLClient, world: World, name: str
 ) -> None:
-    before, student_before = await row_counts(), await student_row(world.student.id)
+    before, student_before = await row_counts(), await student_row(world.students[0].id)
     payload = await _call(gql, name, world, world.viewer)
     _, _, field, empty = WRITES[name]
     assert payload == {
@@ -247,7 +208,7 @@ async def test_viewer_write_is_permission_denied_and_writes_nothing(
         ],
     }
     assert await row_counts() == before
-    assert await student_row(world.student.id) == student_before
+    assert await student_row(world.students[0].id) == student_before
 
 
 async def test_the_same_writes_succeed_for_the_schools_admin(
@@ -259,7 +220,7 @@ async def test_the_same_writes_succeed_for_the_schools_admin(
         payload = await _call(gql, name, world, admin)
         assert payload["errors"] == [], name
         assert payload[field] not in (None, empty), name
-    assert (await Student.get(pk=world.student.id)).last_name == "Changed"
+    assert (await Student.get(pk=world.students[0].id)).last_name == "Changed"
 
 
 def _own_school(w: World, who: str) -> SchoolSet:
@@ -269,15 +230,15 @@ def _own_school(w: World, who: str) -> SchoolSet:
 #: Writes into the caller's own school that point at Alpha's objects: the reference is unknown.
 CROSS: dict[str, tuple[str, Callable[[World, SchoolSet], dict[str, Any]], list[str], str]] = {
     "createStudents": (
-        CREATE_STUDENTS,
+        ops.CREATE_STUDENTS,
         lambda w, own: {
-            "schoolId": gid("School", own.school.id),
+            "schoolId": ops.gid("School", own.school.id),
             "students": [
                 {
                     "admissionNumber": "X-1",
                     "firstName": "A",
                     "lastName": "B",
-                    "schoolClassId": gid("SchoolClass", w.s.classes[0].id),
+                    "schoolClassId": ops.gid("SchoolClass", w.s.classes[0].id),
                 }
             ],
         },
@@ -285,15 +246,17 @@ CROSS: dict[str, tuple[str, Callable[[World, SchoolSet], dict[str, Any]], list[s
         "Class not found.",
     ),
     "createFeeStructure": (
-        CREATE_FEE,
+        ops.CREATE_FEE,
         lambda w, own: {
-            "schoolId": gid("School", own.school.id),
+            "schoolId": ops.gid("School", own.school.id),
             "name": "Cross",
             "items": [
                 {
                     "name": "Tuition",
                     "amount": "1",
-                    "gradeAmounts": [{"gradeId": gid("Grade", w.s.grades[0].id), "amount": "1"}],
+                    "gradeAmounts": [
+                        {"gradeId": ops.gid("Grade", w.s.grades[0].id), "amount": "1"}
+                    ],
                 }
             ],
         },
@@ -323,12 +286,12 @@ async def test_reference_to_an_invisible_school_object_is_not_found(
 async def test_class_of_a_stranger_grade_is_not_found(gql: GraphQLClient, world: World) -> None:
     before = await row_counts()
     body = await gql(
-        CREATE_CLASS,
+        ops.CREATE_CLASS,
         {
             "input": {
-                "schoolId": gid("School", world.beta.school.id),
-                "gradeId": gid("Grade", world.s.grades[0].id),
-                "streamId": gid("Stream", world.s.streams[0].id),
+                "schoolId": ops.gid("School", world.beta.school.id),
+                "gradeId": ops.gid("Grade", world.s.grades[0].id),
+                "streamId": ops.gid("Stream", world.s.streams[0].id),
                 "name": "Cross",
             }
         },
@@ -349,12 +312,12 @@ async def test_stranger_admin_may_not_grant_a_foreign_school(
 ) -> None:
     before = await row_counts()
     body = await gql(
-        CREATE_USER,
+        ops.CREATE_USER,
         {
             "input": {
                 "email": "spy@example.org",
                 "role": "FINANCE",
-                "schoolIds": [gid("School", world.s.school.id)],
+                "schoolIds": [ops.gid("School", world.s.school.id)],
             }
         },
         token=world.stranger.token,
@@ -381,12 +344,12 @@ async def test_only_an_admin_creates_users_and_schools(
     role = actor.user.role
     before = await row_counts()
     user = await gql(
-        CREATE_USER,
+        ops.CREATE_USER,
         {"input": {"email": "new@example.org", "role": "ADMIN"}},
         token=actor.token,
     )
     school = await gql(
-        CREATE_SCHOOL, {"input": {"name": "Gamma", "currency": "KES"}}, token=actor.token
+        ops.CREATE_SCHOOL, {"input": {"name": "Gamma", "currency": "KES"}}, token=actor.token
     )
     denied = {
         "field": None,
@@ -403,7 +366,9 @@ async def test_students_of_an_invisible_school_is_not_found(
     gql: GraphQLClient, world: World, who: str
 ) -> None:
     actor: Actor = getattr(world, who)
-    body = await gql(STUDENTS, {"schoolId": gid("School", world.s.school.id)}, token=actor.token)
+    body = await gql(
+        ops.STUDENTS, {"schoolId": ops.gid("School", world.s.school.id)}, token=actor.token
+    )
     assert body["data"] is None
     assert [(e["message"], e["extensions"], e["path"]) for e in body["errors"]] == [
         ("School not found.", {"code": "NOT_FOUND"}, ["students"])
@@ -414,14 +379,14 @@ async def test_viewer_reads_the_students_of_the_granted_school(
     gql: GraphQLClient, world: World
 ) -> None:
     body = await gql(
-        STUDENTS, {"schoolId": gid("School", world.s.school.id)}, token=world.viewer.token
+        ops.STUDENTS, {"schoolId": ops.gid("School", world.s.school.id)}, token=world.viewer.token
     )
     assert body["data"]["students"]["totalCount"] == 1
     assert body["data"]["students"]["edges"] == [
         {
             "node": {
-                "admissionNumber": world.student.admission_number,
-                "lastName": world.student.last_name,
+                "admissionNumber": world.students[0].admission_number,
+                "lastName": world.students[0].last_name,
             }
         }
     ]
@@ -434,19 +399,19 @@ async def test_invisible_objects_are_null_by_node_and_absent_from_schools(
     actor: Actor = getattr(world, who)
     s = world.s
     ids = [
-        gid("School", s.school.id),
-        gid("Term", s.term.id),
-        gid("Grade", s.grades[0].id),
-        gid("Stream", s.streams[0].id),
-        gid("SchoolClass", s.classes[0].id),
-        gid("Student", world.student.id),
-        gid("FeeStructure", s.fee.id),
+        ops.gid("School", s.school.id),
+        ops.gid("Term", s.term.id),
+        ops.gid("Grade", s.grades[0].id),
+        ops.gid("Stream", s.streams[0].id),
+        ops.gid("SchoolClass", s.classes[0].id),
+        ops.gid("Student", world.students[0].id),
+        ops.gid("FeeStructure", s.fee.id),
     ]
     for global_id in ids:
-        assert await gql(NODE, {"id": global_id}, token=actor.token) == {"data": {"node": None}}
+        assert await gql(ops.NODE, {"id": global_id}, token=actor.token) == {"data": {"node": None}}
     schools = await gql("{ schools { name } }", token=actor.token)
     assert "Alpha" not in [row["name"] for row in schools["data"]["schools"]]
     # The viewer, granted Alpha, sees the same ids: the nulls above are about tenancy.
     for global_id in ids:
-        seen = await gql(NODE, {"id": global_id}, token=world.viewer.token)
+        seen = await gql(ops.NODE, {"id": global_id}, token=world.viewer.token)
         assert seen == {"data": {"node": {"id": global_id}}}

@@ -8,7 +8,6 @@ import gzip
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import httpx
 import pytest
 from opentelemetry import trace
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
@@ -26,9 +25,9 @@ from starlette.routing import Route
 from api.ids import decode_id
 from domain.models import Role
 from tests.billing_helpers import populate
+from tests.client import GraphQLClient
 from tests.factories import Factory
-from tests.served import run_to_completion, serve_app
-from tests.servers import serve_app as serve_asgi
+from tests.servers import embedded_app, serve_app
 from workers.tracing import ENDPOINT_VARIABLES, configure_tracing, tracer_provider
 
 
@@ -88,7 +87,7 @@ def attributes(pairs: Any) -> dict[str, Any]:
 async def collector() -> AsyncIterator[tuple[Collector, str]]:
     state = Collector()
     app = Starlette(routes=[Route("/v1/traces", state.traces, methods=["POST"])])
-    async with serve_asgi(app) as base:
+    async with serve_app(app) as base:
         yield state, base
 
 
@@ -112,15 +111,17 @@ async def test_operations_and_chunks_reach_the_collector_without_secrets(
     s = await factory.school(account)
     await populate(factory, s, 2)
     finance = await factory.actor(account, Role.FINANCE, schools=[s.school])
-    headers = {"Authorization": f"Bearer {finance.token}"}
     # when the app (workers in-process) answers a query and bills a run
-    async with serve_app(monkeypatch, chunk_size=3) as served:
+    async with serve_app(embedded_app(monkeypatch, chunk_size=3)) as base:
         provider = tracer_provider()
         assert provider is not None
-        async with httpx.AsyncClient(base_url=f"http://{served}", headers=headers) as http:
-            answer = await http.post("/graphql", json={"query": "query WhoAmI { viewer { id } }"})
+        gql = GraphQLClient.at(base, finance.token)
+        try:
+            answer = await gql.post("query WhoAmI { viewer { id } }")
             assert answer.status_code == 200 and "errors" not in answer.json()
-            run_id = decode_id(await run_to_completion(http, s), "BillingRun")
+            run_id = decode_id(await gql.run_to_completion(s), "BillingRun")
+        finally:
+            await gql.aclose()
         # then, once flushed, the collector holds the operations and every chunk of the run
         # (a chunk's span ends just after its commit: wait for the last one)
         async with asyncio.timeout(15):

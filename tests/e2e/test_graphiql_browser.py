@@ -18,7 +18,7 @@ from api.ids import encode_id
 from domain.models import Invoice
 from tests.billing_helpers import bill, new_run, populate
 from tests.factories import Factory
-from tests.served import serve_app
+from tests.servers import embedded_app, serve_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -92,7 +92,7 @@ def drive_graphiql(base: str, token: str, run_id: str) -> dict[str, str]:
     shown: dict[str, str] = {}
     try:
         wait = WebDriverWait(driver, 30)
-        driver.get(f"http://{base}/graphql")
+        driver.get(f"{base}/graphql")
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, f"{QUERY_EDITOR} .CodeMirror")))
         wait.until(
             ec.presence_of_element_located((By.CSS_SELECTOR, f"{HEADERS_EDITOR} .CodeMirror"))
@@ -150,13 +150,13 @@ async def test_graphiql_runs_a_query_and_a_subscription_in_chromium(
     s = await factory.school(account, name="Browser Test School")
     await populate(factory, s, 3)
     admin = await factory.actor(account)
-    async with serve_app(monkeypatch) as served:
+    async with serve_app(embedded_app(monkeypatch)) as base:
         run = await bill(admin, await new_run(admin, s))
         run_id = encode_id("BillingRun", run.id)
         # when a developer uses GraphiQL in Chromium
-        shown: dict[str, Any] = await asyncio.to_thread(drive_graphiql, served, admin.token, run_id)
+        shown: dict[str, Any] = await asyncio.to_thread(drive_graphiql, base, admin.token, run_id)
     # then the page came from this server only, and showed both results
-    assert all(src.startswith(f"http://{served}/static/") for src in json.loads(shown["scripts"]))
+    assert all(src.startswith(f"{base}/static/") for src in json.loads(shown["scripts"]))
     query = json.loads(shown["query"])
     assert query["data"]["viewer"]["email"] == admin.user.email
     assert query["data"]["schools"] == [{"name": "Browser Test School"}]

@@ -7,7 +7,7 @@ and bounds every wait in time and count. Helpers live in tests/faults/support.py
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -15,7 +15,6 @@ from domain.db import conn, is_postgres
 from tests import services
 from tests.faults.support import (
     REDIS_SERVER,
-    Api,
     FaultProcesses,
     OwnRedis,
     db_name,
@@ -78,23 +77,10 @@ def redis_url(request: pytest.FixtureRequest, tag: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def procs(pg: str, redis_url: str, tag: str) -> Iterator[FaultProcesses]:
-    """`billing` processes of this test; all ended when it ends."""
+async def procs(pg: str, redis_url: str, tag: str) -> AsyncIterator[FaultProcesses]:
+    """`billing` processes of this test, and its GraphQL clients; all ended when it ends."""
     with FaultProcesses(database_url=pg, redis_url=redis_url, tag=tag) as p:
-        yield p
-
-
-@pytest.fixture
-async def api_factory() -> AsyncIterator[Callable[[str, str], Api]]:
-    made: list[Api] = []
-
-    def make(base: str, token: str) -> Api:
-        api = Api(base, token)
-        made.append(api)
-        return api
-
-    try:
-        yield make
-    finally:
-        for api in made:
-            await api.aclose()
+        try:
+            yield p
+        finally:
+            await p.close_clients()

@@ -19,23 +19,15 @@ terminated (the worker's DATABASE_URL carries `?application_name=...`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 import asyncpg
 import pytest
 
+from tests.client import local_id
 from tests.factories import Factory
-from tests.faults.support import (
-    Api,
-    FaultProcesses,
-    assert_exact,
-    db_name,
-    local_id,
-    run_state,
-    wait_for,
-    with_app_name,
-    world,
-)
+from tests.faults.support import FaultProcesses, db_name, run_state, wait_for, with_app_name
+from tests.invariants import assert_exact
+from tests.world import build_world
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e]
 
@@ -54,18 +46,17 @@ async def test_worker_connections_terminated_mid_chunk_roll_back_and_retry(
     factory: Factory,
     pg: str,
     procs: FaultProcesses,
-    api_factory: Callable[[str, str], Api],
 ) -> None:
     # given a server, and a worker whose connections carry an application_name
-    w = await world(factory, STUDENTS)
+    w = await build_world(factory, students=STUDENTS, bulk=True)
     procs.env.update({"BILLING_CHUNK_SIZE": "500", "BILLING_WORKER_THREADS": "2"})
-    api = api_factory(procs.serve("pgkill-serve"), w.finance.token)
+    api = procs.client(procs.serve("pgkill-serve"), w.finance.token)
     worker = procs.start("pgkill-worker", "worker", env={"DATABASE_URL": with_app_name(pg, APP)})
     name = db_name(pg)
     admin = await asyncpg.connect(pg.replace("postgres://", "postgresql://", 1), timeout=10)
     locker = await asyncpg.connect(pg.replace("postgres://", "postgresql://", 1), timeout=10)
     try:
-        run_gid = await api.create_run(w.school)
+        run_gid = await api.create_run(w.s)
         await api.preview(run_gid)
         assert (await api.confirm(run_gid))["errors"] == []
         run_id = local_id(run_gid)
@@ -118,7 +109,7 @@ async def test_worker_connections_terminated_mid_chunk_roll_back_and_retry(
             return (await run_state(run_id)).status != "PROCESSING"
 
         await wait_for("the run to complete after the kills", finished, limit=90)
-        runs = await assert_exact(w.school.school.id, [run_id])
+        runs = await assert_exact(w.s.school.id, [run_id])
         assert runs[run_id].items_invoiced == STUDENTS
         assert worker.poll() is None, procs.log_tail("pgkill-worker")
         assert await admin.fetch(WORKER_BACKENDS, name, APP), "the pool did not reconnect"

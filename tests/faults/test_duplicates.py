@@ -16,27 +16,18 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
 
 import pytest
 import redis
 
 from api.ids import encode_id
-from domain.billing.confirm import confirm_billing_run
-from domain.billing.preview import preview_billing_run
 from domain.models import BillingRunItem, Invoice
-from tests.billing_helpers import Recorder, new_run
+from tests.billing_helpers import confirmed
+from tests.client import CONFIRM_RUN, local_id
 from tests.factories import Factory
-from tests.faults.support import (
-    CONFIRM,
-    Api,
-    FaultProcesses,
-    assert_exact,
-    local_id,
-    run_state,
-    wait_for,
-    world,
-)
+from tests.faults.support import FaultProcesses, run_state, wait_for
+from tests.invariants import assert_exact
+from tests.world import build_world
 from workers.broker import QUEUE
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e]
@@ -70,19 +61,18 @@ async def test_fifty_simultaneous_confirms_confirm_and_enqueue_once(
     factory: Factory,
     redis_url: str,
     procs: FaultProcesses,
-    api_factory: Callable[[str, str], Api],
 ) -> None:
     # given a previewed run of 3,000 students (6 chunks) and no worker yet
-    w = await world(factory, 3_000)
+    w = await build_world(factory, students=3_000, bulk=True)
     procs.env["BILLING_CHUNK_SIZE"] = "500"
-    api = api_factory(procs.serve("confirm50-serve"), w.finance.token)
-    run_gid = await api.create_run(w.school)
+    api = procs.client(procs.serve("confirm50-serve"), w.finance.token)
+    run_gid = await api.create_run(w.s)
     assert (await api.preview(run_gid))[0] == 3_000
     run_id = local_id(run_gid)
 
     # when fifty clients confirm it at the same time
     responses = await asyncio.gather(
-        *(api.raw(CONFIRM, {"i": {"billingRunId": run_gid}}) for _ in range(50))
+        *(api.post(CONFIRM_RUN, {"i": {"billingRunId": run_gid}}) for _ in range(50))
     )
 
     # then every one is answered without error, with the run PROCESSING
@@ -102,22 +92,21 @@ async def test_fifty_simultaneous_confirms_confirm_and_enqueue_once(
     # when a worker runs, then the run is generated once, exactly
     procs.start("confirm50-worker", "worker")
     await wait_for("the run to finish", lambda: finished(run_id), limit=90)
-    runs = await assert_exact(w.school.school.id, [run_id])
+    runs = await assert_exact(w.s.school.id, [run_id])
     assert runs[run_id].items_invoiced == 3_000
 
 
 async def test_two_overlapping_runs_confirmed_together_bill_each_student_once(
     factory: Factory,
     procs: FaultProcesses,
-    api_factory: Callable[[str, str], Api],
 ) -> None:
     # given 2,000 students (half in the first grade), a run of that grade and one of all
-    w = await world(factory, 2_000)
+    w = await build_world(factory, students=2_000, bulk=True)
     procs.env["BILLING_CHUNK_SIZE"] = "250"
-    api = api_factory(procs.serve("overlap-serve"), w.finance.token)
-    grade = encode_id("Grade", w.school.grades[0].id)
-    grade_run = await api.create_run(w.school, {"kind": "GRADE", "gradeId": grade})
-    all_run = await api.create_run(w.school)
+    api = procs.client(procs.serve("overlap-serve"), w.finance.token)
+    grade = encode_id("Grade", w.s.grades[0].id)
+    grade_run = await api.create_run(w.s, {"kind": "GRADE", "gradeId": grade})
+    all_run = await api.create_run(w.s)
     assert (await api.preview(grade_run))[0] == 1_000
     assert (await api.preview(all_run))[0] == 2_000
 
@@ -130,8 +119,8 @@ async def test_two_overlapping_runs_confirmed_together_bill_each_student_once(
         await wait_for("both runs to finish", functools.partial(finished, run_id), limit=90)
 
     # then every student holds exactly one live invoice, from one run or the other
-    runs = await assert_exact(w.school.school.id, ids)
-    assert await Invoice.filter(school_id=w.school.school.id).count() == 2_000
+    runs = await assert_exact(w.s.school.id, ids)
+    assert await Invoice.filter(school_id=w.s.school.id).count() == 2_000
     assert sum(r.items_invoiced for r in runs.values()) == 2_000
     # and the students both runs froze were skipped by the run that came second
     assert sum(r.items_skipped for r in runs.values()) == 1_000
@@ -144,11 +133,8 @@ async def test_one_chunk_message_delivered_three_times_generates_once(
     procs: FaultProcesses,
 ) -> None:
     # given a confirmed one-chunk run of 300 students whose message was not sent
-    w = await world(factory, 300)
-    run = await new_run(w.finance, w.school)
-    await preview_billing_run(w.finance.caller, run.id)
-    recorder = Recorder()
-    await confirm_billing_run(w.finance.caller, run.id, dispatch=recorder)
+    w = await build_world(factory, students=300, bulk=True)
+    run, recorder = await confirmed(w.finance, w.s)
     assert recorder.sent == [(run.id, 0)]
 
     # when the same generate_chunk message is enqueued three times, then a worker runs
@@ -174,7 +160,7 @@ async def test_one_chunk_message_delivered_three_times_generates_once(
     await wait_for("the three deliveries to be processed", all_delivered, limit=30)
 
     # then the chunk was generated once, and no invoice is duplicated
-    runs = await assert_exact(w.school.school.id, [run.id])
+    runs = await assert_exact(w.s.school.id, [run.id])
     assert runs[run.id].items_invoiced == 300
     assert await Invoice.filter(billing_run_id=run.id).count() == 300
     log = procs.log("triple-worker")

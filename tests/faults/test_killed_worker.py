@@ -13,22 +13,16 @@ previous round started.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from datetime import date
 
 import pytest
 
 from domain.models import Term
+from tests.client import local_id
 from tests.factories import Factory
-from tests.faults.support import (
-    Api,
-    FaultProcesses,
-    assert_exact,
-    local_id,
-    run_state,
-    wait_for,
-    world,
-)
+from tests.faults.support import FaultProcesses, run_state, wait_for
+from tests.invariants import assert_exact
+from tests.world import build_world
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e]
 
@@ -44,23 +38,23 @@ FAST_RECOVERY = {
 
 
 async def test_worker_killed_at_30_percent_three_times_in_a_row(
-    factory: Factory, procs: FaultProcesses, api_factory: Callable[[str, str], Api]
+    factory: Factory, procs: FaultProcesses
 ) -> None:
     # given a school of 20,000 students, a server and a worker that recover fast
-    w = await world(factory, STUDENTS)
+    w = await build_world(factory, students=STUDENTS, bulk=True)
     procs.env.update(FAST_RECOVERY)
-    api = api_factory(procs.serve("kill-serve"), w.finance.token)
+    api = procs.client(procs.serve("kill-serve"), w.finance.token)
     worker = procs.start("kill-worker-0", "worker")
     run_ids: list[int] = []
     for n in range(1, ROUNDS + 1):
         # a new term each round, so that every round bills all 20,000 students again
         term = await Term.create(
-            school_id=w.school.school.id,
+            school_id=w.s.school.id,
             name=f"Fault term {n}",
             start_date=date(2026, 1, 5),
             end_date=date(2026, 4, 3),
         )
-        run_gid = await api.create_run(w.school, term_id=term.id)
+        run_gid = await api.create_run(w.s, term_id=term.id)
         count, _ = await api.preview(run_gid)
         assert count == STUDENTS
         confirmed = await api.confirm(run_gid)
@@ -90,7 +84,7 @@ async def test_worker_killed_at_30_percent_three_times_in_a_row(
         recovered_in = time.monotonic() - started
 
         # then every student is invoiced exactly once for the term, and the run is exact
-        runs = await assert_exact(w.school.school.id, run_ids)
+        runs = await assert_exact(w.s.school.id, run_ids)
         assert runs[run_id].items_invoiced == STUDENTS, (n, runs[run_id].items_invoiced)
         assert runs[run_id].items_skipped == 0
         print(
@@ -100,19 +94,19 @@ async def test_worker_killed_at_30_percent_three_times_in_a_row(
 
 
 async def test_broker_alone_requeues_a_killed_workers_messages(
-    factory: Factory, procs: FaultProcesses, api_factory: Callable[[str, str], Api]
+    factory: Factory, procs: FaultProcesses
 ) -> None:
     """The sweeper is the last resort; the broker's heartbeat is the first. With the sweeper
     out of play (an hour of idle time), a killed worker's unacknowledged messages must come
     back from the broker alone, within seconds of its heartbeat timeout."""
     # given a 4,000-student run, a worker, and a sweeper that would wait an hour
-    w = await world(factory, 4_000)
+    w = await build_world(factory, students=4_000, bulk=True)
     procs.env.update(
         {**FAST_RECOVERY, "BILLING_SWEEP_IDLE_SECONDS": "3600", "BILLING_CHUNK_SIZE": "250"}
     )
-    api = api_factory(procs.serve("heartbeat-serve"), w.finance.token)
+    api = procs.client(procs.serve("heartbeat-serve"), w.finance.token)
     worker = procs.start("heartbeat-worker-0", "worker")
-    run_gid = await api.create_run(w.school)
+    run_gid = await api.create_run(w.s)
     await api.preview(run_gid)
     assert (await api.confirm(run_gid))["errors"] == []
     run_id = local_id(run_gid)
@@ -131,4 +125,4 @@ async def test_broker_alone_requeues_a_killed_workers_messages(
         return (await run_state(run_id)).status != "PROCESSING"
 
     await wait_for("the broker to requeue the dead worker's messages", finished, limit=30)
-    await assert_exact(w.school.school.id, [run_id])
+    await assert_exact(w.s.school.id, [run_id])

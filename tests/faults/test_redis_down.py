@@ -19,25 +19,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.client import WATCH_RUN, local_id
 from tests.factories import Factory
-from tests.faults.support import (
-    WATCH,
-    Api,
-    FaultProcesses,
-    OwnRedis,
-    assert_exact,
-    local_id,
-    run_state,
-    wait_for,
-    world,
-)
+from tests.faults.support import FaultProcesses, OwnRedis, run_state, wait_for
+from tests.invariants import assert_exact
 from tests.servers import ws_url
+from tests.world import build_world
 from tests.ws_client import subscribe
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e]
@@ -68,31 +60,30 @@ async def test_confirm_while_redis_is_down_commits_and_completes_once_redis_retu
     factory: Factory,
     own_redis: OwnRedis,
     procs: FaultProcesses,
-    api_factory: Callable[[str, str], Api],
 ) -> None:
     # given a server and a worker on a Redis of the test's own, and a previewed run
     assert procs.env["REDIS_URL"] == own_redis.url
-    w = await world(factory, STUDENTS)
+    w = await build_world(factory, students=STUDENTS, bulk=True)
     procs.env.update(SETTINGS)
     base = procs.serve("redis-down-serve")
     procs.start("redis-down-worker", "worker")
-    api = api_factory(base, w.finance.token)
-    run_gid = await api.create_run(w.school)
+    api = procs.client(base, w.finance.token)
+    run_gid = await api.create_run(w.s)
     assert (await api.preview(run_gid))[0] == STUDENTS
     run_id = local_id(run_gid)
     url = ws_url(base)
     early = asyncio.create_task(
-        subscribe(url, w.finance.token, WATCH, {"id": run_gid}, limit_seconds=WATCH_LIMIT)
+        subscribe(url, w.finance.token, WATCH_RUN, {"id": run_gid}, limit_seconds=WATCH_LIMIT)
     )
     await asyncio.sleep(0.5)  # subscribed (the first DRAFT is on its way) while Redis is up
 
     # when Redis stops and the run is confirmed
     own_redis.stop()
     late = asyncio.create_task(
-        subscribe(url, w.finance.token, WATCH, {"id": run_gid}, limit_seconds=WATCH_LIMIT)
+        subscribe(url, w.finance.token, WATCH_RUN, {"id": run_gid}, limit_seconds=WATCH_LIMIT)
     )
     asked = time.monotonic()
-    response = await api.raw(
+    response = await api.post(
         """mutation($i: ConfirmBillingRunInput!) { confirmBillingRun(input: $i) {
             billingRun { status } errors { code message } } }""",
         {"i": {"billingRunId": run_gid}},
@@ -127,7 +118,7 @@ async def test_confirm_while_redis_is_down_commits_and_completes_once_redis_retu
         return (await run_state(run_id)).status != "PROCESSING"
 
     await wait_for("the run to complete after Redis returned", finished, limit=60)
-    await assert_exact(w.school.school.id, [run_id])
+    await assert_exact(w.s.school.id, [run_id])
     # and both subscribers saw the truth and completed with COMPLETED, in bounded time
     for name, task in (("subscribed before", early), ("subscribed while down", late)):
         updates = await asyncio.wait_for(task, WATCH_LIMIT)

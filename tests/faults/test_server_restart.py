@@ -11,25 +11,18 @@ progress stands still at a known value; it releases the lock once the clients ar
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import asyncpg
 import pytest
 
+from tests.client import WATCH_RUN, local_id
 from tests.factories import Factory
 from tests.faults.reconnecting_ws import Followed, follow
-from tests.faults.support import (
-    WATCH,
-    Api,
-    FaultProcesses,
-    assert_exact,
-    local_id,
-    run_state,
-    wait_for,
-    world,
-)
+from tests.faults.support import FaultProcesses, run_state, wait_for
+from tests.invariants import assert_exact
 from tests.servers import free_port, ws_url
+from tests.world import build_world
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e]
 
@@ -47,22 +40,23 @@ async def test_clients_resubscribe_after_a_server_restart_and_get_the_current_st
     factory: Factory,
     pg: str,
     procs: FaultProcesses,
-    api_factory: Callable[[str, str], Api],
 ) -> None:
     # given a server on a fixed port, one worker, a previewed run and three subscribers
-    w = await world(factory, STUDENTS)
+    w = await build_world(factory, students=STUDENTS, bulk=True)
     procs.env.update({"BILLING_CHUNK_SIZE": "250", "BILLING_WORKER_THREADS": "1"})
     port = free_port()
     base = procs.serve("restart-serve-1", port=port)
     server = procs.procs[-1][1]
     procs.start("restart-worker", "worker")
-    api = api_factory(base, w.finance.token)
-    run_gid = await api.create_run(w.school)
+    api = procs.client(base, w.finance.token)
+    run_gid = await api.create_run(w.s)
     await api.preview(run_gid)
     run_id = local_id(run_gid)
     clients = [Followed() for _ in range(CLIENTS)]
     tasks = [
-        asyncio.create_task(follow(ws_url(base), w.finance.token, WATCH, {"id": run_gid}, into=c))
+        asyncio.create_task(
+            follow(ws_url(base), w.finance.token, WATCH_RUN, {"id": run_gid}, into=c)
+        )
         for c in clients
     ]
     locker = await asyncpg.connect(pg.replace("postgres://", "postgresql://", 1), timeout=10)
@@ -89,7 +83,7 @@ async def test_clients_resubscribe_after_a_server_restart_and_get_the_current_st
         await wait_for("a quarter of the run", under_way, interval=0.05)
         hold = locker.transaction()
         await hold.start()
-        await locker.execute("SELECT 1 FROM school WHERE id = $1 FOR UPDATE", w.school.school.id)
+        await locker.execute("SELECT 1 FROM school WHERE id = $1 FOR UPDATE", w.s.school.id)
         held_at = (await run_state(run_id)).items_invoiced
         assert 0 < held_at < STUDENTS
         await wait_for(
@@ -117,7 +111,7 @@ async def test_clients_resubscribe_after_a_server_restart_and_get_the_current_st
         await asyncio.gather(*tasks, return_exceptions=True)
         await locker.close()
 
-    await assert_exact(w.school.school.id, [run_id])
+    await assert_exact(w.s.school.id, [run_id])
     for n, seen in enumerate(followed):
         assert seen.completed and seen.connections >= 2, (n, seen.connections, seen.drops)
         runs = [run_of(p) for _, p in seen.updates]

@@ -29,8 +29,9 @@ from domain.models import (
     StudentStatus,
 )
 from domain.models.billing import ExclusionReason, PreviewStatus
-from tests.billing_helpers import Recorder, bill, new_run, populate
+from tests.billing_helpers import Recorder, bill, confirmed, new_run, populate
 from tests.factories import Factory
+from tests.invariants import assert_exact
 
 GRADE1 = Decimal("16500.50")  # 12000 tuition + 4500.50 lunch, transport 0 (left off)
 GRADE2 = Decimal("22500.50")  # 15000 + 4500.50 + 3000
@@ -43,22 +44,6 @@ async def setup(factory: Factory, per_class: int = 2):
     admin = await factory.actor(account)
     await populate(factory, s, per_class)
     return s, admin
-
-
-async def assert_run_consistent(run_id: int) -> None:
-    """Counters equal the count and sum of the run's invoices; numbers are gap-free."""
-    run = await BillingRun.get(pk=run_id)
-    invoices = await Invoice.filter(billing_run_id=run_id)
-    assert run.items_invoiced == len(invoices)
-    assert run.invoiced_amount == sum((i.total for i in invoices), Decimal(0))
-    numbers = sorted(
-        int(n.rsplit("-", 1)[1])
-        for n in await Invoice.filter(school_id=run.school_id).values_list("number", flat=True)
-    )
-    assert numbers == list(range(1, len(numbers) + 1))
-    for invoice in invoices:
-        lines = await InvoiceLine.filter(invoice_id=invoice.id)
-        assert sum((line.amount for line in lines), Decimal(0)) == invoice.total
 
 
 async def test_preview_prices_each_student_by_grade_and_leaves_zero_items_off(
@@ -108,7 +93,7 @@ async def test_each_scope_kind_selects_its_students(factory: Factory, kind: str)
     assert run.preview_total == expected
     done = await bill(admin, run)
     assert done.invoiced_amount == expected
-    await assert_run_consistent(run.id)
+    await assert_exact(s.school.id, [run.id])
 
 
 async def test_exclusion_reasons_follow_their_precedence(factory: Factory) -> None:
@@ -237,15 +222,12 @@ async def test_overlapping_runs_never_bill_a_student_twice(factory: Factory, mon
     assert g.items_invoiced + a.items_invoiced == 12
     assert g.items_skipped + a.items_skipped == 6
     assert {g.status, a.status} == {RunStatus.COMPLETED}
-    await assert_run_consistent(g.id)
-    await assert_run_consistent(a.id)
+    await assert_exact(s.school.id, [g.id, a.id])
 
 
 async def test_a_chunk_delivered_twice_changes_nothing_the_second_time(factory: Factory) -> None:
     s, admin = await setup(factory, 2)
-    run = await preview_billing_run(admin.caller, (await new_run(admin, s)).id)
-    recorder = Recorder()
-    await confirm_billing_run(admin.caller, run.id, dispatch=recorder)
+    run, _ = await confirmed(admin, s)
     assert await generate_chunk(run.id, 0) is True
     before = await BillingRun.get(pk=run.id)
     assert await generate_chunk(run.id, 0) is False
@@ -256,14 +238,13 @@ async def test_a_chunk_delivered_twice_changes_nothing_the_second_time(factory: 
         before.status,
     )
     assert await Invoice.filter(billing_run_id=run.id).count() == 8
+    await assert_exact(s.school.id, [run.id])
 
 
 async def test_students_withdrawn_after_confirm_fail_and_retry_bills_them(factory: Factory) -> None:
     # given a confirmed run, two of whose students withdraw before generation
     s, admin = await setup(factory, 2)
-    run = await preview_billing_run(admin.caller, (await new_run(admin, s)).id)
-    recorder = Recorder()
-    await confirm_billing_run(admin.caller, run.id, dispatch=recorder)
+    run, recorder = await confirmed(admin, s)
     leavers = await Student.filter(school_id=s.school.id).order_by("id").limit(2)
     for st in leavers:
         st.status = StudentStatus.WITHDRAWN
@@ -288,14 +269,12 @@ async def test_students_withdrawn_after_confirm_fail_and_retry_bills_them(factor
     await recorder.drain()
     final = await BillingRun.get(pk=run.id)
     assert (final.status, final.items_invoiced, final.items_failed) == (RunStatus.COMPLETED, 8, 0)
-    await assert_run_consistent(run.id)
+    await assert_exact(s.school.id, [run.id])
 
 
 async def test_a_run_where_nobody_could_be_invoiced_fails(factory: Factory) -> None:
     s, admin = await setup(factory, 1)
-    run = await preview_billing_run(admin.caller, (await new_run(admin, s)).id)
-    recorder = Recorder()
-    await confirm_billing_run(admin.caller, run.id, dispatch=recorder)
+    run, recorder = await confirmed(admin, s)
     await Student.filter(school_id=s.school.id).update(status=StudentStatus.INACTIVE)
     await recorder.drain()
     done = await BillingRun.get(pk=run.id)
@@ -313,8 +292,7 @@ async def test_retry_is_refused_unless_partially_completed_or_failed(factory: Fa
 async def test_sweeper_reenqueues_a_stalled_run_once(factory: Factory) -> None:
     # given a confirmed run whose messages were lost
     s, admin = await setup(factory, 1)
-    run = await preview_billing_run(admin.caller, (await new_run(admin, s)).id)
-    await confirm_billing_run(admin.caller, run.id, dispatch=Recorder())
+    run, _ = await confirmed(admin, s)
     await BillingRun.filter(id=run.id).update(last_progress_at=datetime(2020, 1, 1, tzinfo=UTC))
     # when two sweepers look at the same moment
     first, second = await claim_stalled_chunks(60), await claim_stalled_chunks(60)

@@ -8,6 +8,7 @@ from domain.billing.preview import preview_billing_run
 from domain.models import Invoice, InvoiceLine, RunStatus
 from tests.billing_helpers import bill, new_run, populate
 from tests.factories import Factory
+from tests.invariants import assert_exact
 
 
 async def test_a_run_bills_every_student_once_with_exact_totals(factory: Factory) -> None:
@@ -32,3 +33,4 @@ async def test_a_run_bills_every_student_once_with_exact_totals(factory: Factory
     assert sum((i.total for i in invoices), Decimal(0)) == expected
     lines = await InvoiceLine.filter(invoice_id=invoices[0].id).order_by("position")
     assert sum((line.amount for line in lines), Decimal(0)) == invoices[0].total
+    await assert_exact(s.school.id, [run.id])

@@ -26,7 +26,7 @@ from domain.models import (
     RunLine,
 )
 from tests.billing_helpers import Recorder, new_run
-from tests.conftest import TABLES
+from tests.tables import tables
 from tests.factories import SchoolSet
 from tests.pricing_oracle import Priced, World, price
 from tests.pricing_world import Built, build, money, worlds
@@ -68,9 +68,9 @@ async def _check(url: str, world: World) -> None:
     try:
         conn = dbmod.conn()
         if dbmod.is_postgres(conn):
-            await conn.execute_script(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+            await conn.execute_script(f"TRUNCATE {', '.join(tables())} RESTART IDENTITY CASCADE")
         else:
-            for table in TABLES:
+            for table in tables():
                 await conn.execute_script(f"DELETE FROM {table}")
         built = await build(world)
         expected = price(world)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import Factory
-from tests.security.world import World, build_world
+from tests.world import World, build_world
 
 
 @pytest.fixture
 async def world(factory: Factory) -> World:
-    return await build_world(factory)
+    return await build_world(factory, students=4, history=True)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -34,9 +34,10 @@ from api.mutations import runs as run_mutations
 from api.schema import schema
 from domain import db as dbmod
 from domain.access import issue_token
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.security.test_tenancy_generated import id_type, selection
-from tests.security.world import World, tables
+from tests.tables import tables
+from tests.world import World
 
 #: Examples per mutation; the CI default keeps the whole file well under a minute.
 EXAMPLES = int(os.environ.get("BILLING_FUZZ_EXAMPLES", "25"))

@@ -19,9 +19,10 @@ from domain import students as student_service
 from domain.billing.scope import MAX_MANUAL_STUDENTS
 from domain.notifications import MAX_SEND
 from domain.students import MAX_BATCH
-from tests.conftest import GraphQLClient
-from tests.security.world import World, changed, snapshot
+from tests.client import GraphQLClient
 from tests.servers import serve_app, ws_url
+from tests.tables import changed, snapshot
+from tests.world import World
 from tests.ws_client import PROTOCOL
 
 STUDENTS = """query($school: ID!, $first: Int) {
@@ -306,7 +307,7 @@ async def test_a_run_of_a_school_the_user_cannot_see_is_not_followed(
     )
     assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
     # when they subscribe to Alpha's completed run
-    variables = {"id": encode_id("BillingRun", world.completed.id)}
+    variables = {"id": encode_id("BillingRun", world.history.completed.id)}
     await ws.send(
         json.dumps(
             {"id": "1", "type": "subscribe", "payload": {"query": WATCH, "variables": variables}}
@@ -332,7 +333,7 @@ async def test_the_owner_follows_the_same_run(base: str, world: World) -> None:
     init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {world.owner.token}"}}
     await ws.send(json.dumps(init))
     assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
-    run_id = encode_id("BillingRun", world.completed.id)
+    run_id = encode_id("BillingRun", world.history.completed.id)
     payload = {"query": WATCH, "variables": {"id": run_id}}
     await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
     answer = json.loads(await asyncio.wait_for(ws.recv(), 10))

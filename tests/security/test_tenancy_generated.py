@@ -32,11 +32,12 @@ from graphql import (
 from api.app import create_app
 from api.schema import schema
 from domain.models import School
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.factories import Actor
 from tests.security.test_limits import refusal_codes
-from tests.security.world import World, changed, snapshot
 from tests.servers import serve_app, ws_url
+from tests.tables import changed, snapshot
+from tests.world import World
 from tests.ws_client import PROTOCOL
 
 #: What a caller outside the school gets from each root field:
@@ -249,7 +250,7 @@ async def call_as(gql: GraphQLClient, base: str, who: Actor, world: World) -> No
                 assert body["data"][name] is not None, body
                 assert alpha_school not in {s["id"] for s in body["data"][name]}, body
             elif expected == "creates":
-                alpha_account = world.alpha.school.account_id
+                alpha_account = world.s.school.account_id
                 assert await School.filter(account_id=alpha_account).count() == 2
                 before = await snapshot()  # the caller's own school: not Alpha's business
                 continue

@@ -23,9 +23,10 @@ from domain.models import (
     Role,
     RunStatus,
 )
-from tests.conftest import GraphQLClient
+from tests.client import GraphQLClient
 from tests.factories import Factory
-from tests.security.world import World, changed, snapshot
+from tests.tables import changed, snapshot
+from tests.world import World
 
 REVOKE = """mutation($input: RevokeApiTokenInput!) {
   revokeApiToken(input: $input) { apiToken { id revokedAt active } errors { code field } } }"""
@@ -133,7 +134,7 @@ async def test_every_action_leaves_one_audit_event(
     monkeypatch.setattr(run_mutations, "dispatch", nowhere)
     monkeypatch.setattr(invoice_mutations, "dispatch_notices", nowhere)
     owner = world.owner.token
-    invoices = await Invoice.filter(billing_run_id=world.completed.id).order_by("id")
+    invoices = await Invoice.filter(billing_run_id=world.history.completed.id).order_by("id")
     # when the owner sends, cancels, deletes, retries, creates a user and revokes a token
     calls = [
         (
@@ -168,17 +169,17 @@ async def test_every_action_leaves_one_audit_event(
         ),
     ]
     # (a run with a failed student, to retry)
-    failed = await BillingRunItem.filter(run_id=world.completed.id).first()
+    failed = await BillingRunItem.filter(run_id=world.history.completed.id).first()
     assert failed is not None
     await BillingRunItem.filter(id=failed.id).update(status=ItemStatus.FAILED)
-    await BillingRun.filter(id=world.completed.id).update(
+    await BillingRun.filter(id=world.history.completed.id).update(
         status=RunStatus.PARTIALLY_COMPLETED, items_failed=1
     )
     calls.append(
         (
             "retryBillingRun",
             "BillingRunIdInput",
-            {"billingRunId": encode_id("BillingRun", world.completed.id)},
+            {"billingRunId": encode_id("BillingRun", world.history.completed.id)},
             "billingRun { id }",
         )
     )
@@ -252,13 +253,13 @@ async def test_the_audit_event_commits_with_its_action_or_not_at_all(
 async def test_only_an_admin_of_the_school_reads_its_log(
     world: World, gql: GraphQLClient, factory: Factory, who: str, code: str
 ) -> None:
-    account = world.alpha.school.account_id
+    account = world.s.school.account_id
     from domain.models import Account
 
     alpha_account = await Account.get(id=account)
     actors = {
-        "viewer": lambda: factory.actor(alpha_account, Role.VIEWER, [world.alpha.school]),
-        "finance": lambda: factory.actor(alpha_account, Role.FINANCE, [world.alpha.school]),
+        "viewer": lambda: factory.actor(alpha_account, Role.VIEWER, [world.s.school]),
+        "finance": lambda: factory.actor(alpha_account, Role.FINANCE, [world.s.school]),
     }
     actor = await actors[who]() if who in actors else getattr(world, who)
     body = await gql(AUDIT, {"school": world.gid("School")}, token=actor.token)
