@@ -26,10 +26,10 @@ from domain.models import (
     RunLine,
 )
 from tests.billing_helpers import Recorder, new_run
-from tests.tables import tables
 from tests.factories import SchoolSet
 from tests.pricing_oracle import Priced, World, price
 from tests.pricing_world import Built, build, money, worlds
+from tests.tables import tables
 
 
 @pytest.fixture(scope="module")
