@@ -13,7 +13,7 @@ from weakref import WeakKeyDictionary
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from api.context import Context
+from api.context import Context, Loaders
 from api.types.common import AfterArg, Connection, FirstArg, Money, money, paginate
 from api.types.enums import describe_values
 from api.types.fees import FeeItem
@@ -76,7 +76,7 @@ class BillingRunWarning:
     message: str = strawberry.field(description="What to look at, for a person.")
 
 
-_CHARGE_LOADERS: WeakKeyDictionary[Context, dict[int, DataLoader[int, list[Any]]]] = (
+_CHARGE_LOADERS: WeakKeyDictionary[Loaders, dict[int, DataLoader[int, list[Any]]]] = (
     WeakKeyDictionary()
 )
 
@@ -85,7 +85,7 @@ def _preview_charges(
     info: strawberry.Info[Context, None], run_pk: int
 ) -> DataLoader[int, list[Any]]:
     """Per request and run: the preview's lines of a page of students in one query."""
-    by_run = _CHARGE_LOADERS.setdefault(info.context, {})
+    by_run = _CHARGE_LOADERS.setdefault(info.context.loaders, {})
     if run_pk not in by_run:
 
         async def load(keys: Sequence[int]) -> list[list[Any]]:
