@@ -75,7 +75,7 @@ async def confirm_billing_run(
             SELECT $1, l.student_id,
                    ROW_NUMBER() OVER (PARTITION BY l.student_id ORDER BY l.part, l.sort1, l.sort2),
                    l.kind, l.fee_item_id, l.discount_id, l.description, {money("l.cents")}
-            FROM lines l JOIN eligibility e ON e.student_id = l.student_id AND e.reason IS NULL""",
+            FROM lines l WHERE l.reason IS NULL""",
             params,
         )
         totals = await fetch(

@@ -79,7 +79,7 @@ _CHARGES = f"""
         WHERE {_covers_term("fs")}
     ),
     priced AS (
-        SELECT sc.student_id, it.id AS fee_item_id, it.position, it.name,
+        SELECT sc.student_id, sc.reason, it.id AS fee_item_id, it.position, it.name,
                {cents("COALESCE(gc.amount, ga.amount, ca.amount, it.amount)")} AS cents
         FROM scoped sc
         CROSS JOIN items it
@@ -93,9 +93,10 @@ _CHARGES = f"""
         LEFT JOIN subscribed sub ON sub.student_id = sc.student_id AND sub.fee_item_id = it.id
         WHERE it.kind = {literal(FeeItemKind.MANDATORY)} OR sub.student_id IS NOT NULL
     ),
-    charges AS MATERIALIZED (SELECT * FROM priced WHERE cents <> 0),
-    gross AS MATERIALIZED (
-        SELECT student_id, CAST(SUM(cents) AS BIGINT) AS cents FROM charges GROUP BY student_id
+    charges AS MATERIALIZED (
+        SELECT student_id, reason, fee_item_id, position, name, cents,
+               CAST(SUM(cents) OVER (PARTITION BY student_id) AS BIGINT) AS gross
+        FROM priced WHERE cents <> 0
     )"""
 
 
@@ -118,7 +119,7 @@ def _discounts(connection: BaseDBAsyncClient) -> str:
     ),
     grants AS (
         SELECT sd.student_id, sd.discount_id, 0 AS source, sd.id AS seq
-        FROM student_discount sd JOIN gross g ON g.student_id = sd.student_id
+        FROM student_discount sd JOIN scoped sc ON sc.student_id = sd.student_id
         WHERE {_covers_term("sd")}
         UNION ALL
         SELECT sb.student_id, d.id, 1, d.sibling_position
@@ -136,14 +137,15 @@ def _discounts(connection: BaseDBAsyncClient) -> str:
     ),
     covered AS (
         SELECT gr.student_id, gr.discount_id, gr.source, gr.seq,
-               CAST(SUM(ch.cents) AS BIGINT) AS cents
+               CAST(SUM(ch.cents) AS BIGINT) AS cents, MAX(ch.gross) AS gross,
+               MAX(ch.reason) AS reason
         FROM grants gr
         JOIN discount_items di ON di.discount_id = gr.discount_id
         JOIN charges ch ON ch.student_id = gr.student_id AND ch.fee_item_id = di.fee_item_id
         GROUP BY gr.student_id, gr.discount_id, gr.source, gr.seq
     ),
     wanted AS (
-        SELECT cv.student_id, cv.discount_id, d.name,
+        SELECT cv.student_id, cv.reason, cv.discount_id, d.name, cv.gross,
                CASE WHEN d.kind = {percentage} THEN (cv.cents * {value} + 5000) / 10000
                     WHEN {value} < cv.cents THEN {value}
                     ELSE cv.cents END AS cents,
@@ -154,14 +156,14 @@ def _discounts(connection: BaseDBAsyncClient) -> str:
         FROM covered cv JOIN discount d ON d.id = cv.discount_id
     ),
     room AS (
-        SELECT w.student_id, w.discount_id, w.name, w.ord, w.cents AS wanted,
-               g.cents - CAST(COALESCE(SUM(w.cents) OVER (
+        SELECT w.student_id, w.reason, w.discount_id, w.name, w.ord, w.cents AS wanted,
+               w.gross - CAST(COALESCE(SUM(w.cents) OVER (
                    PARTITION BY w.student_id ORDER BY w.ord
                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS BIGINT) AS room
-        FROM wanted w JOIN gross g ON g.student_id = w.student_id
+        FROM wanted w
     ),
     discounts AS MATERIALIZED (
-        SELECT student_id, discount_id, name, ord,
+        SELECT student_id, reason, discount_id, name, ord,
                CASE WHEN wanted < room THEN wanted ELSE room END AS cents
         FROM room WHERE wanted > 0 AND room > 0
     )"""
@@ -169,26 +171,35 @@ def _discounts(connection: BaseDBAsyncClient) -> str:
 
 _LINES = f"""
     lines AS (
-        SELECT student_id, 0 AS part, position AS sort1, fee_item_id AS sort2,
+        SELECT student_id, reason, 0 AS part, position AS sort1, fee_item_id AS sort2,
                {literal(LineKind.CHARGE)} AS kind, fee_item_id,
                CAST(NULL AS INTEGER) AS discount_id, name AS description, cents
         FROM charges
         UNION ALL
-        SELECT student_id, 1, ord, discount_id, {literal(LineKind.DISCOUNT)},
+        SELECT student_id, reason, 1, ord, discount_id, {literal(LineKind.DISCOUNT)},
                CAST(NULL AS INTEGER), discount_id, name, -cents
         FROM discounts
     ),
     eligibility AS (
-        SELECT sc.student_id, sc.last_name, sc.first_name, sc.admission_number,
-               sc.existing_invoice_id,
-               COALESCE(g.cents, 0) AS gross, COALESCE(dt.cents, 0) AS discount,
-               COALESCE(sc.reason, CASE WHEN COALESCE(g.cents, 0) = 0
-                                        THEN {literal(ExclusionReason.NO_CHARGES)} END) AS reason
-        FROM scoped sc
-        LEFT JOIN gross g ON g.student_id = sc.student_id
-        LEFT JOIN (SELECT student_id, CAST(SUM(cents) AS BIGINT) AS cents
-                   FROM discounts GROUP BY student_id) dt
-               ON dt.student_id = sc.student_id
+        -- One row per student from the scope and their lines, grouped rather than joined:
+        -- no plan here depends on row estimates (PostgreSQL) or on automatic indexes (SQLite).
+        SELECT student_id, MAX(last_name) AS last_name, MAX(first_name) AS first_name,
+               MAX(admission_number) AS admission_number,
+               MAX(existing_invoice_id) AS existing_invoice_id,
+               CAST(SUM(gross) AS BIGINT) AS gross, CAST(SUM(discount) AS BIGINT) AS discount,
+               COALESCE(MAX(reason), CASE WHEN SUM(gross) = 0
+                                          THEN {literal(ExclusionReason.NO_CHARGES)} END) AS reason
+        FROM (
+            SELECT student_id, last_name, first_name, admission_number, existing_invoice_id,
+                   reason, 0 AS gross, 0 AS discount
+            FROM scoped
+            UNION ALL
+            SELECT student_id, NULL, NULL, NULL, NULL, NULL,
+                   CASE WHEN part = 0 THEN cents ELSE 0 END,
+                   CASE WHEN part = 1 THEN -cents ELSE 0 END
+            FROM lines
+        ) AS u
+        GROUP BY student_id
     )"""
 
 
@@ -197,7 +208,9 @@ def priced_students(connection: BaseDBAsyncClient, run: BillingRun) -> str:
 
     `eligibility`: one row per student in scope with gross and discount cents and the
     reason not to bill (ALREADY_INVOICED, INACTIVE, MANUAL_OVERRIDE, then NO_CHARGES),
-    NULL for students to bill. `lines` orders by (student_id, part, sort1, sort2).
+    NULL for students to bill. `lines` orders by (student_id, part, sort1, sort2); its
+    `reason` is the student's reason decided before pricing (a student with lines has
+    charges, so NULL there means billed).
     Parameters: `pricing_params(run)`.
     """
     return f"""WITH
