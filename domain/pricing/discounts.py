@@ -12,7 +12,7 @@ from domain.access import Caller, get_school, get_visible
 from domain.billing.rows import check_students
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.models import Discount, DiscountFeeItem, DiscountKind, FeeItem, Role, StudentDiscount
-from domain.pricing.terms import check_batch, end_ranges, overlaps, starts, term_range
+from domain.pricing.terms import check_batch, end_ranges, refuse_overlaps, term_range
 from domain.validation import CENT, check_count, clean_amount, clean_text
 
 #: Most fee items one discount may name.
@@ -124,26 +124,15 @@ async def assign_discount(
     clean_ref = clean_text(problems, reference, "reference", max_length=200, required=False)
     problems.raise_if_any()
     first, last = await term_range(caller, discount.school_id, from_term_id, until_term_id)
-    students = await check_students(caller, list(student_ids), discount.school_id, ["studentIds"])
-    wanted = (first.start_date, last.start_date if last else None)
-    existing = await StudentDiscount.filter(discount_id=discount.id, student_id__in=students)
-    dates = await starts([t for s in existing for t in (s.from_term_id, s.until_term_id)])
-    taken = {
-        s.student_id
-        for s in existing
-        if overlaps(wanted, (dates[s.from_term_id], dates.get(s.until_term_id or 0)))
-    }
-    seen: set[int] = set()
-    for index, pk in enumerate(student_ids):
-        if pk in taken or pk in seen:
-            problems.add(
-                ErrorCode.DUPLICATE,
-                "The student already has this discount in one of these terms.",
-                "studentIds",
-                str(index),
-            )
-        seen.add(pk)  # type: ignore[arg-type]
-    problems.raise_if_any()
+    await check_students(caller, list(student_ids), discount.school_id, ["studentIds"])
+    await refuse_overlaps(
+        StudentDiscount,
+        student_ids,
+        first,
+        last,
+        "The student already has this discount in one of these terms.",
+        discount_id=discount.id,
+    )
     async with in_transaction():
         rows = [
             await StudentDiscount.create(

@@ -11,7 +11,7 @@ from domain.access import Caller, get_visible
 from domain.billing.rows import check_students
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.models import FeeItem, FeeItemKind, FeeSubscription, Role
-from domain.pricing.terms import check_batch, end_ranges, overlaps, starts, term_range
+from domain.pricing.terms import check_batch, end_ranges, refuse_overlaps, term_range
 
 
 async def subscribe_students(
@@ -40,25 +40,14 @@ async def subscribe_students(
     problems.raise_if_any()
     first, last = await term_range(caller, school_id, from_term_id, until_term_id)
     students = await check_students(caller, list(student_ids), school_id, ["studentIds"])
-    wanted = (first.start_date, last.start_date if last else None)
-    existing = await FeeSubscription.filter(fee_item_id=item.id, student_id__in=students)
-    dates = await starts([t for s in existing for t in (s.from_term_id, s.until_term_id)])
-    taken = {
-        s.student_id
-        for s in existing
-        if overlaps(wanted, (dates[s.from_term_id], dates.get(s.until_term_id or 0)))
-    }
-    seen: set[int] = set()
-    for index, pk in enumerate(student_ids):
-        if pk in taken or pk in seen:
-            problems.add(
-                ErrorCode.DUPLICATE,
-                "The student already takes this item in one of these terms.",
-                "studentIds",
-                str(index),
-            )
-        seen.add(pk)  # type: ignore[arg-type]
-    problems.raise_if_any()
+    await refuse_overlaps(
+        FeeSubscription,
+        student_ids,
+        first,
+        last,
+        "The student already takes this item in one of these terms.",
+        fee_item_id=item.id,
+    )
     async with in_transaction():
         rows = [
             await FeeSubscription.create(

@@ -105,3 +105,31 @@ async def end_ranges(
         row.until_term_id = last.id
     problems.raise_if_any()
     return [rows[pk] for pk in wanted], last
+
+
+async def refuse_overlaps(
+    model: type[Model],
+    student_ids: Sequence[int | None],
+    first: Term,
+    last: Term | None,
+    message: str,
+    **same: int,
+) -> None:
+    """DUPLICATE at each student who already has a row (`same` narrows it) sharing a term
+    with first..last, and at each student given twice."""
+    wanted = (first.start_date, last.start_date if last else None)
+    ids = [pk for pk in student_ids if pk is not None]
+    existing: list[Any] = await model.filter(student_id__in=ids, **same)
+    dates = await starts([t for s in existing for t in (s.from_term_id, s.until_term_id)])
+    taken = {
+        s.student_id
+        for s in existing
+        if overlaps(wanted, (dates[s.from_term_id], dates.get(s.until_term_id or 0)))
+    }
+    problems = Problems()
+    seen: set[int | None] = set()
+    for index, pk in enumerate(student_ids):
+        if pk in taken or pk in seen:
+            problems.add(ErrorCode.DUPLICATE, message, "studentIds", str(index))
+        seen.add(pk)
+    problems.raise_if_any()
