@@ -17,6 +17,7 @@ from domain.models import (
     BillingRun,
     BillingRunScopeStudent,
     FeeStructure,
+    PreviewCharge,
     Role,
     RunStatus,
     Term,
@@ -163,6 +164,8 @@ async def delete_billing_run(caller: Caller, run_id: int | None) -> int:
     async with in_transaction():
         deleted = await BillingRun.filter(id=run.id, status=RunStatus.DRAFT).delete()
         if deleted:
+            # Preview lines are kept without a foreign key (bulk writes skip its checks).
+            await PreviewCharge.filter(run_id=run.id).delete()
             await audit.record(caller, audit.AuditAction.DELETED_RUN, run, school_id=run.school_id)
     if not deleted:
         raise DomainError(

@@ -312,3 +312,16 @@ async def test_invoices_carry_the_lines_frozen_at_confirm_whatever_changes_after
     assert sum((i.total for i in invoiced), Decimal(0)) == total
     assert len(invoiced) == count
     assert world.viewer.user.role == Role.VIEWER
+
+
+async def test_a_deleted_draft_leaves_no_preview_lines_behind(world: World) -> None:
+    from domain.billing.runs import delete_billing_run
+    from domain.models import PreviewCharge
+
+    # given a previewed draft
+    run_id, _, _ = await _previewed(world)
+    assert await PreviewCharge.filter(run_id=run_id).count() > 0
+    # when
+    await delete_billing_run(world.owner.caller, run_id)
+    # then
+    assert await PreviewCharge.filter(run_id=run_id).count() == 0
