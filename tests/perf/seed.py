@@ -148,7 +148,7 @@ async def seed_pricing(s: Seeded) -> None:
     await c.execute_query(
         sql(
             c,
-            "UPDATE student SET fee_category_id = CASE WHEN id % 2 = 0 THEN $2 ELSE $3 END "
+            "UPDATE student SET fee_category_id = CASE WHEN id % 2 = 0 THEN CAST($2 AS INTEGER) ELSE CAST($3 AS INTEGER) END "
             "WHERE school_id = $1",
         ),
         [s.school_id, boarder.id, day.id],
@@ -167,7 +167,7 @@ async def seed_pricing(s: Seeded) -> None:
             sql(
                 c,
                 f"""INSERT INTO fee_subscription (student_id, fee_item_id, from_term_id, created_at)
-                SELECT id, $2, $3, $4 FROM student
+                SELECT id, CAST($2 AS INTEGER), CAST($3 AS INTEGER), $4 FROM student
                 WHERE school_id = $1 AND (id * {3 + k}) % 10 < 3""",
             ),
             [s.school_id, item.id, s.term_id, datetime(2026, 1, 1, tzinfo=UTC)],
@@ -196,7 +196,7 @@ async def seed_pricing(s: Seeded) -> None:
                 c,
                 f"""INSERT INTO student_discount
                     (student_id, discount_id, from_term_id, created_at)
-                SELECT id, $2, $3, $4 FROM student
+                SELECT id, CAST($2 AS INTEGER), CAST($3 AS INTEGER), $4 FROM student
                 WHERE school_id = $1 AND id % 10 = {2 * k + 2}""",
             ),
             [s.school_id, discount.id, s.term_id, datetime(2026, 1, 1, tzinfo=UTC)],
@@ -207,7 +207,7 @@ async def seed_pricing(s: Seeded) -> None:
         sql(
             c,
             f"""INSERT INTO family (school_id, name, created_at)
-            SELECT $1, 'Family ' || CAST(n AS TEXT), $3 FROM ({_series("$2", pg)}) AS seq""",
+            SELECT CAST($1 AS INTEGER), 'Family ' || CAST(n AS TEXT), $3 FROM ({_series("$2", pg)}) AS seq""",
         ),
         [s.school_id, blocks, datetime(2026, 1, 1, tzinfo=UTC)],
     )
@@ -217,8 +217,9 @@ async def seed_pricing(s: Seeded) -> None:
     await c.execute_query(
         sql(
             c,
-            """UPDATE student SET family_id = $3 + (id - $2) / 5
-            WHERE school_id = $1 AND (id - $2) % 5 < 2 + ((id - $2) / 5) % 2""",
+            """UPDATE student SET family_id = CAST($3 AS INTEGER) + (id - CAST($2 AS INTEGER)) / 5
+            WHERE school_id = $1 AND (id - CAST($2 AS INTEGER)) % 5
+                < 2 + ((id - CAST($2 AS INTEGER)) / 5) % 2""",
         ),
         [s.school_id, base, int(families[0]["id"])],
     )
