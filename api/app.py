@@ -26,10 +26,11 @@ from api.graphiql import graphiql_page, static_mount
 from api.metrics import metrics_endpoint
 from api.request_log import RequestLog
 from api.schema import build_schema
+from api.ws import TOKEN_KEY, BillingTransportWS
 from domain import db
 from domain.access import Caller, authenticate, bearer
 from domain.settings import get_settings
-from workers.tracing import configure_tracing, shutdown_tracing, tracer_provider
+from observability.tracing import configure_tracing, shutdown_tracing, tracer_provider
 
 logger = logging.getLogger("billing.api")
 
@@ -43,16 +44,20 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 class BillingGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with our context and WebSocket authentication."""
 
+    graphql_transport_ws_handler_class = BillingTransportWS
+
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
         return Context(request=request, response=response, caller_=request.scope.get(CALLER_KEY))
 
     async def on_ws_connect(self, context: Context) -> None:
         params = context.connection_params or {}
         header = params.get("Authorization") or params.get("authorization")
-        caller = await authenticate(bearer(header if isinstance(header, str) else None))
+        token = bearer(header if isinstance(header, str) else None)
+        caller = await authenticate(token)
         if caller is None:
             raise ConnectionRejectionError()
         context.caller_ = caller
+        context.request.scope[TOKEN_KEY] = token  # checked again before every operation
         return None
 
     async def render_graphql_ide(self, request: Request) -> Response:

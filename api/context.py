@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
+import strawberry
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -71,3 +72,7 @@ class Context:
         if self.caller_ is None:
             raise DomainError(ErrorCode.PERMISSION_DENIED, "Not authenticated.")
         return self.caller_
+
+
+#: What a resolver's `info` parameter is: strawberry's Info with our context.
+Info: TypeAlias = strawberry.Info[Context, None]

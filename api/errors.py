@@ -9,18 +9,17 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
-from api.types.enums import describe_values
+from api.types.enums import serve_enum
 from domain.errors import DomainError
 from domain.errors import ErrorCode as DomainErrorCode
 
 logger = logging.getLogger("billing.api")
 
 ErrorCode = DomainErrorCode
-strawberry.enum(
-    ErrorCode, name="ErrorCode", description="Why a request was refused; clients branch on it."
-)
-describe_values(
+serve_enum(
     ErrorCode,
+    "ErrorCode",
+    "Why a request was refused; clients branch on it.",
     {
         "NOT_FOUND": "The id does not exist, or the caller may not see it.",
         "PERMISSION_DENIED": "The caller may see the object but not do this to it.",
@@ -87,14 +86,31 @@ def _should_mask(error: GraphQLError) -> bool:
     return True
 
 
+class ErrorPolicy(MaskErrors):
+    """The one place errors outside payloads are shaped: a domain refusal raised by a query or
+    subscription resolver is a top-level error with its message and code; bugs are masked."""
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [self._present(error) for error in errors]
+
+    def _present(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if isinstance(original, DomainError):
+            return GraphQLError(
+                original.problems[0].message,
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                original_error=original,
+                extensions={"code": original.code.value},
+            )
+        return self.anonymise_error(error) if self.should_mask_error(error) else error
+
+
 def error_masking(debug: bool) -> MaskErrors:
     """Bugs answer "Unexpected error." with a logged trace (unless debugging)."""
-    return MaskErrors(
+    return ErrorPolicy(
         should_mask_error=(lambda e: False) if debug else _should_mask,
         error_message="Unexpected error.",
     )
-
-
-def domain_error_to_graphql(error: DomainError) -> ClientError:
-    """A domain refusal outside a payload (a query or subscription) as a top-level error."""
-    return ClientError(error.problems[0].message, error.code.value)

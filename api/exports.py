@@ -12,12 +12,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from tortoise.queryset import QuerySet
 
-from api.ids import decode_id, decode_optional
+from api.ids import decode_id, decode_ref
 from domain import invoice_search
 from domain.access import Caller, authenticate, bearer, get_school
 from domain.errors import DomainError
 from domain.models import Invoice, InvoiceStatus, SchoolClass, Student
-from domain.references import UNKNOWN_ID
 
 #: Rows read and written per database round trip: memory stays flat whatever the size.
 PAGE = 1000
@@ -53,10 +52,8 @@ def _error(status: int, code: str, message: str) -> Response:
 
 
 def _pk(request: Request, name: str, type_name: str) -> int | None:
-    value = request.query_params.get(name)
-    if value is None or value == "":
-        return None
-    return decode_optional(value, type_name) or UNKNOWN_ID
+    """A filter's id parameter; an empty one is left out, like a missing one."""
+    return decode_ref(request.query_params.get(name) or None, type_name)
 
 
 def _filter(request: Request) -> invoice_search.InvoiceFilter:

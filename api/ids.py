@@ -1,12 +1,26 @@
-"""Opaque Relay global ids: base64 of "TypeName:pk"."""
+"""Global ids: opaque base64 of "TypeName:pk", and the one place they are decoded.
+
+One helper per meaning of an id in an input, each saying what an id that is not ours
+(malformed, of another type, out of range) answers:
+
+- `decode_id`: a required id (or a nullable one whose null means "none"): not ours -> None,
+  which the domain answers NOT_FOUND, exactly as for an id the caller may not see.
+- `decode_ref`: an optional reference or filter: absent -> None; not ours -> UNKNOWN_ID,
+  which answers NOT_FOUND where it is looked up and matches nothing in a filter.
+- `decode_ids`: a list of required ids, in order; not ours -> None at its index.
+
+Strawberry's relay GlobalID is not used: its encoding (padded standard base64) differs
+from ours (URL-safe, unpadded, range-checked), and clients and stored links hold ours.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from typing import overload
 
-from domain.errors import DomainError, ErrorCode, Problem
+from domain.references import UNKNOWN_ID
 
 #: Largest primary key: INTEGER columns, except the types whose table has a BIGINT key.
 MAX_PK = 2**31 - 1
@@ -35,32 +49,28 @@ def decode_any(global_id: str) -> tuple[str, int] | None:
     return type_name, value
 
 
-def decode_id(global_id: str, type_name: str) -> int | None:
-    """The pk of a global id of the given type, or None (answered as NOT_FOUND by the domain)."""
-    decoded = decode_any(global_id)
+def decode_id(global_id: str | None, type_name: str) -> int | None:
+    """The pk of a required id of `type_name`; None when absent or not ours (NOT_FOUND)."""
+    decoded = decode_any(global_id) if global_id is not None else None
     if decoded is None or decoded[0] != type_name:
         return None
     return decoded[1]
 
 
-def decode_optional(global_id: str | None, type_name: str) -> int | None:
-    return None if global_id is None else decode_id(global_id, type_name)
+def decode_ref(global_id: str | None, type_name: str) -> int | None:
+    """The pk of an optional reference: None when absent; UNKNOWN_ID when not ours, so the
+    domain answers NOT_FOUND (or, in a filter, matches nothing) rather than ignoring it."""
+    if global_id is None:
+        return None
+    return decode_id(global_id, type_name) or UNKNOWN_ID
 
 
-def decode_many(
-    global_ids: Iterable[str], type_name: str, field: Sequence[str], what: str
-) -> list[int]:
-    """Pks of a list of ids; any id that is not one of `type_name` is NOT_FOUND at its index."""
-    pks: list[int] = []
-    problems: list[Problem] = []
-    for index, gid in enumerate(global_ids):
-        pk = decode_id(gid, type_name)
-        if pk is None:
-            problems.append(
-                Problem(ErrorCode.NOT_FOUND, f"{what} not found.", (*field, str(index)))
-            )
-        else:
-            pks.append(pk)
-    if problems:
-        raise DomainError(problems)
-    return pks
+@overload
+def decode_ids(global_ids: Iterable[str], type_name: str) -> list[int | None]: ...
+@overload
+def decode_ids(global_ids: None, type_name: str) -> None: ...
+def decode_ids(global_ids: Iterable[str] | None, type_name: str) -> list[int | None] | None:
+    """Pks of a list of required ids, in order (None for any not ours); None when absent."""
+    if global_ids is None:
+        return None
+    return [decode_id(gid, type_name) for gid in global_ids]

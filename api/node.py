@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 
-from api.context import Context
+from api.context import Info
 from api.ids import decode_any
 from api.types.common import Node
 from domain import models
@@ -78,7 +78,7 @@ def _register_invoices() -> None:
             .select_related("invoice")
             .first()
         )
-        return Payment.of(row, row.invoice.school_id) if row else None
+        return Payment.of(row, school_pk=row.invoice.school_id) if row else None
 
 
 def _register_pricing() -> None:
@@ -107,7 +107,7 @@ def _register_pricing() -> None:
             .select_related("fee_structure")
             .first()
         )
-        return FeeItem.of(row, row.fee_structure.school_id) if row else None
+        return FeeItem.of(row, school_pk=row.fee_structure.school_id) if row else None
 
 
 _register_defaults()
@@ -115,7 +115,7 @@ _register_invoices()
 _register_pricing()
 
 
-async def resolve_node(info: strawberry.Info[Context, None], id: strawberry.ID) -> Node | None:
+async def resolve_node(info: Info, id: strawberry.ID) -> Node | None:
     decoded = decode_any(id)
     if decoded is None or decoded[0] not in RESOLVERS:
         return None

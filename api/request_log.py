@@ -1,4 +1,5 @@
-"""One JSON log line and the metrics of every HTTP request, GraphQL operation included.
+"""One JSON log line and the metrics of every HTTP request, GraphQL operation included
+(operations over a WebSocket are logged the same way by api/ws.py).
 
 The operation name is read from a copy of the request body as the app consumes it (never
 re-read), from `operationName` or else the first named operation of the query. Nothing of
@@ -51,6 +52,29 @@ def _route(path: str, status: int) -> str:
     return "other" if status == 404 else path
 
 
+def log_request(
+    *, method: str, path: str, operation: str | None, status: int, seconds: float
+) -> None:
+    """Count and log one request (or one operation over a WebSocket, method "WS")."""
+    record_request(
+        method=method,
+        path=_route(path, status),
+        operation=operation,
+        status=status,
+        seconds=seconds,
+    )
+    logger.info(
+        "request",
+        extra={
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": round(seconds * 1000, 1),
+            "operation": operation,
+        },
+    )
+
+
 class RequestLog:
     """ASGI middleware: times each HTTP request, then logs and counts it."""
 
@@ -85,25 +109,12 @@ class RequestLog:
         try:
             await self.app(scope, receive_copy if keep else receive, send_status)
         finally:
-            seconds = time.perf_counter() - started
-            operation = self._operation(scope, body, size)
-            path = _route(scope["path"], status)
-            record_request(
+            log_request(
                 method=scope["method"],
-                path=path,
-                operation=operation,
+                path=scope["path"],
+                operation=self._operation(scope, body, size),
                 status=status,
-                seconds=seconds,
-            )
-            logger.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "duration_ms": round(seconds * 1000, 1),
-                    "operation": operation,
-                },
+                seconds=time.perf_counter() - started,
             )
 
     @staticmethod

@@ -15,7 +15,6 @@ from strawberry.extensions import (
 )
 
 from api.errors import error_masking
-from api.invoices_root import InvoiceQuery
 from api.mutations.fees import FeeMutation
 from api.mutations.invoices import InvoiceMutation
 from api.mutations.pricing import PricingMutation
@@ -24,10 +23,11 @@ from api.mutations.setup import SetupMutation
 from api.mutations.students import StudentMutation
 from api.mutations.tokens import TokenMutation
 from api.mutations.users import UserMutation
-from api.queries import SetupQuery
-from api.runs_root import RunQuery, RunSubscription
+from api.queries.audit import AuditQuery
+from api.queries.invoices import InvoiceQuery
+from api.queries.runs import RunQuery, RunSubscription
+from api.queries.setup import SetupQuery
 from api.tracing import GraphQLTracing
-from api.types.audit import AuditQuery
 from api.types.fees import FeeItem, FeeStructure
 from api.types.invoices import Invoice, Payment
 from api.types.pricing import (

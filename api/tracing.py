@@ -1,4 +1,4 @@
-"""A span per GraphQL operation (and per resolver), when tracing is on (workers.tracing).
+"""A span per GraphQL operation (and per resolver), when tracing is on (observability.tracing).
 
 Strawberry's OpenTelemetryExtension records the query text and every resolver's arguments
 as span attributes; both can hold guardian contacts (inline literals, input variables), so

@@ -56,11 +56,8 @@ async def init_db(database_url: str | None = None, *, global_fallback: bool = Tr
 
 
 async def close_db() -> None:
-    """Close this process's connections."""
-    await connections.close_all()
-    from tortoise import context as tortoise_context
-
-    tortoise_context._global_context = None
+    """Close this process's connections (and forget the context, so that init may run again)."""
+    await Tortoise.close_connections()
 
 
 async def migrate_db(database_url: str | None = None) -> None:

@@ -1,103 +1,93 @@
-"""Run events: "run N changed", in-process or over Redis pub/sub so any replica can listen."""
+"""Run events: "run N changed". The port the domain publishes and listens through.
+
+In-process by default (one server that also runs the workers); `adapters.redis_events`
+carries them over Redis pub/sub so that any replica can listen to any worker.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import Protocol
 
-logger = logging.getLogger("billing.events")
 
-CHANNEL_PREFIX = "billing:run:"
+class RunChanges(Protocol):
+    """The changes of one run, heard while its `listen` context is open."""
+
+    async def wait(self, seconds: float) -> None:
+        """Return at the run's next change, or after `seconds`, whichever comes first."""
+        ...
+
+    async def drain(self) -> None:
+        """Forget the changes heard so far (they are read in one go)."""
+        ...
 
 
 class RunEvents(Protocol):
     async def publish(self, run_id: int) -> None: ...
 
-    def listen(self, run_id: int) -> contextlib.AbstractAsyncContextManager[asyncio.Queue[None]]:
-        """A queue that receives an item each time the run changes, while the context is open."""
+    def listen(self, run_id: int) -> contextlib.AbstractAsyncContextManager[RunChanges]:
+        """The run's changes, heard from the moment the context is entered until it exits.
+
+        Entering returns only once listening has started, so a read made inside the context
+        cannot miss a change; exiting frees what listening held, at once and for good.
+        """
+        ...
+
+    async def ping(self) -> bool:
+        """Whether the transport answers (always, in-process)."""
         ...
 
     async def close(self) -> None: ...
+
+
+class QueuedChanges:
+    """Changes as items of a one-slot queue (several changes before a read count as one)."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[None] = asyncio.Queue(maxsize=1)
+
+    def put(self) -> None:
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(None)
+
+    async def wait(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.queue.get(), timeout=seconds)
+
+    async def drain(self) -> None:
+        while not self.queue.empty():
+            self.queue.get_nowait()
 
 
 class LocalRunEvents:
     """Events within one process and one event loop (the embedded default)."""
 
     def __init__(self) -> None:
-        self._queues: dict[int, set[asyncio.Queue[None]]] = defaultdict(set)
+        self._listeners: dict[int, set[QueuedChanges]] = defaultdict(set)
 
     async def publish(self, run_id: int) -> None:
-        for queue in list(self._queues.get(run_id, ())):
-            with contextlib.suppress(asyncio.QueueFull):
-                queue.put_nowait(None)
+        for changes in list(self._listeners.get(run_id, ())):
+            changes.put()
 
     @contextlib.asynccontextmanager
-    async def listen(self, run_id: int) -> AsyncIterator[asyncio.Queue[None]]:
-        queue: asyncio.Queue[None] = asyncio.Queue(maxsize=1)
-        self._queues[run_id].add(queue)
+    async def listen(self, run_id: int) -> AsyncIterator[QueuedChanges]:
+        changes = QueuedChanges()
+        self._listeners[run_id].add(changes)
         try:
-            yield queue
+            yield changes
         finally:
-            self._queues[run_id].discard(queue)
-            if not self._queues[run_id]:
-                del self._queues[run_id]
-
-    async def close(self) -> None:
-        self._queues.clear()
-
-
-class RedisRunEvents:
-    """Events over Redis pub/sub: a worker publishes, every server replica's subscribers hear."""
-
-    def __init__(self, url: str) -> None:
-        import redis.asyncio as aioredis
-
-        self._redis = aioredis.Redis.from_url(url)
-
-    async def publish(self, run_id: int) -> None:
-        try:
-            await self._redis.publish(f"{CHANNEL_PREFIX}{run_id}", b"1")
-        except Exception:  # an event lost is repaired by the subscriber's periodic re-read
-            logger.warning("could not publish the event of run %s", run_id, exc_info=True)
-
-    @contextlib.asynccontextmanager
-    async def listen(self, run_id: int) -> AsyncIterator[asyncio.Queue[None]]:
-        queue: asyncio.Queue[None] = asyncio.Queue(maxsize=1)
-        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-
-        async def pump() -> None:
-            try:
-                await pubsub.subscribe(f"{CHANNEL_PREFIX}{run_id}")
-                async for _ in pubsub.listen():
-                    with contextlib.suppress(asyncio.QueueFull):
-                        queue.put_nowait(None)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # Redis gone: the subscriber falls back to periodic re-reads
-                logger.warning("lost the event stream of run %s", run_id, exc_info=True)
-
-        task = asyncio.create_task(pump())
-        try:
-            yield queue
-        finally:
-            task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
-            with contextlib.suppress(Exception):
-                await pubsub.aclose()
+            self._listeners[run_id].discard(changes)
+            if not self._listeners[run_id]:
+                del self._listeners[run_id]
 
     async def ping(self) -> bool:
-        try:
-            return bool(await self._redis.ping())
-        except Exception:
-            return False
+        return True
 
     async def close(self) -> None:
-        await self._redis.aclose()
+        self._listeners.clear()
 
 
 _bus: RunEvents = LocalRunEvents()

@@ -1,4 +1,9 @@
-"""What a guardian is told about an invoice, and how: SMTP e-mail or an SMS gateway."""
+"""What a guardian is told about an invoice, and the ports through which it is sent.
+
+The domain says what it needs (send this notice by e-mail, by SMS) as two small protocols;
+`adapters/` implements them (SMTP, an HTTP SMS gateway) and the process installs the
+configured ones at start-up. Nothing here imports a transport library.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +11,17 @@ import html
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from email.message import EmailMessage
-from urllib.parse import unquote, urlsplit
-
-import aiosmtplib
-import httpx
-
-from domain.settings import Settings
+from typing import Protocol
 
 #: Longest failure reason kept on a delivery (the rest of a server's answer is noise).
 REASON_MAX = 500
-#: SMTP ports when the URL gives none: submission with STARTTLS, or implicit TLS.
-SMTP_PORT = 587
-SMTPS_PORT = 465
 
 
 class NoticeFailed(Exception):
     """The notice could not be handed over; the message says why, for a person."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason[:REASON_MAX])
 
 
 @dataclass(frozen=True)
@@ -114,52 +113,44 @@ class Notice:
         )
 
 
-def email_message(notice: Notice, sender: str, to: str) -> EmailMessage:
-    """The e-mail, in plain text with an HTML alternative."""
-    message = EmailMessage()
-    message["Subject"] = notice.subject()
-    message["From"] = sender
-    message["To"] = to
-    message.set_content(notice.text())
-    message.add_alternative(notice.html(), subtype="html")
-    return message
+class EmailSender(Protocol):
+    """Hands an invoice notice to an e-mail service; raises NoticeFailed when it cannot."""
+
+    async def send_email(self, notice: Notice, to: str) -> None: ...
 
 
-def _reason(text: str) -> str:
-    return text[:REASON_MAX]
+class SmsSender(Protocol):
+    """Hands an invoice notice to an SMS service; raises NoticeFailed when it cannot."""
+
+    async def send_sms(self, notice: Notice, to: str) -> None: ...
 
 
-async def send_email(settings: Settings, notice: Notice, to: str) -> None:
-    """Hand the e-mail to the SMTP server of SMTP_URL."""
-    if not settings.smtp_url:
-        raise NoticeFailed("E-mail is not configured (SMTP_URL).")
-    url = urlsplit(settings.smtp_url)
-    implicit_tls = url.scheme == "smtps"
-    try:
-        await aiosmtplib.send(
-            email_message(notice, settings.smtp_from, to),
-            hostname=url.hostname or "localhost",
-            port=url.port or (SMTPS_PORT if implicit_tls else SMTP_PORT),
-            username=unquote(url.username) if url.username else None,
-            password=unquote(url.password) if url.password else None,
-            use_tls=implicit_tls,
-            timeout=settings.notify_timeout_seconds,
-        )
-    except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-        raise NoticeFailed(_reason(f"SMTP: {type(exc).__name__}: {exc}")) from exc
+@dataclass(frozen=True)
+class NoticeSenders:
+    """The senders this process has; a channel without one fails with the setting to set."""
+
+    email: EmailSender | None = None
+    sms: SmsSender | None = None
+
+    async def send_email(self, notice: Notice, to: str) -> None:
+        if self.email is None:
+            raise NoticeFailed("E-mail is not configured (SMTP_URL).")
+        await self.email.send_email(notice, to)
+
+    async def send_sms(self, notice: Notice, to: str) -> None:
+        if self.sms is None:
+            raise NoticeFailed("SMS is not configured (SMS_GATEWAY_URL).")
+        await self.sms.send_sms(notice, to)
 
 
-async def send_sms(settings: Settings, notice: Notice, to: str) -> None:
-    """POST the SMS as JSON to SMS_GATEWAY_URL; any answer but 2xx is a failure."""
-    if not settings.sms_gateway_url:
-        raise NoticeFailed("SMS is not configured (SMS_GATEWAY_URL).")
-    body = {"to": to, "message": notice.sms(), "reference": notice.number}
-    try:
-        async with httpx.AsyncClient(timeout=settings.notify_timeout_seconds) as client:
-            response = await client.post(settings.sms_gateway_url, json=body)
-    except httpx.HTTPError as exc:
-        raise NoticeFailed(_reason(f"SMS gateway: {type(exc).__name__}: {exc}")) from exc
-    if not response.is_success:
-        raise NoticeFailed(
-            _reason(f"SMS gateway answered {response.status_code}: {response.text.strip()}")
-        )
+_senders = NoticeSenders()
+
+
+def set_notice_senders(senders: NoticeSenders) -> None:
+    global _senders
+    _senders = senders
+
+
+def notice_senders() -> NoticeSenders:
+    """The process's senders (installed from the settings at start-up; none before)."""
+    return _senders

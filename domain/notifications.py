@@ -17,7 +17,7 @@ from domain.errors import DomainError, ErrorCode, Problem
 from domain.invoices import INVOICE_ROLE
 from domain.models import Invoice, InvoiceLine, InvoiceStatus, School, Student, Term
 from domain.models.notifications import DeliveryChannel, DeliveryStatus, InvoiceDelivery
-from domain.notices import Notice, NoticeFailed, send_email, send_sms
+from domain.notices import Notice, NoticeFailed, NoticeSenders, notice_senders
 from domain.settings import Settings, get_settings
 
 logger = logging.getLogger("billing.notify")
@@ -29,8 +29,8 @@ MAX_SEND = 1000
 #: (a worker killed mid-send); only then can a notice go out twice.
 CLAIM_LEASE = timedelta(minutes=5)
 
-#: Called after commit with the ids of invoices that have notices to deliver.
-Dispatch = Callable[[list[int]], Awaitable[None]]
+#: Called after commit with the ids of invoices that have notices to deliver (enqueues them).
+EnqueueNotices = Callable[[list[int]], Awaitable[None]]
 
 #: Deliveries a worker still has to try.
 PENDING = (DeliveryStatus.QUEUED, DeliveryStatus.FAILED)
@@ -58,7 +58,7 @@ async def send_invoices(
     caller: Caller,
     invoice_ids: Sequence[int | None],
     *,
-    dispatch: Dispatch,
+    dispatch: EnqueueNotices,
     channels: Sequence[DeliveryChannel] | None = None,
 ) -> list[Invoice]:
     """Mark invoices SENT and queue their notices; all or none (a cancelled one refuses the call).
@@ -193,13 +193,14 @@ async def _claim(delivery_id: int, now: datetime) -> bool:
     return bool(taken)
 
 
-async def deliver_invoice_notices(invoice_id: int, settings: Settings | None = None) -> int:
+async def deliver_invoice_notices(invoice_id: int, senders: NoticeSenders | None = None) -> int:
     """Send an invoice's pending notices, each channel at most once; how many went out.
 
     Safe to run twice: a delivery is claimed in the database before it is sent and marked
-    SENT right after, so a redelivered message finds nothing left to do.
+    SENT right after, so a redelivered message finds nothing left to do. The senders are
+    the process's (installed at start-up from the settings) unless given.
     """
-    s = settings or get_settings()
+    send = senders or notice_senders()
     invoice = await Invoice.get_or_none(id=invoice_id)
     if invoice is None:
         return 0
@@ -220,9 +221,9 @@ async def deliver_invoice_notices(invoice_id: int, settings: Settings | None = N
                 raise NoticeFailed("The invoice was cancelled before the notice went out.")
             assert delivery.recipient is not None
             if delivery.channel == DeliveryChannel.EMAIL:
-                await send_email(s, notice, delivery.recipient)
+                await send.send_email(notice, delivery.recipient)
             else:
-                await send_sms(s, notice, delivery.recipient)
+                await send.send_sms(notice, delivery.recipient)
         except NoticeFailed as exc:
             await InvoiceDelivery.filter(id=delivery.id).update(
                 status=DeliveryStatus.FAILED,

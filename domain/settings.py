@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     billing_heartbeat_timeout_seconds: float = 60.0
     #: Worker threads per `billing worker` process (and in-process in embedded mode).
     billing_worker_threads: int = 2
+    #: Port on which `billing worker` serves its Prometheus /metrics; unset: not served.
+    billing_worker_metrics_port: int | None = None
+    #: Address that port binds (all interfaces by default: scraped from other hosts).
+    billing_worker_metrics_host: str = "0.0.0.0"
     #: Smallest pause between two subscription pushes of one run (seconds; about 10 a second).
     billing_event_min_interval_seconds: float = 0.1
     #: Where invoice e-mails go out, e.g. smtp://user:pass@mail.example.org:587 (smtps:// for

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
-from typing import Literal, cast
+from typing import cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
@@ -17,6 +16,7 @@ from domain.access import Caller, get_school, get_visible
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.models import Family, FeeCategory, Role, SchoolClass, Student, StudentStatus
 from domain.references import load_of_school
+from domain.updates import KEEP, Update
 from domain.validation import check_count, clean_email, clean_phone, clean_text
 
 #: Most students one createStudents call enrols (all or nothing).
@@ -30,15 +30,6 @@ _PRICING_REFS: tuple[tuple[type[Model], str, str, str], ...] = (
     (FeeCategory, "Fee category", "fee_category_id", "feeCategoryId"),
     (Family, "Family", "family_id", "familyId"),
 )
-
-
-class Keep(Enum):
-    """Leave a field of an update as it is."""
-
-    KEEP = "KEEP"
-
-
-KEEP = Keep.KEEP
 
 
 @dataclass(frozen=True)
@@ -61,15 +52,15 @@ class NewStudent:
 class StudentChanges:
     """What an update changes; KEEP leaves a field alone, None clears an optional one."""
 
-    status: StudentStatus | Literal[Keep.KEEP] | None = KEEP
-    school_class_id: int | Literal[Keep.KEEP] | None = KEEP
-    first_name: str | Literal[Keep.KEEP] | None = KEEP
-    last_name: str | Literal[Keep.KEEP] | None = KEEP
-    guardian_name: str | Literal[Keep.KEEP] | None = KEEP
-    guardian_email: str | Literal[Keep.KEEP] | None = KEEP
-    guardian_phone: str | Literal[Keep.KEEP] | None = KEEP
-    fee_category_id: int | Literal[Keep.KEEP] | None = KEEP
-    family_id: int | Literal[Keep.KEEP] | None = KEEP
+    status: Update[StudentStatus] = KEEP
+    school_class_id: Update[int] = KEEP
+    first_name: Update[str] = KEEP
+    last_name: Update[str] = KEEP
+    guardian_name: Update[str] = KEEP
+    guardian_email: Update[str] = KEEP
+    guardian_phone: Update[str] = KEEP
+    fee_category_id: Update[int] = KEEP
+    family_id: Update[int] = KEEP
 
 
 @dataclass(frozen=True)
@@ -197,12 +188,12 @@ async def create_students(
 
 def _text_change(
     problems: Problems,
-    value: str | Literal[Keep.KEEP] | None,
+    value: Update[str],
     field: str,
     *,
     max_length: int,
     required: bool,
-) -> str | Literal[Keep.KEEP] | None:
+) -> Update[str]:
     """A cleaned new value; None or blank clears an optional field and keeps a required one."""
     if value is KEEP or (required and value is None):
         return KEEP

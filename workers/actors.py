@@ -8,8 +8,8 @@ from typing import Any
 import dramatiq
 
 from domain.billing import generation, sweeper
+from observability.tracing import chunk_span
 from workers.broker import QUEUE
-from workers.tracing import chunk_span
 
 logger = logging.getLogger("billing.workers")
 

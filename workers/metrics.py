@@ -9,7 +9,6 @@ runs the workers in-process.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from typing import Any
 
@@ -17,6 +16,7 @@ import dramatiq
 from prometheus_client import Counter, Histogram, start_http_server
 
 from domain.observers import ChunkDone, add_chunk_listener
+from domain.settings import Settings
 
 logger = logging.getLogger("billing.workers")
 
@@ -62,13 +62,13 @@ def install_worker_metrics(broker: dramatiq.Broker) -> None:
         broker.add_middleware(QueueLag())
 
 
-def start_worker_metrics_server() -> int | None:
+def start_worker_metrics_server(settings: Settings) -> int | None:
     """Serve /metrics on BILLING_WORKER_METRICS_PORT (host BILLING_WORKER_METRICS_HOST,
     default 0.0.0.0), when the port is set; returns the port."""
-    port = os.environ.get("BILLING_WORKER_METRICS_PORT")
+    port = settings.billing_worker_metrics_port
     if not port:
         return None
-    host = os.environ.get("BILLING_WORKER_METRICS_HOST", "0.0.0.0")  # scraped from other hosts
-    start_http_server(int(port), addr=host)
+    host = settings.billing_worker_metrics_host
+    start_http_server(port, addr=host)
     logger.info("worker metrics on %s:%s", host, port)
-    return int(port)
+    return port

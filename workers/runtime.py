@@ -1,29 +1,32 @@
-"""Starting and stopping the queue, the workers, the run events and the sweeper.
+"""Starting and stopping the queue, the workers, the adapters and the sweeper.
 
 Two ways to run, one code path: with REDIS_URL the server only enqueues and `billing
 worker` processes consume; without it the server runs worker threads whose async actors
-execute on the server's own event loop (where its database connections live).
+execute on the server's own event loop (where its database connections live). Either way
+the workers are booted by `boot_worker`, and the adapters (run events, e-mail, SMS) are
+the ones `adapters.chosen` picks from the settings.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import concurrent.futures
 import logging
 import signal
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import dramatiq
 from dramatiq.asyncio import EventLoopThread
 from dramatiq.brokers.stub import StubBroker
 
+import adapters
 from domain import db
-from domain.events import LocalRunEvents, RedisRunEvents, RunEvents, set_run_events
 from domain.settings import Settings
+from observability.tracing import configure_tracing, shutdown_tracing
 from workers.broker import BridgedAsyncIO, LoopBridge, install_broker
 from workers.metrics import install_worker_metrics, start_worker_metrics_server
-from workers.tracing import configure_tracing, shutdown_tracing
 
 logger = logging.getLogger("billing.workers")
 
@@ -33,6 +36,9 @@ logger = logging.getLogger("billing.workers")
 #: One in twenty makes an idle worker run it about once a second, so a killed worker's
 #: chunks return soon after its heartbeat expires; the task is a few cheap Redis calls.
 MAINTENANCE_CHANCE = 50_000
+
+#: Milliseconds the worker threads get to finish their current message when stopping.
+STOP_TIMEOUT_MS = 10_000
 
 
 def redis_broker(settings: Settings) -> dramatiq.Broker:
@@ -46,72 +52,88 @@ def redis_broker(settings: Settings) -> dramatiq.Broker:
     )
 
 
+@dataclass
+class BootedWorker:
+    """Worker threads consuming a broker, and the sweeper on the actors' loop."""
+
+    worker: dramatiq.Worker
+    sweeper: concurrent.futures.Future[None]
+
+    def stop(self) -> None:
+        """Stop sweeping and let the threads finish (blocking: call it off the actors' loop)."""
+        self.sweeper.cancel()
+        self.worker.stop(timeout=STOP_TIMEOUT_MS)
+
+
+def boot_worker(
+    settings: Settings, broker: dramatiq.Broker, loop_thread: EventLoopThread
+) -> BootedWorker:
+    """Consume `broker` with worker threads whose async actors run on `loop_thread`'s loop."""
+    broker.add_middleware(BridgedAsyncIO(loop_thread))
+    install_worker_metrics(broker)
+    install_broker(broker)
+    broker.emit_after("process_boot")
+    worker = dramatiq.Worker(
+        broker, worker_threads=settings.billing_worker_threads, worker_timeout=100
+    )
+    worker.start()
+    sweeper = asyncio.run_coroutine_threadsafe(sweep_forever(settings), loop_thread.loop)
+    return BootedWorker(worker=worker, sweeper=sweeper)
+
+
 class Runtime:
-    """The queue side of one process: broker, optional worker threads, events, sweeper."""
+    """The queue side of the server process: broker, adapters, optional in-process workers."""
 
     def __init__(
         self,
         settings: Settings,
         *,
         broker: dramatiq.Broker,
-        events: RunEvents,
+        adapters: adapters.Adapters,
         run_workers: bool,
     ) -> None:
         self.settings = settings
         self.broker = broker
-        self.events = events
+        self.adapters = adapters
         self.run_workers = run_workers
-        self.worker: dramatiq.Worker | None = None
-        self._sweeper: asyncio.Task[None] | None = None
+        self.booted: BootedWorker | None = None
 
     @classmethod
     def for_server(cls, settings: Settings, *, run_workers: bool | None = None) -> Runtime:
+        chosen = adapters.chosen(settings)
         if settings.redis_url:
             return cls(
                 settings,
                 broker=redis_broker(settings),
-                events=RedisRunEvents(settings.redis_url),
+                adapters=chosen,
                 run_workers=bool(run_workers),
             )
         return cls(
             settings,
             broker=StubBroker(),
-            events=LocalRunEvents(),
+            adapters=chosen,
             run_workers=True if run_workers is None else run_workers,
         )
 
     async def start(self) -> None:
-        set_run_events(self.events)
+        self.adapters.install()
         if self.run_workers:
-            bridge = LoopBridge(asyncio.get_running_loop())
-            self.broker.add_middleware(BridgedAsyncIO(bridge))
-            install_worker_metrics(self.broker)
+            loop = LoopBridge(asyncio.get_running_loop())
+            self.booted = boot_worker(self.settings, self.broker, loop)
+            return
         install_broker(self.broker)
         if isinstance(self.broker, StubBroker):
             self.broker.emit_after("process_boot")
-        if self.run_workers:
-            self.worker = dramatiq.Worker(
-                self.broker, worker_threads=self.settings.billing_worker_threads, worker_timeout=100
-            )
-            self.worker.start()
-            self._sweeper = asyncio.create_task(sweep_forever(self.settings))
 
     async def stop(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-        if self.worker is not None:
+        if self.booted is not None:
             # Worker threads may be waiting on this loop: stop them from another thread.
-            await asyncio.to_thread(self.worker.stop, 10_000)
+            await asyncio.to_thread(self.booted.stop)
         self.broker.close()
-        await self.events.close()
-        set_run_events(LocalRunEvents())
+        await self.adapters.close()
 
     async def ping(self) -> bool:
-        if isinstance(self.events, RedisRunEvents):
-            return await self.events.ping()
-        return True
+        return await self.adapters.events.ping()
 
 
 async def sweep_forever(settings: Settings) -> None:
@@ -135,22 +157,16 @@ def run_worker_process(settings: Settings) -> None:
     configure_tracing("billing-worker")
     loop_thread = EventLoopThread(logger)
     loop_thread.start(timeout=5.0)
-    events = RedisRunEvents(settings.redis_url)
+    chosen = adapters.chosen(settings)
 
     async def boot() -> None:
         await db.init_db(settings.database_url)
-        set_run_events(events)
+        chosen.install()
 
     loop_thread.run_coroutine(boot())
     broker = redis_broker(settings)
-    broker.add_middleware(BridgedAsyncIO(loop_thread))
-    install_worker_metrics(broker)
-    start_worker_metrics_server()
-    install_broker(broker)
-    broker.emit_after("process_boot")
-    worker = dramatiq.Worker(
-        broker, worker_threads=settings.billing_worker_threads, worker_timeout=100
-    )
+    start_worker_metrics_server(settings)
+    booted = boot_worker(settings, broker, loop_thread)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:
@@ -158,22 +174,21 @@ def run_worker_process(settings: Settings) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    worker.start()
-    sweeper = asyncio.run_coroutine_threadsafe(sweep_forever(settings), loop_thread.loop)
     logger.info("worker started with %s threads", settings.billing_worker_threads)
     try:
         while not stop.wait(0.5):
             pass
     finally:
-        sweeper.cancel()
-        worker.stop(timeout=10_000)
+        booted.stop()
         broker.close()
 
         async def shutdown() -> None:
-            await events.close()
+            await chosen.close()
             await db.close_db()
 
-        with contextlib.suppress(Exception):
+        try:
             loop_thread.run_coroutine(shutdown())
+        except Exception:
+            logger.warning("could not close the connections cleanly", exc_info=True)
         loop_thread.stop()
         shutdown_tracing()

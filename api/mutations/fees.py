@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
 
 import strawberry
 
-from api.context import Context
-from api.errors import UserError, user_errors
-from api.ids import decode_id
-from api.refs import decode_ref
+from api.context import Info
+from api.ids import decode_id, decode_ref
+from api.mutations.base import mutation, outcome, payload
+from api.types.common import optional
 from api.types.fees import FeeStructure
 from api.types.pricing import FeeItemKind
 from domain import fees
-from domain.errors import DomainError
 
 
 @strawberry.input(description="A fee item's amount for one grade.")
@@ -27,12 +25,8 @@ class GradeAmountInput:
 
 @strawberry.input(description="A fee item's amount for a grade, a fee category or both.")
 class AmountOverrideInput:
-    grade_id: strawberry.ID | None = strawberry.field(
-        default=None, description="At least one of gradeId and feeCategoryId."
-    )
-    fee_category_id: strawberry.ID | None = strawberry.field(
-        default=None, description="A fee category of the same school."
-    )
+    grade_id: strawberry.ID | None = optional("At least one of gradeId and feeCategoryId.")
+    fee_category_id: strawberry.ID | None = optional("A fee category of the same school.")
     amount: Decimal = strawberry.field(
         description="0 or more, at most 2 decimals; 0 leaves the item off such invoices."
     )
@@ -44,16 +38,13 @@ class FeeItemInput:
     amount: Decimal = strawberry.field(
         description="Charged to grades without a grade amount: 0 or more, at most 2 decimals."
     )
-    grade_amounts: list[GradeAmountInput] | None = strawberry.field(
-        default=None, description="Overrides per grade."
-    )
+    grade_amounts: list[GradeAmountInput] | None = optional("Overrides per grade.")
     kind: FeeItemKind | None = strawberry.field(
         default=FeeItemKind.MANDATORY,
         description="MANDATORY bills every student; OPTIONAL only subscribers.",
     )
-    amount_overrides: list[AmountOverrideInput] | None = strawberry.field(
-        default=None,
-        description="Overrides by grade, by fee category or both; the most specific wins.",
+    amount_overrides: list[AmountOverrideInput] | None = optional(
+        "Overrides by grade, by fee category or both; the most specific wins."
     )
 
 
@@ -66,26 +57,19 @@ class CreateFeeStructureInput:
     )
 
 
-@strawberry.type(description="The fee structure created, or why not.")
+@payload(description="The fee structure created, or why not.")
 class FeeStructurePayload:
-    fee_structure: FeeStructure | None = strawberry.field(
-        description="The fee structure; null on errors."
-    )
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+    fee_structure: FeeStructure | None = outcome("The fee structure; null on errors.")
 
 
 @strawberry.type
 class FeeMutation:
-    @strawberry.mutation(
-        description="Creates a fee structure with its items and grade amounts (FINANCE); "
-        "all stored or none."
+    @mutation(
+        "Creates a fee structure with its items and grade amounts (FINANCE); all stored or none.",
+        input="The fee structure to create.",
     )
     async def create_fee_structure(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[
-            CreateFeeStructureInput, strawberry.argument(description="The fee structure to create.")
-        ],
+        self, info: Info, input: CreateFeeStructureInput
     ) -> FeeStructurePayload:
         items = [
             fees.NewFeeItem(
@@ -109,13 +93,10 @@ class FeeMutation:
             )
             for item in input.items
         ]
-        try:
-            row = await fees.create_fee_structure(
-                info.context.caller,
-                school_id=decode_id(input.school_id, "School"),
-                name=input.name,
-                items=items,
-            )
-        except DomainError as e:
-            return FeeStructurePayload(fee_structure=None, errors=user_errors(e))
-        return FeeStructurePayload(fee_structure=FeeStructure.of(row), errors=[])
+        row = await fees.create_fee_structure(
+            info.context.caller,
+            school_id=decode_id(input.school_id, "School"),
+            name=input.name,
+            items=items,
+        )
+        return FeeStructurePayload(fee_structure=FeeStructure.of(row))

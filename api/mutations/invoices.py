@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
 
 import strawberry
 
-from api.context import Context
-from api.errors import UserError, user_errors
+from api.context import Info
 from api.ids import decode_id
+from api.mutations.base import mutation, outcome, outcomes, payload
+from api.types.common import optional
 from api.types.invoices import Invoice
 from domain import invoices, notifications
-from domain.errors import DomainError
-
-
-async def dispatch_notices(invoice_ids: list[int]) -> None:
-    """Enqueue one notice message per invoice, off the event loop (a Redis send blocks)."""
-    from workers.notify import enqueue_notices
-
-    await asyncio.to_thread(enqueue_notices, invoice_ids)
+from workers.enqueue import dispatch_notices
 
 
 @strawberry.input(description="Invoices to send to the students' guardians.")
@@ -29,12 +21,9 @@ class SendInvoicesInput:
     invoice_ids: list[strawberry.ID] = strawberry.field(description="At most 1,000 a call.")
 
 
-@strawberry.type(description="The invoices sent, or why not (then none was).")
+@payload(description="The invoices sent, or why not (then none was).")
 class SendInvoicesPayload:
-    invoices: list[Invoice] = strawberry.field(
-        description="The invoices, in the order given; empty on errors."
-    )
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+    invoices: list[Invoice] = outcomes("The invoices, in the order given; empty on errors.")
 
 
 @strawberry.input(description="Money received against an invoice.")
@@ -47,9 +36,7 @@ class RecordPaymentInput:
     method: str = strawberry.field(
         description="Cash, bank transfer, mobile money, card, cheque or free text."
     )
-    reference: str | None = strawberry.field(
-        default=None, description="Receipt, transaction or cheque number."
-    )
+    reference: str | None = optional("Receipt, transaction or cheque number.")
 
 
 @strawberry.input(description="An invoice to cancel, and why.")
@@ -58,70 +45,46 @@ class CancelInvoiceInput:
     reason: str = strawberry.field(description="Why it is cancelled; required.")
 
 
-@strawberry.type(description="The invoice changed, or why not.")
+@payload(description="The invoice changed, or why not.")
 class InvoicePayload:
-    invoice: Invoice | None = strawberry.field(description="The invoice; null on errors.")
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+    invoice: Invoice | None = outcome("The invoice; null on errors.")
 
 
 @strawberry.type
 class InvoiceMutation:
-    @strawberry.mutation(
-        description="Marks invoices SENT and notifies each student's guardian (e-mail, SMS) "
-        "from the workers. All or none: a cancelled or unknown invoice refuses the call."
+    @mutation(
+        "Marks invoices SENT and notifies each student's guardian (e-mail, SMS) from the workers. All or none: a cancelled or unknown invoice refuses the call.",
+        input="The invoices to send.",
     )
-    async def send_invoices(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[
-            SendInvoicesInput, strawberry.argument(description="The invoices to send.")
-        ],
-    ) -> SendInvoicesPayload:
-        try:
-            rows = await notifications.send_invoices(
-                info.context.caller,
-                [decode_id(i, "Invoice") for i in input.invoice_ids],
-                dispatch=dispatch_notices,
-            )
-        except DomainError as e:
-            return SendInvoicesPayload(invoices=[], errors=user_errors(e))
-        return SendInvoicesPayload(invoices=[Invoice.of(r) for r in rows], errors=[])
+    async def send_invoices(self, info: Info, input: SendInvoicesInput) -> SendInvoicesPayload:
+        rows = await notifications.send_invoices(
+            info.context.caller,
+            [decode_id(i, "Invoice") for i in input.invoice_ids],
+            dispatch=dispatch_notices,
+        )
+        return SendInvoicesPayload(invoices=[Invoice.of(r) for r in rows])
 
-    @strawberry.mutation(
-        description="Records money received; the invoice becomes PARTIALLY_PAID, then PAID."
+    @mutation(
+        "Records money received; the invoice becomes PARTIALLY_PAID, then PAID.",
+        input="The payment.",
     )
-    async def record_payment(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[RecordPaymentInput, strawberry.argument(description="The payment.")],
-    ) -> InvoicePayload:
-        try:
-            row = await invoices.record_payment(
-                info.context.caller,
-                decode_id(input.invoice_id, "Invoice"),
-                amount=input.amount,
-                paid_on=input.paid_on,
-                method=input.method,
-                reference=input.reference,
-            )
-        except DomainError as e:
-            return InvoicePayload(invoice=None, errors=user_errors(e))
-        return InvoicePayload(invoice=Invoice.of(row), errors=[])
+    async def record_payment(self, info: Info, input: RecordPaymentInput) -> InvoicePayload:
+        row = await invoices.record_payment(
+            info.context.caller,
+            decode_id(input.invoice_id, "Invoice"),
+            amount=input.amount,
+            paid_on=input.paid_on,
+            method=input.method,
+            reference=input.reference,
+        )
+        return InvoicePayload(invoice=Invoice.of(row))
 
-    @strawberry.mutation(
-        description="Cancels an invoice without payments; the student can then be billed again."
+    @mutation(
+        "Cancels an invoice without payments; the student can then be billed again.",
+        input="The invoice and why.",
     )
-    async def cancel_invoice(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[
-            CancelInvoiceInput, strawberry.argument(description="The invoice and why.")
-        ],
-    ) -> InvoicePayload:
-        try:
-            row = await invoices.cancel_invoice(
-                info.context.caller, decode_id(input.invoice_id, "Invoice"), reason=input.reason
-            )
-        except DomainError as e:
-            return InvoicePayload(invoice=None, errors=user_errors(e))
-        return InvoicePayload(invoice=Invoice.of(row), errors=[])
+    async def cancel_invoice(self, info: Info, input: CancelInvoiceInput) -> InvoicePayload:
+        row = await invoices.cancel_invoice(
+            info.context.caller, decode_id(input.invoice_id, "Invoice"), reason=input.reason
+        )
+        return InvoicePayload(invoice=Invoice.of(row))

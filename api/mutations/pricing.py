@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
 
 import strawberry
 
-from api.context import Context
-from api.errors import UserError, user_errors
-from api.ids import decode_id
-from api.refs import decode_ref, decode_refs
+from api.context import Info
+from api.ids import decode_id, decode_ids, decode_ref
+from api.mutations.base import mutation, outcome, outcomes, payload
 from api.types.pricing import (
     Discount,
     DiscountKind,
@@ -19,7 +17,6 @@ from api.types.pricing import (
     FeeSubscription,
     StudentDiscount,
 )
-from domain.errors import DomainError
 from domain.pricing import discounts, groups, subscriptions
 
 
@@ -29,10 +26,9 @@ class CreateFeeCategoryInput:
     name: str = strawberry.field(description="Unique within the school, e.g. Boarder.")
 
 
-@strawberry.type(description="The fee category created, or why not.")
+@payload(description="The fee category created, or why not.")
 class FeeCategoryPayload:
-    fee_category: FeeCategory | None = strawberry.field(description="Null on errors.")
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+    fee_category: FeeCategory | None = outcome("Null on errors.")
 
 
 @strawberry.input(description="A new family of a school.")
@@ -46,10 +42,9 @@ class CreateFamilyInput:
     )
 
 
-@strawberry.type(description="The family created, or why not.")
+@payload(description="The family created, or why not.")
 class FamilyPayload:
-    family: Family | None = strawberry.field(description="Null on errors.")
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+    family: Family | None = outcome("Null on errors.")
 
 
 @strawberry.input(description="Students to subscribe to an OPTIONAL fee item.")
@@ -64,10 +59,9 @@ class SubscribeStudentsInput:
     )
 
 
-@strawberry.type(description="The subscriptions created or changed, or why not.")
+@payload(description="The subscriptions created or changed, or why not.")
 class FeeSubscriptionsPayload:
-    fee_subscriptions: list[FeeSubscription] = strawberry.field(description="Empty on errors.")
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+    fee_subscriptions: list[FeeSubscription] = outcomes("Empty on errors.")
 
 
 @strawberry.input(description="Subscriptions to end after a term.")
@@ -95,10 +89,9 @@ class CreateDiscountInput:
     )
 
 
-@strawberry.type(description="The discount created, or why not.")
+@payload(description="The discount created, or why not.")
 class DiscountPayload:
-    discount: Discount | None = strawberry.field(description="Null on errors.")
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+    discount: Discount | None = outcome("Null on errors.")
 
 
 @strawberry.input(description="A discount to grant to students.")
@@ -118,10 +111,9 @@ class AssignDiscountInput:
     )
 
 
-@strawberry.type(description="The students' discounts created or changed, or why not.")
+@payload(description="The students' discounts created or changed, or why not.")
 class StudentDiscountsPayload:
-    student_discounts: list[StudentDiscount] = strawberry.field(description="Empty on errors.")
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+    student_discounts: list[StudentDiscount] = outcomes("Empty on errors.")
 
 
 @strawberry.input(description="Students' discounts to end after a term.")
@@ -132,147 +124,108 @@ class EndStudentDiscountsInput:
     last_term_id: strawberry.ID = strawberry.field(description="The last term it still applies to.")
 
 
-def _input(description: str) -> object:
-    return strawberry.argument(description=description)
-
-
 @strawberry.type
 class PricingMutation:
-    @strawberry.mutation(description="Creates a fee category (FINANCE).")
+    @mutation(
+        "Creates a fee category (FINANCE).",
+        input="The category to create.",
+    )
     async def create_fee_category(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[CreateFeeCategoryInput, _input("The category to create.")],
+        self, info: Info, input: CreateFeeCategoryInput
     ) -> FeeCategoryPayload:
-        try:
-            row = await groups.create_fee_category(
-                info.context.caller,
-                school_id=decode_id(input.school_id, "School"),
-                name=input.name,
-            )
-        except DomainError as e:
-            return FeeCategoryPayload(fee_category=None, errors=user_errors(e))
-        return FeeCategoryPayload(fee_category=FeeCategory.of(row), errors=[])
+        row = await groups.create_fee_category(
+            info.context.caller,
+            school_id=decode_id(input.school_id, "School"),
+            name=input.name,
+        )
+        return FeeCategoryPayload(fee_category=FeeCategory.of(row))
 
-    @strawberry.mutation(description="Creates a family and places students in it (FINANCE).")
-    async def create_family(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[CreateFamilyInput, _input("The family to create.")],
-    ) -> FamilyPayload:
-        try:
-            row = await groups.create_family(
-                info.context.caller,
-                school_id=decode_id(input.school_id, "School"),
-                name=input.name,
-                student_ids=decode_refs(input.student_ids or [], "Student"),
-            )
-        except DomainError as e:
-            return FamilyPayload(family=None, errors=user_errors(e))
-        return FamilyPayload(family=Family.of(row), errors=[])
+    @mutation(
+        "Creates a family and places students in it (FINANCE).",
+        input="The family to create.",
+    )
+    async def create_family(self, info: Info, input: CreateFamilyInput) -> FamilyPayload:
+        row = await groups.create_family(
+            info.context.caller,
+            school_id=decode_id(input.school_id, "School"),
+            name=input.name,
+            student_ids=decode_ids(input.student_ids or [], "Student"),
+        )
+        return FamilyPayload(family=Family.of(row))
 
-    @strawberry.mutation(
-        description="Subscribes students to an OPTIONAL fee item from a term on (FINANCE); "
-        "all or none."
+    @mutation(
+        "Subscribes students to an OPTIONAL fee item from a term on (FINANCE); all or none.",
+        input="The item, students and terms.",
     )
     async def subscribe_students(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[SubscribeStudentsInput, _input("The item, students and terms.")],
+        self, info: Info, input: SubscribeStudentsInput
     ) -> FeeSubscriptionsPayload:
-        try:
-            rows = await subscriptions.subscribe_students(
-                info.context.caller,
-                fee_item_id=decode_id(input.fee_item_id, "FeeItem"),
-                student_ids=decode_refs(input.student_ids, "Student"),
-                from_term_id=decode_id(input.from_term_id, "Term"),
-                until_term_id=decode_ref(input.until_term_id, "Term"),
-            )
-        except DomainError as e:
-            return FeeSubscriptionsPayload(fee_subscriptions=[], errors=user_errors(e))
-        return FeeSubscriptionsPayload(
-            fee_subscriptions=[FeeSubscription.of(r) for r in rows], errors=[]
+        rows = await subscriptions.subscribe_students(
+            info.context.caller,
+            fee_item_id=decode_id(input.fee_item_id, "FeeItem"),
+            student_ids=decode_ids(input.student_ids, "Student"),
+            from_term_id=decode_id(input.from_term_id, "Term"),
+            until_term_id=decode_ref(input.until_term_id, "Term"),
         )
+        return FeeSubscriptionsPayload(fee_subscriptions=[FeeSubscription.of(r) for r in rows])
 
-    @strawberry.mutation(
-        description="Sets the last term billed of fee subscriptions (FINANCE); all or none."
+    @mutation(
+        "Sets the last term billed of fee subscriptions (FINANCE); all or none.",
+        input="The subscriptions and last term.",
     )
     async def end_fee_subscriptions(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[EndFeeSubscriptionsInput, _input("The subscriptions and last term.")],
+        self, info: Info, input: EndFeeSubscriptionsInput
     ) -> FeeSubscriptionsPayload:
-        try:
-            rows = await subscriptions.end_fee_subscriptions(
-                info.context.caller,
-                subscription_ids=decode_refs(input.fee_subscription_ids, "FeeSubscription"),
-                last_term_id=decode_id(input.last_term_id, "Term"),
-            )
-        except DomainError as e:
-            return FeeSubscriptionsPayload(fee_subscriptions=[], errors=user_errors(e))
-        return FeeSubscriptionsPayload(
-            fee_subscriptions=[FeeSubscription.of(r) for r in rows], errors=[]
+        rows = await subscriptions.end_fee_subscriptions(
+            info.context.caller,
+            subscription_ids=decode_ids(input.fee_subscription_ids, "FeeSubscription"),
+            last_term_id=decode_id(input.last_term_id, "Term"),
         )
+        return FeeSubscriptionsPayload(fee_subscriptions=[FeeSubscription.of(r) for r in rows])
 
-    @strawberry.mutation(description="Creates a discount or bursary (FINANCE).")
-    async def create_discount(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[CreateDiscountInput, _input("The discount to create.")],
-    ) -> DiscountPayload:
-        try:
-            row = await discounts.create_discount(
-                info.context.caller,
-                school_id=decode_id(input.school_id, "School"),
-                name=input.name,
-                kind=input.kind,
-                value=input.value,
-                fee_item_ids=decode_refs(input.fee_item_ids or [], "FeeItem"),
-                sibling_position=input.sibling_position,
-            )
-        except DomainError as e:
-            return DiscountPayload(discount=None, errors=user_errors(e))
-        return DiscountPayload(discount=Discount.of(row), errors=[])
+    @mutation(
+        "Creates a discount or bursary (FINANCE).",
+        input="The discount to create.",
+    )
+    async def create_discount(self, info: Info, input: CreateDiscountInput) -> DiscountPayload:
+        row = await discounts.create_discount(
+            info.context.caller,
+            school_id=decode_id(input.school_id, "School"),
+            name=input.name,
+            kind=input.kind,
+            value=input.value,
+            fee_item_ids=decode_ids(input.fee_item_ids or [], "FeeItem"),
+            sibling_position=input.sibling_position,
+        )
+        return DiscountPayload(discount=Discount.of(row))
 
-    @strawberry.mutation(
-        description="Grants a discount to students from a term on (FINANCE); all or none."
+    @mutation(
+        "Grants a discount to students from a term on (FINANCE); all or none.",
+        input="The discount, students and terms.",
     )
     async def assign_discount(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[AssignDiscountInput, _input("The discount, students and terms.")],
+        self, info: Info, input: AssignDiscountInput
     ) -> StudentDiscountsPayload:
-        try:
-            rows = await discounts.assign_discount(
-                info.context.caller,
-                discount_id=decode_id(input.discount_id, "Discount"),
-                student_ids=decode_refs(input.student_ids, "Student"),
-                from_term_id=decode_id(input.from_term_id, "Term"),
-                until_term_id=decode_ref(input.until_term_id, "Term"),
-                reference=input.reference,
-            )
-        except DomainError as e:
-            return StudentDiscountsPayload(student_discounts=[], errors=user_errors(e))
-        return StudentDiscountsPayload(
-            student_discounts=[StudentDiscount.of(r) for r in rows], errors=[]
+        rows = await discounts.assign_discount(
+            info.context.caller,
+            discount_id=decode_id(input.discount_id, "Discount"),
+            student_ids=decode_ids(input.student_ids, "Student"),
+            from_term_id=decode_id(input.from_term_id, "Term"),
+            until_term_id=decode_ref(input.until_term_id, "Term"),
+            reference=input.reference,
         )
+        return StudentDiscountsPayload(student_discounts=[StudentDiscount.of(r) for r in rows])
 
-    @strawberry.mutation(
-        description="Sets the last term students' discounts apply to (FINANCE); all or none."
+    @mutation(
+        "Sets the last term students' discounts apply to (FINANCE); all or none.",
+        input="The discounts and last term.",
     )
     async def end_student_discounts(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[EndStudentDiscountsInput, _input("The discounts and last term.")],
+        self, info: Info, input: EndStudentDiscountsInput
     ) -> StudentDiscountsPayload:
-        try:
-            rows = await discounts.end_student_discounts(
-                info.context.caller,
-                student_discount_ids=decode_refs(input.student_discount_ids, "StudentDiscount"),
-                last_term_id=decode_id(input.last_term_id, "Term"),
-            )
-        except DomainError as e:
-            return StudentDiscountsPayload(student_discounts=[], errors=user_errors(e))
-        return StudentDiscountsPayload(
-            student_discounts=[StudentDiscount.of(r) for r in rows], errors=[]
+        rows = await discounts.end_student_discounts(
+            info.context.caller,
+            student_discount_ids=decode_ids(input.student_discount_ids, "StudentDiscount"),
+            last_term_id=decode_id(input.last_term_id, "Term"),
         )
+        return StudentDiscountsPayload(student_discounts=[StudentDiscount.of(r) for r in rows])

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
 
 import strawberry
 
-from api.context import Context
-from api.errors import UserError, user_errors
-from api.ids import decode_id
-from api.refs import decode_ref
+from api.context import Info
+from api.ids import decode_id, decode_ref
+from api.mutations.base import mutation, outcome, payload
+from api.types.common import optional
 from api.types.school import Grade, School, SchoolClass, Stream, Term
 from domain import schools
-from domain.errors import DomainError
 
 
 @strawberry.input(description="A new school.")
@@ -22,10 +20,9 @@ class CreateSchoolInput:
     currency: str = strawberry.field(description="ISO 4217 code, e.g. KES, USD.")
 
 
-@strawberry.type(description="The school created, or why not.")
+@payload(description="The school created, or why not.")
 class SchoolPayload:
-    school: School | None = strawberry.field(description="The school; null on errors.")
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+    school: School | None = outcome("The school; null on errors.")
 
 
 @strawberry.input(description="A new term of a school.")
@@ -36,10 +33,9 @@ class CreateTermInput:
     end_date: date = strawberry.field(description="Last day of the term; not before startDate.")
 
 
-@strawberry.type(description="The term created, or why not.")
+@payload(description="The term created, or why not.")
 class TermPayload:
-    term: Term | None = strawberry.field(description="The term; null on errors.")
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+    term: Term | None = outcome("The term; null on errors.")
 
 
 @strawberry.input(description="A new grade (year group) of a school.")
@@ -49,10 +45,9 @@ class CreateGradeInput:
     level: int = strawberry.field(description="Orders grades: 0 or more, 1 for the first year.")
 
 
-@strawberry.type(description="The grade created, or why not.")
+@payload(description="The grade created, or why not.")
 class GradePayload:
-    grade: Grade | None = strawberry.field(description="The grade; null on errors.")
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+    grade: Grade | None = outcome("The grade; null on errors.")
 
 
 @strawberry.input(description="A new stream of a school.")
@@ -61,115 +56,73 @@ class CreateStreamInput:
     name: str = strawberry.field(description="Unique within the school, e.g. East.")
 
 
-@strawberry.type(description="The stream created, or why not.")
+@payload(description="The stream created, or why not.")
 class StreamPayload:
-    stream: Stream | None = strawberry.field(description="The stream; null on errors.")
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+    stream: Stream | None = outcome("The stream; null on errors.")
 
 
 @strawberry.input(description="A new class of a school: one grade and optionally one stream.")
 class CreateSchoolClassInput:
     school_id: strawberry.ID = strawberry.field(description="The school the class belongs to.")
     grade_id: strawberry.ID = strawberry.field(description="A grade of the same school.")
-    stream_id: strawberry.ID | None = strawberry.field(
-        default=None, description="A stream of the same school, if the class has one."
-    )
+    stream_id: strawberry.ID | None = optional("A stream of the same school, if the class has one.")
     name: str = strawberry.field(description="Unique within the school, e.g. Grade 4 East.")
 
 
-@strawberry.type(description="The class created, or why not.")
+@payload(description="The class created, or why not.")
 class SchoolClassPayload:
-    school_class: SchoolClass | None = strawberry.field(description="The class; null on errors.")
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+    school_class: SchoolClass | None = outcome("The class; null on errors.")
 
 
 @strawberry.type
 class SetupMutation:
-    @strawberry.mutation(description="Adds a school to the account (ADMIN).")
-    async def create_school(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[
-            CreateSchoolInput, strawberry.argument(description="The school to create.")
-        ],
-    ) -> SchoolPayload:
-        try:
-            row = await schools.create_school(
-                info.context.caller, name=input.name, currency=input.currency
-            )
-        except DomainError as e:
-            return SchoolPayload(school=None, errors=user_errors(e))
-        return SchoolPayload(school=School.of(row), errors=[])
+    @mutation("Adds a school to the account (ADMIN).", input="The school to create.")
+    async def create_school(self, info: Info, input: CreateSchoolInput) -> SchoolPayload:
+        row = await schools.create_school(
+            info.context.caller, name=input.name, currency=input.currency
+        )
+        return SchoolPayload(school=School.of(row))
 
-    @strawberry.mutation(description="Adds a term to a school (ADMIN).")
-    async def create_term(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[CreateTermInput, strawberry.argument(description="The term to create.")],
-    ) -> TermPayload:
-        try:
-            row = await schools.create_term(
-                info.context.caller,
-                school_id=decode_id(input.school_id, "School"),
-                name=input.name,
-                start_date=input.start_date,
-                end_date=input.end_date,
-            )
-        except DomainError as e:
-            return TermPayload(term=None, errors=user_errors(e))
-        return TermPayload(term=Term.of(row), errors=[])
+    @mutation("Adds a term to a school (ADMIN).", input="The term to create.")
+    async def create_term(self, info: Info, input: CreateTermInput) -> TermPayload:
+        row = await schools.create_term(
+            info.context.caller,
+            school_id=decode_id(input.school_id, "School"),
+            name=input.name,
+            start_date=input.start_date,
+            end_date=input.end_date,
+        )
+        return TermPayload(term=Term.of(row))
 
-    @strawberry.mutation(description="Adds a grade to a school (ADMIN).")
-    async def create_grade(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[CreateGradeInput, strawberry.argument(description="The grade to create.")],
-    ) -> GradePayload:
-        try:
-            row = await schools.create_grade(
-                info.context.caller,
-                school_id=decode_id(input.school_id, "School"),
-                name=input.name,
-                level=input.level,
-            )
-        except DomainError as e:
-            return GradePayload(grade=None, errors=user_errors(e))
-        return GradePayload(grade=Grade.of(row), errors=[])
+    @mutation("Adds a grade to a school (ADMIN).", input="The grade to create.")
+    async def create_grade(self, info: Info, input: CreateGradeInput) -> GradePayload:
+        row = await schools.create_grade(
+            info.context.caller,
+            school_id=decode_id(input.school_id, "School"),
+            name=input.name,
+            level=input.level,
+        )
+        return GradePayload(grade=Grade.of(row))
 
-    @strawberry.mutation(description="Adds a stream to a school (ADMIN).")
-    async def create_stream(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[
-            CreateStreamInput, strawberry.argument(description="The stream to create.")
-        ],
-    ) -> StreamPayload:
-        try:
-            row = await schools.create_stream(
-                info.context.caller, school_id=decode_id(input.school_id, "School"), name=input.name
-            )
-        except DomainError as e:
-            return StreamPayload(stream=None, errors=user_errors(e))
-        return StreamPayload(stream=Stream.of(row), errors=[])
+    @mutation("Adds a stream to a school (ADMIN).", input="The stream to create.")
+    async def create_stream(self, info: Info, input: CreateStreamInput) -> StreamPayload:
+        row = await schools.create_stream(
+            info.context.caller, school_id=decode_id(input.school_id, "School"), name=input.name
+        )
+        return StreamPayload(stream=Stream.of(row))
 
-    @strawberry.mutation(
-        description="Adds a class to a school (ADMIN); its grade and stream must be of that school."
+    @mutation(
+        "Adds a class to a school (ADMIN); its grade and stream must be of that school.",
+        input="The class to create.",
     )
     async def create_school_class(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[
-            CreateSchoolClassInput, strawberry.argument(description="The class to create.")
-        ],
+        self, info: Info, input: CreateSchoolClassInput
     ) -> SchoolClassPayload:
-        try:
-            row = await schools.create_school_class(
-                info.context.caller,
-                school_id=decode_id(input.school_id, "School"),
-                grade_id=decode_id(input.grade_id, "Grade"),
-                stream_id=decode_ref(input.stream_id, "Stream"),
-                name=input.name,
-            )
-        except DomainError as e:
-            return SchoolClassPayload(school_class=None, errors=user_errors(e))
-        return SchoolClassPayload(school_class=SchoolClass.of(row), errors=[])
+        row = await schools.create_school_class(
+            info.context.caller,
+            school_id=decode_id(input.school_id, "School"),
+            grade_id=decode_id(input.grade_id, "Grade"),
+            stream_id=decode_ref(input.stream_id, "Stream"),
+            name=input.name,
+        )
+        return SchoolClassPayload(school_class=SchoolClass.of(row))

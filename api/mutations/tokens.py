@@ -2,54 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import strawberry
 
-from api.context import Context
-from api.errors import UserError, user_errors
+from api.context import Info
 from api.ids import decode_id
+from api.mutations.base import mutation, outcome, payload
+from api.types.common import optional
 from api.types.tokens import ApiToken
 from domain import tokens
-from domain.errors import DomainError
 
 
 @strawberry.input(description="The token to revoke; leave tokenId out to revoke this request's.")
 class RevokeApiTokenInput:
-    token_id: strawberry.ID | None = strawberry.field(
-        default=None,
-        description="A token of yours, or (ADMIN) of any user of the account; "
-        "null revokes the token this request carries.",
+    token_id: strawberry.ID | None = optional(
+        "A token of yours, or (ADMIN) of any user of the account; "
+        "null revokes the token this request carries."
     )
 
 
-@strawberry.type(description="The token revoked, or why not.")
+@payload(description="The token revoked, or why not.")
 class RevokeApiTokenPayload:
-    api_token: ApiToken | None = strawberry.field(
-        description="The token, now revoked; null on errors."
-    )
-    errors: list[UserError] = strawberry.field(description="What the user must fix.")
+    api_token: ApiToken | None = outcome("The token, now revoked; null on errors.")
 
 
 @strawberry.type
 class TokenMutation:
-    @strawberry.mutation(
-        description="Revokes an API token at once: the next request with it is refused (401). "
-        "Revoking a revoked token returns it unchanged."
+    @mutation(
+        "Revokes an API token at once: the next request with it is refused (401). Revoking a revoked token returns it unchanged.",
+        input="The token to revoke.",
     )
     async def revoke_api_token(
-        self,
-        info: strawberry.Info[Context, None],
-        input: Annotated[
-            RevokeApiTokenInput, strawberry.argument(description="The token to revoke.")
-        ],
+        self, info: Info, input: RevokeApiTokenInput
     ) -> RevokeApiTokenPayload:
-        try:
-            row = await tokens.revoke_token(
-                info.context.caller,
-                decode_id(input.token_id, "ApiToken") if input.token_id is not None else None,
-                current=input.token_id is None,
-            )
-        except DomainError as e:
-            return RevokeApiTokenPayload(api_token=None, errors=user_errors(e))
-        return RevokeApiTokenPayload(api_token=ApiToken.of(row), errors=[])
+        row = await tokens.revoke_token(
+            info.context.caller,
+            decode_id(input.token_id, "ApiToken"),
+            current=input.token_id is None,
+        )
+        return RevokeApiTokenPayload(api_token=ApiToken.of(row))

@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, TypeAlias, cast
+from typing import TypeAlias, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
-from api.context import Context
-from api.errors import domain_error_to_graphql
-from api.ids import decode_id, encode_id
-from api.types.common import AfterArg, Connection, FirstArg, paginate
-from api.types.enums import describe_values
+from api.context import Info
+from api.ids import encode_id
+from api.types.common import linked, view
+from api.types.enums import serve_enum
 from api.types.school import School
 from api.types.users import User
-from domain import audit, models
-from domain.errors import DomainError
+from domain import models
 from domain.models.audit import AuditAction as DomainAuditAction
 
-strawberry.enum(DomainAuditAction, name="AuditAction", description="What was done.")
 AuditAction: TypeAlias = DomainAuditAction
-describe_values(
+serve_enum(
     DomainAuditAction,
+    "AuditAction",
+    "What was done.",
     {
         "CREATED_RUN": "A DRAFT billing run was created.",
         "PREVIEWED_RUN": "A run's preview was computed.",
@@ -63,57 +62,18 @@ class AuditEvent:
     @classmethod
     def of(cls, m: models.AuditEvent) -> AuditEvent:
         pk = m.object_pk
-        return cls(
-            id=strawberry.ID(encode_id("AuditEvent", m.id)),
-            action=m.action,
-            object_type=m.object_type,
+        return view(
+            cls,
+            m,
             object_id=strawberry.ID(encode_id(m.object_type, pk)) if pk else None,
             detail=cast(JSON, m.detail),
             occurred_at=m.created_at,
-            model=m,
         )
 
     @strawberry.field(description="Who did it; null if the user no longer exists.")
-    async def user(self, info: strawberry.Info[Context, None]) -> User | None:
-        if self.model.user_id is None:
-            return None
-        row = await info.context.loaders.by_id(models.User).load(self.model.user_id)
-        return User.of(row) if row else None
+    async def user(self, info: Info) -> User | None:
+        return await linked(info, models.User, User, self.model.user_id)
 
     @strawberry.field(description="The school it happened in; null for account-wide actions.")
-    async def school(self, info: strawberry.Info[Context, None]) -> School | None:
-        if self.model.school_id is None:
-            return None
-        row = await info.context.loaders.by_id(models.School).load(self.model.school_id)
-        return School.of(row) if row else None
-
-
-@strawberry.type
-class AuditQuery:
-    @strawberry.field(
-        description="The audit log, newest first (ADMIN only): one school's events, or with no "
-        "school the whole account's, including users and tokens."
-    )
-    async def audit_events(
-        self,
-        info: strawberry.Info[Context, None],
-        school_id: Annotated[
-            strawberry.ID | None,
-            strawberry.argument(description="Only this school's events; all when left out."),
-        ] = None,
-        action: Annotated[
-            AuditAction | None, strawberry.argument(description="Only this action.")
-        ] = None,
-        first: FirstArg = None,
-        after: AfterArg = None,
-    ) -> Connection[AuditEvent]:
-        try:
-            qs = await audit.events(
-                info.context.caller,
-                decode_id(school_id, "School") if school_id is not None else None,
-                given=school_id is not None,
-                action=action,
-            )
-        except DomainError as e:
-            raise domain_error_to_graphql(e) from e
-        return await paginate(qs, first, after, AuditEvent.of)
+    async def school(self, info: Info) -> School | None:
+        return await linked(info, models.School, School, self.model.school_id)

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar, cast
 
 import strawberry
+from strawberry.types.private import is_private
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from api.context import Info
 from api.errors import ClientError
+from api.ids import encode_id
 
 T = TypeVar("T")
+V = TypeVar("V")
+W = TypeVar("W", bound="Viewed")
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
@@ -25,10 +32,32 @@ AfterArg = Annotated[
     str | None,
     strawberry.argument(description="Cursor to continue after (a `pageInfo.endCursor`)."),
 ]
+#: The school whose list a root field serves.
+SchoolArg = Annotated[strawberry.ID, strawberry.argument(description="The school.")]
+#: A list's optional filter input, e.g. `FilterArg[StudentFilter]`.
+FilterArg = Annotated[T | None, strawberry.argument(description="Narrows the list.")]
+
+
+def optional(description: str) -> Any:
+    """An input field the client may leave out or send as null (then None)."""
+    return strawberry.field(default=None, description=description)
+
+
+def unset(description: str) -> Any:
+    """A field of an update input: left out (UNSET) keeps the current value."""
+    return strawberry.field(default=strawberry.UNSET, description=description)
+
+
+class Viewed:
+    """A GraphQL type that is a view of one domain row (`model`), built by `of`."""
+
+    @classmethod
+    def of(cls, m: Any, **values: Any) -> Self:
+        return view(cls, m, **values)
 
 
 @strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")
-class Node:
+class Node(Viewed):
     id: strawberry.ID = strawberry.field(description="Opaque global id.")
 
 
@@ -122,3 +151,43 @@ def make_connection(
 
 def money(amount: Decimal | str | int, currency: str) -> Money:
     return Money(amount=Decimal(amount).quantize(Decimal("0.01")), currency=currency)
+
+
+@functools.cache
+def _plain_fields(cls: type) -> tuple[str, tuple[str, ...]]:
+    """A GraphQL type's name and the names of its fields that are neither resolvers nor
+    private (computed once per type: `view` runs for every object served)."""
+    definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
+    names = tuple(
+        f.python_name
+        for f in definition.fields
+        if f.base_resolver is None and not is_private(f.type)
+    )
+    return definition.name, names
+
+
+def view(cls: type[V], m: Any, **values: Any) -> V:
+    """The GraphQL view of a domain row, held as `model`: its global id, and each plain field
+    read from the row's attribute of the same name unless given in `values`."""
+    type_name, names = _plain_fields(cast(type, cls))
+    for name in names:
+        if name not in values:
+            if name == "id":
+                values["id"] = strawberry.ID(encode_id(type_name, m.id))
+            else:
+                values[name] = getattr(m, name)
+    result: V = cast(Any, cls)(model=m, **values)
+    return result
+
+
+async def linked(info: Info, model: type[Model], cls: type[W], pk: int | None) -> W | None:
+    """The view of the row an object links to by an optional key; None without key or row."""
+    row = await info.context.loaders.by_id(model).load(pk) if pk is not None else None
+    return cls.of(row) if row is not None else None
+
+
+async def linked_required(info: Info, model: type[Model], cls: type[W], pk: int) -> W:
+    """The view of the row an object of the caller's links to by a required key."""
+    found = await linked(info, model, cls, pk)
+    assert found is not None, f"{model.__name__} {pk} of a visible object is missing"
+    return found

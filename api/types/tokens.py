@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 import strawberry
 
-from api.ids import encode_id
+from api.types.common import Viewed
 from domain import models
 
 
 @strawberry.type(description="A bearer token of a user; the secret itself is shown only once.")
-class ApiToken:
+class ApiToken(Viewed):
     id: strawberry.ID = strawberry.field(description="Opaque id, to revoke it.")
     created_at: datetime = strawberry.field(description="When it was issued.")
     expires_at: datetime | None = strawberry.field(
@@ -20,17 +20,9 @@ class ApiToken:
     revoked_at: datetime | None = strawberry.field(
         description="When it was revoked; null while not revoked."
     )
+    model: strawberry.Private[models.ApiToken]
 
     @strawberry.field(description="Whether a request with it would be let in now.")
     def active(self) -> bool:
         expired = self.expires_at is not None and self.expires_at <= datetime.now(UTC)
         return self.revoked_at is None and not expired
-
-    @classmethod
-    def of(cls, m: models.ApiToken) -> ApiToken:
-        return cls(
-            id=strawberry.ID(encode_id("ApiToken", m.id)),
-            created_at=m.created_at,
-            expires_at=m.expires_at,
-            revoked_at=m.revoked_at,
-        )

@@ -6,20 +6,20 @@ from typing import TypeAlias
 
 import strawberry
 
-from api.context import Context
-from api.ids import encode_id
+from api.context import Info
 from api.types.common import Node
-from api.types.enums import describe_values
+from api.types.enums import serve_enum
 from api.types.school import School
 from api.types.tokens import ApiToken
 from domain import models, tokens
 from domain.access import caller_for_user
 
-# strawberry.enum registers the domain enum itself; the alias keeps it a type for mypy.
-strawberry.enum(models.Role, name="Role", description="What a user may do.")
+# serve_enum registers the domain enum itself; the alias keeps it a type for mypy.
 Role: TypeAlias = models.Role
-describe_values(
+serve_enum(
     models.Role,
+    "Role",
+    "What a user may do.",
     {
         "ADMIN": "Everything in the account: schools, users, all finance work.",
         "FINANCE": "Students, fees, billing runs, invoices and payments in the granted schools.",
@@ -30,26 +30,13 @@ describe_values(
 
 @strawberry.type(description="A person who uses the API.")
 class User(Node):
-    id: strawberry.ID = strawberry.field(description="Opaque global id.")
     email: str = strawberry.field(description="Unique sign-in address.")
     name: str | None = strawberry.field(description="Display name.")
     role: Role = strawberry.field(description="ADMIN, FINANCE or VIEWER.")
-    pk: strawberry.Private[int]
     model: strawberry.Private[models.User]
 
-    @classmethod
-    def of(cls, m: models.User) -> User:
-        return cls(
-            id=strawberry.ID(encode_id("User", m.id)),
-            email=m.email,
-            name=m.name,
-            role=m.role,
-            pk=m.id,
-            model=m,
-        )
-
     @strawberry.field(description="The schools this user may work in.")
-    async def schools(self, info: strawberry.Info[Context, None]) -> list[School]:
+    async def schools(self, info: Info) -> list[School]:
         caller = await caller_for_user(self.model)
         # Only schools the viewer may see too: a user of the same account never leaks others.
         visible = caller.school_ids & info.context.caller.school_ids
@@ -60,6 +47,6 @@ class User(Node):
         description="This user's API tokens, newest first: seen by the user and by ADMINs only "
         "(empty for anyone else)."
     )
-    async def api_tokens(self, info: strawberry.Info[Context, None]) -> list[ApiToken]:
-        rows = await tokens.tokens_of(info.context.caller, self.pk)
+    async def api_tokens(self, info: Info) -> list[ApiToken]:
+        rows = await tokens.tokens_of(info.context.caller, self.model.id)
         return [ApiToken.of(r) for r in rows]

@@ -16,19 +16,20 @@ from domain.billing.pricing import priced_students, pricing_params
 from domain.billing.rows import get_run, lock_run
 from domain.billing.sql import amount_from_cents, cents, execute, fetch, literal
 from domain.errors import DomainError, ErrorCode, Problems
+from domain.events import run_events
 from domain.models import BillingRun, ItemStatus, Role, RunStatus
 from domain.settings import get_settings
 from domain.validation import clean_amount
 
 #: Called after commit with (run id, chunk numbers) to enqueue the generation.
-Dispatch = Callable[[int, list[int]], Awaitable[None]]
+EnqueueChunks = Callable[[int, list[int]], Awaitable[None]]
 
 
 async def confirm_billing_run(
     caller: Caller,
     run_id: int | None,
     *,
-    dispatch: Dispatch,
+    dispatch: EnqueueChunks,
     expected_invoice_count: int | None = None,
     expected_total: Decimal | None = None,
 ) -> BillingRun:
@@ -110,8 +111,11 @@ async def confirm_billing_run(
         if not won:
             raise DomainError(ErrorCode.INVALID_STATE, "The run was confirmed meanwhile.")
         await audit.record(caller, audit.AuditAction.CONFIRMED_RUN, locked, school_id=run.school_id)
+    # Committed: tell subscribers now, or a run generated faster than they re-read would go
+    # from DRAFT to COMPLETED before their eyes without ever showing PROCESSING.
+    await run_events().publish(run.id)
     await dispatch(run.id, list(range(chunks)))
     return await BillingRun.get(pk=run.id)
 
 
-__all__ = ["Dispatch", "confirm_billing_run"]
+__all__ = ["EnqueueChunks", "confirm_billing_run"]

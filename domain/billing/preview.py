@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from enum import StrEnum
 from functools import partial
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -32,9 +33,16 @@ from domain.models.billing import ExclusionReason, PreviewStatus
 MIN_PAYMENT_DAYS = 14
 
 
+class WarningCode(StrEnum):
+    """A check to make before confirming (the API serves each as described there)."""
+
+    DUE_DATE_TOO_SOON = "DUE_DATE_TOO_SOON"
+    NOTHING_TO_BILL = "NOTHING_TO_BILL"
+
+
 @dataclass(frozen=True)
 class Warning:
-    code: str
+    code: WarningCode
     message: str
 
 
@@ -45,13 +53,13 @@ def warnings(run: BillingRun) -> list[Warning]:
     if days < MIN_PAYMENT_DAYS:
         found.append(
             Warning(
-                "DUE_DATE_TOO_SOON",
+                WarningCode.DUE_DATE_TOO_SOON,
                 f"The due date is {days} day{'s' if days != 1 else ''} after the invoice date; "
                 f"guardians usually get at least {MIN_PAYMENT_DAYS}.",
             )
         )
     if run.preview_generated_at is not None and run.preview_invoice_count == 0:
-        found.append(Warning("NOTHING_TO_BILL", "No student in scope would be billed."))
+        found.append(Warning(WarningCode.NOTHING_TO_BILL, "No student in scope would be billed."))
     return found
 
 

@@ -8,7 +8,7 @@ from tortoise.transactions import in_transaction
 
 from domain import audit
 from domain.access import Caller
-from domain.billing.confirm import Dispatch
+from domain.billing.confirm import EnqueueChunks
 from domain.billing.rows import chunks_with, get_run, lock_run
 from domain.errors import DomainError, ErrorCode
 from domain.events import run_events
@@ -16,7 +16,7 @@ from domain.models import BillingRun, BillingRunItem, ItemStatus, Role, RunStatu
 
 
 async def retry_billing_run(
-    caller: Caller, run_id: int | None, *, dispatch: Dispatch
+    caller: Caller, run_id: int | None, *, dispatch: EnqueueChunks
 ) -> BillingRun:
     """Re-process only the failed students of a PARTIALLY_COMPLETED or FAILED run."""
     run = await get_run(caller, run_id)

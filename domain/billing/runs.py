@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
@@ -22,21 +23,29 @@ from domain.models import (
     RunStatus,
     Term,
 )
+from domain.updates import KEEP, Update
 from domain.validation import check_date_range, clean_text
 
+T = TypeVar("T")
 
-@dataclass
+
+@dataclass(frozen=True)
 class RunChanges:
-    """Fields of a run as given by create (all) or update (those not None)."""
+    """What an update changes; KEEP (left out) or None leaves a field as it is, except that
+    None clears the reference; a blank name keeps the current one."""
 
-    term_id: int | None = None
-    fee_structure_id: int | None = None
-    scope: ScopeSpec | None = None
-    invoice_date: date | None = None
-    due_date: date | None = None
-    name: str | None = None
-    reference: str | None = None
-    given: set[str] = field(default_factory=set)
+    term_id: Update[int] = KEEP
+    fee_structure_id: Update[int] = KEEP
+    scope: Update[ScopeSpec] = KEEP
+    invoice_date: Update[date] = KEEP
+    due_date: Update[date] = KEEP
+    name: Update[str] = KEEP
+    reference: Update[str] = KEEP
+
+
+def _kept(value: Update[T], current: T) -> T:
+    """The new value of a field that cannot be cleared: the current one unless given."""
+    return current if value is KEEP or value is None else value
 
 
 def run_name(term: Term, fee: FeeStructure, scope: RunScope) -> str:
@@ -110,30 +119,30 @@ async def update_billing_run(caller: Caller, run_id: int | None, changes: RunCha
     caller.require(Role.FINANCE, run.school_id)
     require_draft(run, "changed")
     term = await same_school(
-        caller, Term, changes.term_id or run.term_id, run.school_id, "Term", "termId"
+        caller, Term, _kept(changes.term_id, run.term_id), run.school_id, "Term", "termId"
     )
     fee = await same_school(
         caller,
         FeeStructure,
-        changes.fee_structure_id or run.fee_structure_id,
+        _kept(changes.fee_structure_id, run.fee_structure_id),
         run.school_id,
         "Fee structure",
         "feeStructureId",
     )
     resolved = None
-    if changes.scope is not None:
+    if changes.scope is not KEEP and changes.scope is not None:
         resolved = await resolve_scope(caller, changes.scope, run.school_id)
     problems = Problems()
-    invoice_date = changes.invoice_date or run.invoice_date
-    due_date = changes.due_date or run.due_date
+    invoice_date = _kept(changes.invoice_date, run.invoice_date)
+    due_date = _kept(changes.due_date, run.due_date)
     check_date_range(
         problems, invoice_date, due_date, "dueDate", what="The due date is before the invoice date."
     )
     new_name = None
-    if "name" in changes.given and changes.name is not None:
+    if changes.name is not KEEP and changes.name:
         new_name = clean_text(problems, changes.name, "name", max_length=300)
     new_ref = run.reference
-    if "reference" in changes.given:
+    if changes.reference is not KEEP:
         new_ref = clean_text(
             problems, changes.reference, "reference", max_length=200, required=False
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import AsyncIterator
 
@@ -34,7 +33,7 @@ async def watch_run(
     """The run as stored, then again at each change (at most about 10 a second), until finished."""
     min_interval = get_settings().billing_event_min_interval_seconds
     async with run_events().listen(run_id) as changes:
-        # Listening starts before the first read, so no change can fall in between.
+        # Listening has started when `listen` returns: no change can fall before this read.
         run = await BillingRun.get_or_none(pk=run_id)
         if run is None:
             return
@@ -42,13 +41,11 @@ async def watch_run(
         last = _fingerprint(run)
         last_yield = time.monotonic()
         while run.status not in FINISHED_STATUSES:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changes.get(), timeout=poll_seconds)
+            await changes.wait(poll_seconds)
             wait = min_interval - (time.monotonic() - last_yield)
             if wait > 0:
                 await asyncio.sleep(wait)  # coalesce bursts of chunk events
-            while not changes.empty():
-                changes.get_nowait()
+            await changes.drain()
             fresh = await BillingRun.get_or_none(pk=run_id)
             if fresh is None:
                 return

@@ -72,3 +72,27 @@ async def test_subscribing_to_a_finished_or_foreign_run(served: str, factory: Fa
     assert [u["data"]["billingRunUpdated"]["status"] for u in once] == ["COMPLETED"]
     foreign = await subscribe(ws_url(served), stranger.token, WATCH, {"id": run_id})
     assert foreign[0]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_a_fast_run_shows_processing_to_its_subscriber(served: str, factory: Factory) -> None:
+    # given a previewed run of 6 students: one chunk, generated in milliseconds
+    account = await factory.account()
+    s = await factory.school(account)
+    await populate(factory, s, 1)
+    finance = await factory.actor(account, Role.FINANCE, schools=[s.school])
+    gql = GraphQLClient.at(served, finance.token)
+    try:
+        run_id = await gql.create_run(s)
+        await gql.preview(run_id)
+        # when a client follows the DRAFT run and it is confirmed
+        watcher = asyncio.create_task(
+            subscribe(ws_url(served), finance.token, WATCH, {"id": run_id})
+        )
+        await asyncio.sleep(0.3)
+        assert (await gql.confirm(run_id))["errors"] == []
+        updates = await asyncio.wait_for(watcher, 30)
+    finally:
+        await gql.aclose()
+    # then it saw the run PROCESSING between DRAFT and COMPLETED (confirm tells it at once)
+    statuses = [u["data"]["billingRunUpdated"]["status"] for u in updates]
+    assert list(dict.fromkeys(statuses)) == ["DRAFT", "PROCESSING", "COMPLETED"]

@@ -24,11 +24,11 @@ from starlette.routing import Route
 
 from api.ids import decode_id
 from domain.models import Role
+from observability.tracing import ENDPOINT_VARIABLES, configure_tracing, tracer_provider
 from tests.billing_helpers import populate
 from tests.client import GraphQLClient
 from tests.factories import Factory
 from tests.servers import embedded_app, serve_app
-from workers.tracing import ENDPOINT_VARIABLES, configure_tracing, tracer_provider
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +41,7 @@ def fresh_tracing(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     provider = tracer_provider()
     if provider is not None:  # a failed test may leave it on
-        from workers.tracing import shutdown_tracing
+        from observability.tracing import shutdown_tracing
 
         shutdown_tracing()
 

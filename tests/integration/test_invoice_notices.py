@@ -19,13 +19,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from api.mutations.invoices import dispatch_notices
+from adapters import notice_senders_for
 from domain import invoices, notifications
 from domain.errors import DomainError, ErrorCode
 from domain.models import Invoice, InvoiceStatus, Role
 from domain.models.notifications import DeliveryChannel, DeliveryStatus, InvoiceDelivery
 from domain.settings import Settings, get_settings
 from tests.factories import Actor, Factory, SchoolSet
+from workers.enqueue import dispatch_notices
 from workers.notify import send_invoice_notice
 from workers.runtime import Runtime
 
@@ -201,8 +202,12 @@ async def test_email_and_sms_arrive_once_even_when_the_message_is_redelivered(
         actor.caller, [invoice.id], dispatch=Recorder(), channels=BOTH
     )
     # when the worker runs, then runs again (a redelivered message)
-    assert await notifications.deliver_invoice_notices(invoice.id, settings) == 2
-    assert await notifications.deliver_invoice_notices(invoice.id, settings) == 0
+    assert (
+        await notifications.deliver_invoice_notices(invoice.id, notice_senders_for(settings)) == 2
+    )
+    assert (
+        await notifications.deliver_invoice_notices(invoice.id, notice_senders_for(settings)) == 0
+    )
     # then one e-mail, in text and HTML, says who, what, how much, when due and the number
     assert len(box.messages) == 1
     mail = box.messages[0]
@@ -244,7 +249,10 @@ async def test_concurrent_workers_send_each_notice_once(
         actor.caller, [invoice.id], dispatch=Recorder(), channels=[DeliveryChannel.EMAIL]
     )
     sent = await asyncio.gather(
-        *(notifications.deliver_invoice_notices(invoice.id, settings) for _ in range(3))
+        *(
+            notifications.deliver_invoice_notices(invoice.id, notice_senders_for(settings))
+            for _ in range(3)
+        )
     )
     assert sorted(sent) == [0, 0, 1]
     assert len(box.messages) == 1
@@ -264,14 +272,16 @@ async def test_failing_gateway_is_recorded_and_a_retry_delivers(
     )
     # when the worker runs: the e-mail goes, the SMS fails and the worker asks for a retry
     with pytest.raises(notifications.DeliveryFailed):
-        await notifications.deliver_invoice_notices(invoice.id, settings)
+        await notifications.deliver_invoice_notices(invoice.id, notice_senders_for(settings))
     status, reason = (await _deliveries(invoice))["SMS"]
     assert status == "FAILED"
     assert reason is not None and "503" in reason and "gateway down" in reason
     assert (await _deliveries(invoice))["EMAIL"] == ("SENT", None)
     # then once the gateway is back, the retry sends the SMS and not the e-mail again
     gw.status = 200
-    assert await notifications.deliver_invoice_notices(invoice.id, settings) == 1
+    assert (
+        await notifications.deliver_invoice_notices(invoice.id, notice_senders_for(settings)) == 1
+    )
     assert len(gw.received) == 1
     assert len(box.messages) == 1
     row = await InvoiceDelivery.get(invoice_id=invoice.id, channel=DeliveryChannel.SMS)
@@ -285,7 +295,7 @@ async def test_unreachable_smtp_server_fails_with_a_reason(factory: Factory) -> 
         actor.caller, [invoice.id], dispatch=Recorder(), channels=[DeliveryChannel.EMAIL]
     )
     with pytest.raises(notifications.DeliveryFailed):
-        await notifications.deliver_invoice_notices(invoice.id, settings)
+        await notifications.deliver_invoice_notices(invoice.id, notice_senders_for(settings))
     status, reason = (await _deliveries(invoice))["EMAIL"]
     assert status == "FAILED" and reason is not None and reason.startswith("SMTP")
 
@@ -345,7 +355,12 @@ async def test_a_notice_of_an_invoice_cancelled_meanwhile_is_not_sent(
         actor.caller, [invoice.id], dispatch=Recorder(), channels=[DeliveryChannel.EMAIL]
     )
     await invoices.cancel_invoice(actor.caller, invoice.id, reason="Wrong fee")
-    assert await notifications.deliver_invoice_notices(invoice.id, Settings(smtp_url=smtp_url)) == 0
+    assert (
+        await notifications.deliver_invoice_notices(
+            invoice.id, notice_senders_for(Settings(smtp_url=smtp_url))
+        )
+        == 0
+    )
     assert box.messages == []
     status, reason = (await _deliveries(invoice))["EMAIL"]
     assert status == "FAILED" and reason is not None and "cancelled" in reason

@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from adapters import notice_senders_for
 from domain import notifications
 from domain.models import BillingRun, RunStatus
 from domain.models.notifications import DeliveryChannel, DeliveryStatus, InvoiceDelivery
+from domain.notices import NoticeSenders, set_notice_senders
 from domain.settings import get_settings
 from tests.billing_helpers import confirmed
 from tests.factories import Factory
@@ -83,9 +85,12 @@ def outbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Outbox]:
     controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()
     monkeypatch.setattr(get_settings(), "smtp_url", f"smtp://127.0.0.1:{port}")
+    # the senders a process installs at start-up from its settings (adapters.chosen)
+    set_notice_senders(notice_senders_for(get_settings()))
     try:
         yield box
     finally:
+        set_notice_senders(NoticeSenders())
         controller.stop()
 
 

@@ -1,49 +1,55 @@
-"""A run's preview as clients see it: who is billed, for how much, and with which lines."""
+"""A run's preview as clients see it: totals, warnings, and each student to bill or left out."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 from weakref import WeakKeyDictionary
 
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from api.context import Context, Loaders
-from api.types.common import AfterArg, Connection, FirstArg, Money, money, paginate
-from api.types.enums import describe_values
+from api.context import Info, Loaders
+from api.types.common import (
+    AfterArg,
+    Connection,
+    FirstArg,
+    Money,
+    linked,
+    linked_required,
+    money,
+    paginate,
+)
+from api.types.enums import serve_enum
 from api.types.fees import FeeItem
 from api.types.pricing import Discount, fee_item_of
-from api.types.students import Student
+from api.types.students import Student, load_student
 from domain import models
+from domain.billing.preview import WarningCode as DomainWarningCode
 from domain.billing.preview import preview_totals
+from domain.billing.preview import warnings as run_warnings
 from domain.models.billing import ExclusionReason as DomainExclusionReason
 from domain.models.billing import PreviewStatus
 
 if TYPE_CHECKING:
     from api.types.invoices import Invoice, InvoiceLine
 
-# The domain's enums, exposed under the contract's names (strawberry.enum marks the class).
+# The domain's enums, exposed under the contract's names (serve_enum registers the class itself).
 PreviewLineStatus = PreviewStatus
 ExclusionReason = DomainExclusionReason
-strawberry.enum(
-    PreviewLineStatus, name="PreviewLineStatus", description="Whether the preview bills a student."
-)
-strawberry.enum(
-    ExclusionReason,
-    name="ExclusionReason",
-    description="Why a student in scope is not billed (in this order of precedence).",
-)
-describe_values(
+WarningCode = DomainWarningCode
+serve_enum(
     PreviewLineStatus,
+    "PreviewLineStatus",
+    "Whether the preview bills a student.",
     {"TO_BILL": "Confirming bills this student.", "EXCLUDED": "Left out; see the reason."},
 )
-describe_values(
+serve_enum(
     ExclusionReason,
+    "ExclusionReason",
+    "Why a student in scope is not billed (in this order of precedence).",
     {
         "ALREADY_INVOICED": "An invoice for this fee structure and term exists and is not cancelled.",
         "INACTIVE": "The student's status is not ACTIVE.",
@@ -52,22 +58,15 @@ describe_values(
         "category, or OPTIONAL and not taken.",
     },
 )
-
-
-@strawberry.enum(description="Things to check before confirming.")
-class WarningCode(Enum):
-    DUE_DATE_TOO_SOON = strawberry.enum_value(
-        "DUE_DATE_TOO_SOON", description="Due date is less than 14 days after the invoice date."
-    )
-    NOTHING_TO_BILL = strawberry.enum_value(
-        "NOTHING_TO_BILL", description="No student would be billed."
-    )
-
-
-async def load_student(info: strawberry.Info[Context, None], pk: int) -> Student:
-    row = await info.context.loaders.by_id(models.Student).load(pk)
-    assert row is not None, f"student {pk} of a visible run is missing"
-    return Student.of(row)
+serve_enum(
+    WarningCode,
+    "WarningCode",
+    "Things to check before confirming.",
+    {
+        "DUE_DATE_TOO_SOON": "Due date is less than 14 days after the invoice date.",
+        "NOTHING_TO_BILL": "No student would be billed.",
+    },
+)
 
 
 @strawberry.type(description="A check to make before confirming.")
@@ -81,9 +80,7 @@ _CHARGE_LOADERS: WeakKeyDictionary[Loaders, dict[int, DataLoader[int, list[Any]]
 )
 
 
-def _preview_charges(
-    info: strawberry.Info[Context, None], run_pk: int
-) -> DataLoader[int, list[Any]]:
+def _preview_charges(info: Info, run_pk: int) -> DataLoader[int, list[Any]]:
     """Per request and run: the preview's lines of a page of students in one query."""
     by_run = _CHARGE_LOADERS.setdefault(info.context.loaders, {})
     if run_pk not in by_run:
@@ -108,7 +105,7 @@ class PreviewItemTotal:
     pk: strawberry.Private[int]
 
     @strawberry.field(description="The fee item.")
-    async def fee_item(self, info: strawberry.Info[Context, None]) -> FeeItem:
+    async def fee_item(self, info: Info) -> FeeItem:
         item = await fee_item_of(info, self.pk)
         assert item is not None
         return item
@@ -121,64 +118,54 @@ class PreviewDiscountTotal:
     pk: strawberry.Private[int]
 
     @strawberry.field(description="The discount.")
-    async def discount(self, info: strawberry.Info[Context, None]) -> Discount:
-        row = await info.context.loaders.by_id(models.Discount).load(self.pk)
-        assert row is not None
-        return Discount.of(row)
+    async def discount(self, info: Info) -> Discount:
+        return await linked_required(info, models.Discount, Discount, self.pk)
 
 
 @strawberry.type(description="One student of a preview.")
 class PreviewLine:
     status: PreviewLineStatus = strawberry.field(description="TO_BILL or EXCLUDED.")
     exclusion_reason: ExclusionReason | None = strawberry.field(description="Why EXCLUDED.")
-    value: strawberry.Private[Decimal]
-    gross: strawberry.Private[Decimal]
-    discount: strawberry.Private[Decimal]
+    model: strawberry.Private[models.PreviewLine]
     currency: strawberry.Private[str]
-    run_pk: strawberry.Private[int]
-    student_pk: strawberry.Private[int]
-    invoice_pk: strawberry.Private[int | None]
+
+    @strawberry.field(description="The student.")
+    async def student(self, info: Info) -> Student:
+        return await load_student(info, self.model.student_id)
+
+    @strawberry.field(
+        description="What the student's invoice would total (also shown for excluded students)."
+    )
+    def amount(self) -> Money:
+        return money(self.model.amount, self.currency)
 
     @strawberry.field(description="Charges before discounts.")
     def gross_amount(self) -> Money:
-        return money(self.gross, self.currency)
+        return money(self.model.gross_amount, self.currency)
 
     @strawberry.field(description="What the student's discounts take off (a positive amount).")
     def discount_amount(self) -> Money:
-        return money(self.discount, self.currency)
+        return money(self.model.discount_amount, self.currency)
 
     @strawberry.field(
         description="The lines the student's invoice would have: charges, then discounts "
         "(negative)."
     )
     async def charges(
-        self, info: strawberry.Info[Context, None]
+        self, info: Info
     ) -> list[Annotated[InvoiceLine, strawberry.lazy("api.types.invoices")]]:
         from api.types.invoices import InvoiceLine
 
-        rows = await _preview_charges(info, self.run_pk).load(self.student_pk)
+        rows = await _preview_charges(info, self.model.run_id).load(self.model.student_id)
         return [InvoiceLine.of(r, self.currency) for r in rows]
-
-    @strawberry.field(description="The student.")
-    async def student(self, info: strawberry.Info[Context, None]) -> Student:
-        return await load_student(info, self.student_pk)
-
-    @strawberry.field(
-        description="What the student's invoice would total (also shown for excluded students)."
-    )
-    def amount(self) -> Money:
-        return money(self.value, self.currency)
 
     @strawberry.field(description="The invoice that makes this student ALREADY_INVOICED.")
     async def existing_invoice(
-        self, info: strawberry.Info[Context, None]
+        self, info: Info
     ) -> Annotated[Invoice, strawberry.lazy("api.types.invoices")] | None:
-        if self.invoice_pk is None:
-            return None
         from api.types.invoices import Invoice
 
-        row = await info.context.loaders.by_id(models.Invoice).load(self.invoice_pk)
-        return Invoice.of(row) if row else None
+        return await linked(info, models.Invoice, Invoice, self.model.existing_invoice_id)
 
 
 @strawberry.type(
@@ -202,12 +189,37 @@ class BillingRunPreview:
     warnings: list[BillingRunWarning] = strawberry.field(
         description="Checks to make before confirming."
     )
-    run_pk: strawberry.Private[int]
+    model: strawberry.Private[models.BillingRun]
     currency: strawberry.Private[str]
+
+    @classmethod
+    def of(cls, m: models.BillingRun, currency: str) -> BillingRunPreview:
+        """The preview a run holds (once previewBillingRun has run)."""
+        assert m.preview_generated_at is not None
+        return cls(
+            generated_at=m.preview_generated_at,
+            invoice_count=m.preview_invoice_count,
+            total_amount=money(m.preview_total, currency),
+            excluded_count=(
+                m.preview_already_invoiced
+                + m.preview_inactive
+                + m.preview_manual
+                + m.preview_no_charges
+            ),
+            already_invoiced_count=m.preview_already_invoiced,
+            inactive_count=m.preview_inactive,
+            manually_excluded_count=m.preview_manual,
+            no_charges_count=m.preview_no_charges,
+            gross_amount=money(m.preview_gross, currency),
+            discount_amount=money(m.preview_discount, currency),
+            warnings=[BillingRunWarning(code=w.code, message=w.message) for w in run_warnings(m)],
+            model=m,
+            currency=currency,
+        )
 
     @strawberry.field(description="Per fee item: how many invoices carry it and for how much.")
     async def item_totals(self) -> list[PreviewItemTotal]:
-        rows = await preview_totals(self.run_pk, models.LineKind.CHARGE)
+        rows = await preview_totals(self.model.id, models.LineKind.CHARGE)
         return [
             PreviewItemTotal(
                 pk=r.pk, student_count=r.students, amount=money(r.amount, self.currency)
@@ -219,7 +231,7 @@ class BillingRunPreview:
         description="Per discount: how many students get it and how much it takes off."
     )
     async def discount_totals(self) -> list[PreviewDiscountTotal]:
-        rows = await preview_totals(self.run_pk, models.LineKind.DISCOUNT)
+        rows = await preview_totals(self.model.id, models.LineKind.DISCOUNT)
         return [
             PreviewDiscountTotal(
                 pk=r.pk, student_count=r.students, amount=money(r.amount, self.currency)
@@ -241,7 +253,7 @@ class BillingRunPreview:
         first: FirstArg = None,
         after: AfterArg = None,
     ) -> Connection[PreviewLine]:
-        qs = models.PreviewLine.filter(run_id=self.run_pk)
+        qs = models.PreviewLine.filter(run_id=self.model.id)
         if status is not None:
             qs = qs.filter(status=status)
         if exclusion_reason is not None:
@@ -252,14 +264,6 @@ class BillingRunPreview:
             first,
             after,
             lambda r: PreviewLine(
-                status=r.status,
-                exclusion_reason=r.exclusion_reason,
-                value=r.amount,
-                gross=r.gross_amount,
-                discount=r.discount_amount,
-                currency=currency,
-                run_pk=r.run_id,
-                student_pk=r.student_id,
-                invoice_pk=r.existing_invoice_id,
+                status=r.status, exclusion_reason=r.exclusion_reason, model=r, currency=currency
             ),
         )

@@ -6,28 +6,25 @@ from typing import Annotated
 
 import strawberry
 
-from api.context import Context
-from api.errors import domain_error_to_graphql
-from api.ids import decode_id
+from api.context import Info
+from api.ids import decode_id, decode_ref
 from api.node import resolve_node
-from api.refs import decode_ref
-from api.types.common import Connection, Node, paginate
+from api.types.common import Connection, FilterArg, Node, SchoolArg, paginate
 from api.types.school import School
 from api.types.students import Student, StudentFilter
 from api.types.users import User
 from domain import models, students
-from domain.errors import DomainError
 
 
 @strawberry.type
 class SetupQuery:
     @strawberry.field(description="The user behind the token.")
-    async def viewer(self, info: strawberry.Info[Context, None]) -> User:
+    async def viewer(self, info: Info) -> User:
         row = await models.User.get(pk=info.context.caller.user_id)
         return User.of(row)
 
     @strawberry.field(description="Schools the caller may see, by name.")
-    async def schools(self, info: strawberry.Info[Context, None]) -> list[School]:
+    async def schools(self, info: Info) -> list[School]:
         rows = await models.School.filter(id__in=list(info.context.caller.school_ids)).order_by(
             "name", "id"
         )
@@ -36,7 +33,7 @@ class SetupQuery:
     @strawberry.field(description="Any object the caller may see, by global id; null otherwise.")
     async def node(
         self,
-        info: strawberry.Info[Context, None],
+        info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")],
     ) -> Node | None:
         return await resolve_node(info, id)
@@ -47,11 +44,9 @@ class SetupQuery:
     )
     async def students(
         self,
-        info: strawberry.Info[Context, None],
-        school_id: Annotated[strawberry.ID, strawberry.argument(description="The school.")],
-        filter: Annotated[
-            StudentFilter | None, strawberry.argument(description="Narrows the list.")
-        ] = None,
+        info: Info,
+        school_id: SchoolArg,
+        filter: FilterArg[StudentFilter] = None,
         first: Annotated[
             int | None, strawberry.argument(description="Page size: 20 unless given, at most 100.")
         ] = None,
@@ -67,10 +62,7 @@ class SetupQuery:
             school_class_id=decode_ref(f.school_class_id, "SchoolClass"),
             search=f.search,
         )
-        try:
-            qs = await students.find_students(
-                info.context.caller, school_id=decode_id(school_id, "School"), criteria=criteria
-            )
-        except DomainError as e:
-            raise domain_error_to_graphql(e) from e
+        qs = await students.find_students(
+            info.context.caller, school_id=decode_id(school_id, "School"), criteria=criteria
+        )
         return await paginate(qs, first, after, Student.of)

@@ -1,0 +1,1 @@
+"""Root query and subscription fields, one module per area (beside api/mutations/)."""
