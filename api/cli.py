@@ -49,12 +49,18 @@ def serve(
 
     from api.app import create_app
     from domain.db import migrate_db
+    from domain.share_links import MissingSecretKey
 
     _json_logging()
     settings = get_settings()
+    try:
+        application = create_app()
+    except MissingSecretKey as exc:
+        typer.echo(f"billing serve: {exc}", err=True)
+        raise typer.Exit(2) from exc
     asyncio.run(migrate_db())
     uvicorn.run(
-        create_app(),
+        application,
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",

@@ -40,6 +40,7 @@ serve_enum(
         "CREATED_DISCOUNT": "A discount was created.",
         "ASSIGNED_DISCOUNT": "A discount was assigned to students.",
         "ENDED_DISCOUNTS": "Students' discounts were given a last term.",
+        "UPDATED_SCHOOL_PROFILE": "A school's profile (address, phone, payment instructions) was changed.",
     },
 )
 

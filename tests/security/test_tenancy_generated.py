@@ -80,6 +80,7 @@ EXPECTED: dict[str, str] = {
     "Mutation.createDiscount": "refused",
     "Mutation.assignDiscount": "refused",
     "Mutation.endStudentDiscounts": "refused",
+    "Mutation.updateSchoolProfile": "refused",
     "Subscription.billingRunUpdated": "refused",
 }
 
