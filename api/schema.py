@@ -9,11 +9,12 @@ from opentelemetry.trace import TracerProvider
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     ValidationCache,
 )
 
+from api.cost import QueryCostLimiter
+from api.deadline import QueryDeadline
 from api.errors import error_masking
 from api.mutations.documents import DocumentMutation
 from api.mutations.fees import FeeMutation
@@ -24,10 +25,12 @@ from api.mutations.setup import SetupMutation
 from api.mutations.students import StudentMutation
 from api.mutations.tokens import TokenMutation
 from api.mutations.users import UserMutation
+from api.parser_cache import ParserCache
 from api.queries.audit import AuditQuery
 from api.queries.invoices import InvoiceQuery
 from api.queries.runs import RunQuery, RunSubscription
 from api.queries.setup import SetupQuery
+from api.scalars import SCALAR_OVERRIDES
 from api.tracing import GraphQLTracing
 from api.types.fees import FeeItem, FeeStructure
 from api.types.invoices import Invoice, Payment
@@ -85,8 +88,11 @@ def build_schema(
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: ParserCache(maxsize=256),
+        ParserCache,
         lambda: ValidationCache(maxsize=256),
+        # After the validation cache: it prices documents that are otherwise valid.
+        QueryCostLimiter,
+        QueryDeadline,
         lambda: error_masking(debug),
     ]
     if tracer_provider is not None:
@@ -104,6 +110,7 @@ def build_schema(
             SchoolClass,
             Student,
             FeeStructure,
+            FeeItem,
             User,
             BillingRun,
             Invoice,
@@ -116,6 +123,7 @@ def build_schema(
             StudentDiscount,
         ],
         extensions=extensions,
+        scalar_overrides=SCALAR_OVERRIDES,
     )
 
 
