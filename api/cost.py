@@ -31,7 +31,7 @@ from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 
 from api.types.common import DEFAULT_PAGE, MAX_PAGE
-from domain.billing.runs import MAX_MANUAL_STUDENTS
+from domain.billing.scope import MAX_MANUAL_STUDENTS
 from domain.notifications import MAX_SEND
 from domain.students import MAX_BATCH
 

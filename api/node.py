@@ -97,8 +97,38 @@ def _register_invoices() -> None:
     _school_scoped("PaymentImport", models.PaymentImport, PaymentImport.of)
 
 
+def _register_pricing() -> None:
+    from api.types.fees import FeeItem
+    from api.types.pricing import Discount, Family, FeeCategory, FeeSubscription, StudentDiscount
+
+    _school_scoped("FeeCategory", models.FeeCategory, FeeCategory.of)
+    _school_scoped("Family", models.Family, Family.of)
+    _school_scoped("Discount", models.Discount, Discount.of)
+
+    def by_student(type_name: str, model: Any, wrap: Callable[[Any], Any]) -> None:
+        async def resolve(caller: Caller, pk: int) -> Any:
+            row = await scoped(caller, model, "student__school_id").filter(pk=pk).first()
+            return wrap(row) if row else None
+
+        RESOLVERS[type_name] = resolve
+
+    by_student("FeeSubscription", models.FeeSubscription, FeeSubscription.of)
+    by_student("StudentDiscount", models.StudentDiscount, StudentDiscount.of)
+
+    @register("FeeItem")
+    async def fee_item(caller: Caller, pk: int) -> Any:
+        row = (
+            await scoped(caller, models.FeeItem, "fee_structure__school_id")
+            .filter(pk=pk)
+            .select_related("fee_structure")
+            .first()
+        )
+        return FeeItem.of(row, school_pk=row.fee_structure.school_id) if row else None
+
+
 _register_defaults()
 _register_invoices()
+_register_pricing()
 
 
 async def resolve_node(info: Info, id: strawberry.ID) -> Node | None:

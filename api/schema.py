@@ -20,6 +20,7 @@ from api.mutations.accounts import AccountMutation
 from api.mutations.documents import DocumentMutation
 from api.mutations.fees import FeeMutation
 from api.mutations.invoices import InvoiceMutation
+from api.mutations.pricing import PricingMutation
 from api.mutations.reminders import ReminderMutation
 from api.mutations.runs import RunMutation
 from api.mutations.setup import SetupMutation
@@ -38,6 +39,13 @@ from api.types.imports import PaymentImport, PaymentImportMutation, PaymentImpor
 from api.types.invoices import Invoice, Payment
 from api.types.mobile_money import MobileMoneyMutation, MobileMoneyQuery, MobileMoneyTransaction
 from api.types.money import CreditNote
+from api.types.pricing import (
+    Discount,
+    Family,
+    FeeCategory,
+    FeeSubscription,
+    StudentDiscount,
+)
 from api.types.runs import BillingRun
 from api.types.school import Grade, School, SchoolClass, Stream, Term
 from api.types.students import Student
@@ -61,6 +69,7 @@ class Mutation(
     UserMutation,
     StudentMutation,
     FeeMutation,
+    PricingMutation,
     RunMutation,
     InvoiceMutation,
     AccountMutation,
@@ -118,6 +127,12 @@ def build_schema(
             CreditNote,
             MobileMoneyTransaction,
             PaymentImport,
+            FeeItem,
+            FeeCategory,
+            Family,
+            FeeSubscription,
+            Discount,
+            StudentDiscount,
         ],
         extensions=extensions,
         scalar_overrides=SCALAR_OVERRIDES,

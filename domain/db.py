@@ -15,6 +15,7 @@ MODEL_MODULES = [
     "domain.models.accounts",
     "domain.models.school",
     "domain.models.fees",
+    "domain.models.pricing",
     "domain.models.billing",
     "domain.models.invoices",
     "domain.models.mpesa",

@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 
 from domain import db, share_links
 from domain.access import issue_token
+from domain.demo_pricing import create_riverside_pricing
 from domain.models import (
     Account,
     FeeItem,
@@ -83,8 +84,6 @@ RIVERSIDE = SchoolPlan(
     fee_name="Term Tuition Fee",
     fee_items=[
         ("Tuition", "18500.00", {n: f"{15500 + 750 * n}.00" for n in range(1, 9)}),
-        ("Lunch", "6500.00", None),
-        ("Transport", "4000.00", None),
         ("Activity Fee", "1500.00", None),
         # Computer studies start in Grade 4: zero leaves the item off Grades 1-3.
         ("Computer Lab", "2000.00", {1: "0.00", 2: "0.00", 3: "0.00"}),
@@ -188,6 +187,7 @@ async def _create_account() -> User:
     )
     rng = random.Random(2026)  # the same demo every time
     riverside = await _create_school(account, RIVERSIDE, rng)
+    await create_riverside_pricing(riverside, rng)
     msasa = await _create_school(account, MSASA, rng)
     bursar = await User.create(
         account=account, email=FINANCE_EMAIL, role=Role.FINANCE, name="Peter Njoroge"

@@ -8,6 +8,7 @@ from typing import cast
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -15,7 +16,7 @@ from domain.access import Caller, get_school, get_visible
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.keys import check_key, normalise_key
 from domain.locales import country_of
-from domain.models import Role, School, SchoolClass, Student, StudentStatus
+from domain.models import Family, FeeCategory, Role, School, SchoolClass, Student, StudentStatus
 from domain.references import load_of_school
 from domain.updates import KEEP, Update
 from domain.validation import check_count, clean_email, clean_phone, clean_text
@@ -26,6 +27,11 @@ MAX_BATCH = 1000
 INSERT_BATCH = 250
 #: Longest search text; longer is INVALID_INPUT.
 MAX_SEARCH = 100
+#: The pricing references a student may carry: model, name in messages, attribute, input field.
+_PRICING_REFS: tuple[tuple[type[Model], str, str, str], ...] = (
+    (FeeCategory, "Fee category", "fee_category_id", "feeCategoryId"),
+    (Family, "Family", "family_id", "familyId"),
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,8 @@ class NewStudent:
     guardian_name: str | None = None
     guardian_email: str | None = None
     guardian_phone: str | None = None
+    fee_category_id: int | None = None
+    family_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,8 @@ class StudentChanges:
     guardian_name: Update[str] = KEEP
     guardian_email: Update[str] = KEEP
     guardian_phone: Update[str] = KEEP
+    fee_category_id: Update[int] = KEEP
+    family_id: Update[int] = KEEP
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,8 @@ def _clean_row(problems: Problems, school: School, row: NewStudent, *at: str) ->
         guardian_name=guardian,
         guardian_email=email,
         guardian_phone=phone,
+        fee_category_id=row.fee_category_id,
+        family_id=row.family_id,
     )
 
 
@@ -118,6 +130,17 @@ async def create_students(
         problems,
         [("students", str(i), "schoolClassId") for i in with_class],
     )
+    for model, what, attr, name in _PRICING_REFS:
+        given = [i for i, s in enumerate(students) if getattr(s, attr) is not None]
+        await load_of_school(
+            caller,
+            model,
+            [getattr(students[i], attr) for i in given],
+            school.id,
+            what,
+            problems,
+            [("students", str(i), name) for i in given],
+        )
 
     # Admission numbers are compared by their key: RA/0200 and ra/0200 are one number.
     first_row: dict[str, int] = {}
@@ -202,6 +225,8 @@ async def update_student(
         ),
         "status": KEEP if changes.status is None else changes.status,
         "school_class_id": changes.school_class_id,
+        "fee_category_id": changes.fee_category_id,
+        "family_id": changes.family_id,
     }
     if changes.guardian_email is not KEEP:
         values["guardian_email"] = clean_email(
@@ -222,6 +247,12 @@ async def update_student(
             problems,
             [["schoolClassId"]],
         )
+    for model, what, attr, name in _PRICING_REFS:
+        value = getattr(changes, attr)
+        if value not in (KEEP, None):
+            await load_of_school(
+                caller, model, [value], student.school_id, what, problems, [[name]]
+            )
     problems.raise_if_any()
     changed = {k: v for k, v in values.items() if v is not KEEP}
     if changed:

@@ -41,7 +41,7 @@ async def normalise_guardian_phones(apps: object, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0006_normalised_keys')]
+    dependencies = [('models', '0007_pricing')]
 
     initial = False
 

@@ -10,7 +10,8 @@ from api.ids import encode_id
 from domain.billing.confirm import confirm_billing_run
 from domain.billing.generation import generate_chunk
 from domain.billing.preview import preview_billing_run
-from domain.billing.runs import ScopeSpec, create_billing_run
+from domain.billing.runs import create_billing_run
+from domain.billing.scope import ScopeSpec
 from domain.models import BillingRun, ScopeKind
 from tests.factories import Actor, Factory, SchoolSet
 

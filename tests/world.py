@@ -13,11 +13,18 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from api.ids import encode_id
-from domain.billing.runs import ScopeSpec
+from domain.billing.scope import ScopeSpec
 from domain.invoices import record_payment
 from domain.models import (
     ApiToken,
     BillingRun,
+    Discount,
+    DiscountKind,
+    Family,
+    FeeCategory,
+    FeeItem,
+    FeeItemKind,
+    FeeSubscription,
     ImportFormat,
     Invoice,
     MobileMoneyTransaction,
@@ -25,6 +32,7 @@ from domain.models import (
     Role,
     ScopeKind,
     Student,
+    StudentDiscount,
 )
 from domain.money.credit_notes import issue_credit_note
 from domain.money.imports import create_payment_import
@@ -48,6 +56,12 @@ NODE_TYPES = [
     "MobileMoneyTransaction",
     "PaymentImport",
     "User",
+    "FeeItem",
+    "FeeCategory",
+    "Family",
+    "Discount",
+    "FeeSubscription",
+    "StudentDiscount",
 ]
 
 
@@ -192,6 +206,7 @@ async def _history(factory: Factory, world: World) -> History:
         "PaymentImport": statement.id,
         "User": owner.user.id,
         "ApiToken": token.id,
+        **await _pricing(s, student),
     }
     return History(
         completed,
@@ -201,3 +216,36 @@ async def _history(factory: Factory, world: World) -> History:
         payment,
         ids,
     )
+
+
+async def _pricing(s: SchoolSet, student: Student) -> dict[str, int]:
+    """One object of each pricing type in Alpha, the student subscribed and discounted."""
+    item = await FeeItem.create(
+        fee_structure_id=s.fee.id,
+        name="Bus",
+        amount=Decimal("2000.00"),
+        position=9,
+        kind=FeeItemKind.OPTIONAL,
+    )
+    category = await FeeCategory.create(school_id=s.school.id, name="Boarder")
+    family = await Family.create(school_id=s.school.id, name="Kamau")
+    discount = await Discount.create(
+        school_id=s.school.id, name="Bursary", kind=DiscountKind.PERCENTAGE, value=50
+    )
+    subscription = await FeeSubscription.create(
+        student_id=student.id, fee_item_id=item.id, from_term_id=s.term.id
+    )
+    granted = await StudentDiscount.create(
+        student_id=student.id, discount_id=discount.id, from_term_id=s.term.id
+    )
+    student.fee_category_id = category.id
+    student.family_id = family.id
+    await student.save(update_fields=["fee_category_id", "family_id"])
+    return {
+        "FeeItem": item.id,
+        "FeeCategory": category.id,
+        "Family": family.id,
+        "Discount": discount.id,
+        "FeeSubscription": subscription.id,
+        "StudentDiscount": granted.id,
+    }

@@ -7,7 +7,7 @@ from typing import Any
 
 import dramatiq
 
-from domain.billing import generation
+from domain.billing import generation, sweeper
 from observability.tracing import chunk_span
 from workers.broker import QUEUE
 
@@ -24,7 +24,7 @@ async def generate_chunk(run_id: int, chunk: int) -> None:
 @dramatiq.actor(queue_name=QUEUE, max_retries=3, min_backoff=1000)
 async def sweep() -> None:
     """Re-enqueue the pending chunks of runs that made no progress for a while."""
-    for run_id, chunk in await generation.claim_stalled_chunks():
+    for run_id, chunk in await sweeper.claim_stalled_chunks():
         generate_chunk.send(run_id, chunk)
 
 

@@ -7,10 +7,11 @@ from decimal import Decimal
 import strawberry
 
 from api.context import Info
-from api.ids import decode_id
+from api.ids import decode_id, decode_ref
 from api.mutations.base import mutation, outcome, payload
 from api.types.common import optional
 from api.types.fees import FeeStructure
+from api.types.pricing import FeeItemKind
 from domain import fees
 
 
@@ -22,6 +23,15 @@ class GradeAmountInput:
     )
 
 
+@strawberry.input(description="A fee item's amount for a grade, a fee category or both.")
+class AmountOverrideInput:
+    grade_id: strawberry.ID | None = optional("At least one of gradeId and feeCategoryId.")
+    fee_category_id: strawberry.ID | None = optional("A fee category of the same school.")
+    amount: Decimal = strawberry.field(
+        description="0 or more, at most 2 decimals; 0 leaves the item off such invoices."
+    )
+
+
 @strawberry.input(description="One item of a fee structure.")
 class FeeItemInput:
     name: str = strawberry.field(description="Shown as the invoice line's description.")
@@ -29,6 +39,13 @@ class FeeItemInput:
         description="Charged to grades without a grade amount: 0 or more, at most 2 decimals."
     )
     grade_amounts: list[GradeAmountInput] | None = optional("Overrides per grade.")
+    kind: FeeItemKind | None = strawberry.field(
+        default=FeeItemKind.MANDATORY,
+        description="MANDATORY bills every student; OPTIONAL only subscribers.",
+    )
+    amount_overrides: list[AmountOverrideInput] | None = optional(
+        "Overrides by grade, by fee category or both; the most specific wins."
+    )
 
 
 @strawberry.input(description="A new fee structure of a school.")
@@ -61,6 +78,17 @@ class FeeMutation:
                 grade_amounts=[
                     fees.NewGradeAmount(grade_id=decode_id(g.grade_id, "Grade"), amount=g.amount)
                     for g in item.grade_amounts or []
+                ],
+                kind=item.kind or FeeItemKind.MANDATORY,
+                overrides=[
+                    fees.NewOverride(
+                        grade_id=decode_ref(o.grade_id, "Grade"),
+                        fee_category_id=decode_ref(o.fee_category_id, "FeeCategory"),
+                        amount=o.amount,
+                        given_grade=o.grade_id is not None,
+                        given_category=o.fee_category_id is not None,
+                    )
+                    for o in item.amount_overrides or []
                 ],
             )
             for item in input.items

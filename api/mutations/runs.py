@@ -14,7 +14,8 @@ from api.types.common import optional, unset
 from api.types.invoices import DeliveryChannel
 from api.types.runs import BillingRun, BillingScopeKind
 from domain import run_notices
-from domain.billing import confirm, generation, preview, runs
+from domain.billing import confirm, preview, retry, runs
+from domain.billing.scope import ScopeSpec
 from domain.models import ScopeKind
 from workers.enqueue import dispatch_chunks as dispatch
 from workers.enqueue import dispatch_run_notices
@@ -30,8 +31,8 @@ class BillingScopeInput:
     school_class_id: strawberry.ID | None = optional("Required for SCHOOL_CLASS.")
     student_ids: list[strawberry.ID] | None = optional("Required and non-empty for MANUAL.")
 
-    def spec(self) -> runs.ScopeSpec:
-        return runs.ScopeSpec(
+    def spec(self) -> ScopeSpec:
+        return ScopeSpec(
             kind=ScopeKind(self.kind),
             grade_id=decode_id(self.grade_id, "Grade"),
             stream_id=decode_id(self.stream_id, "Stream"),
@@ -192,7 +193,7 @@ class RunMutation:
         "Retries the failed students of a PARTIALLY_COMPLETED or FAILED run.", input="The run."
     )
     async def retry_billing_run(self, info: Info, input: BillingRunIdInput) -> BillingRunPayload:
-        run = await generation.retry_billing_run(
+        run = await retry.retry_billing_run(
             info.context.caller, _run_id(input.billing_run_id), dispatch=dispatch
         )
         return BillingRunPayload(billing_run=BillingRun.of(run))

@@ -29,6 +29,10 @@ class StudentInput:
         "Where invoice SMS go: a number valid in the school's country (0712 345 678 at a "
         "Kenyan school) or with its country code; stored in E.164."
     )
+    fee_category_id: strawberry.ID | None = optional(
+        "A fee category of the same school (Boarder, Day scholar)."
+    )
+    family_id: strawberry.ID | None = optional("A family of the same school (siblings).")
 
 
 @strawberry.input(description="Students to enrol in one school.")
@@ -63,6 +67,8 @@ class UpdateStudentInput:
     guardian_phone: str | None = unset(
         "Where invoice SMS go, read as for createStudents and stored in E.164; null clears."
     )
+    fee_category_id: strawberry.ID | None = unset("Null clears it; left out keeps it.")
+    family_id: strawberry.ID | None = unset("Null clears it; left out keeps it.")
 
 
 @payload(description="The student changed, or why not.")
@@ -89,6 +95,8 @@ class StudentMutation:
                 guardian_name=s.guardian_name,
                 guardian_email=s.guardian_email,
                 guardian_phone=s.guardian_phone,
+                fee_category_id=decode_ref(s.fee_category_id, "FeeCategory"),
+                family_id=decode_ref(s.family_id, "Family"),
             )
             for s in input.students
         ]
@@ -110,6 +118,8 @@ class StudentMutation:
             guardian_name=changed(input.guardian_name),
             guardian_email=changed(input.guardian_email),
             guardian_phone=changed(input.guardian_phone),
+            fee_category_id=changed_id(input.fee_category_id, "FeeCategory", decode_ref),
+            family_id=changed_id(input.family_id, "Family", decode_ref),
         )
         row = await students.update_student(
             info.context.caller,

@@ -8,7 +8,8 @@ import strawberry
 
 from api.context import Info
 from api.types.common import Money, Node, linked_required
-from api.types.school import Grade, load_owner_school, school_money
+from api.types.pricing import AmountOverride, FeeItemKind
+from api.types.school import Grade, load_owner_school, load_school, school_money
 from domain import models
 
 
@@ -36,8 +37,41 @@ class GradeAmount:
 @strawberry.type(description="One line of a fee structure.")
 class FeeItem(Node):
     name: str = strawberry.field(description="Shown as the invoice line's description.")
+    kind: FeeItemKind = strawberry.field(
+        description="MANDATORY: billed to all; OPTIONAL: to subscribers only."
+    )
     model: strawberry.Private[models.FeeItem]
     school_pk: strawberry.Private[int]
+
+    fee_structure = strawberry.field(
+        resolver=load_fee_structure, description="The fee structure the item is part of."
+    )
+
+    @strawberry.field(
+        description="Every override, by grade, by fee category or by both (gradeAmounts are "
+        "the grade-only ones). For a student the most specific wins: grade and category, then "
+        "grade, then category, then `amount`. An amount of 0 leaves the item off the invoice."
+    )
+    async def amount_overrides(self, info: Info) -> list[AmountOverride]:
+        currency = (await load_school(info, self.school_pk)).currency
+        by_grade = await info.context.loaders.children(
+            models.FeeItemGradeAmount, "fee_item_id"
+        ).load(self.model.id)
+        by_category = await info.context.loaders.children(
+            models.FeeItemCategoryAmount, "fee_item_id"
+        ).load(self.model.id)
+        return [
+            AmountOverride(grade_pk=r.grade_id, category_pk=None, value=r.amount, currency=currency)
+            for r in by_grade
+        ] + [
+            AmountOverride(
+                grade_pk=r.grade_id,
+                category_pk=r.fee_category_id,
+                value=r.amount,
+                currency=currency,
+            )
+            for r in by_category
+        ]
 
     @strawberry.field(description="Charged to students of grades without a grade amount.")
     async def amount(self, info: Info) -> Money:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -22,9 +23,10 @@ from api.types.common import (
     paginate,
 )
 from api.types.enums import serve_enum
-from api.types.fees import load_fee_structure
+from api.types.fees import FeeItem, load_fee_structure
 from api.types.money import CreditNote, PaymentAllocation
 from api.types.payments import Payment
+from api.types.pricing import Discount, InvoiceLineKind, fee_item_of
 from api.types.school import load_owner_school, load_school, load_term, school_money
 from api.types.students import Student
 from domain import models
@@ -72,10 +74,34 @@ serve_enum(
 )
 
 
-@strawberry.type(description="One fee item on an invoice.")
+@strawberry.type(description="One line of an invoice: a fee item charged or a discount.")
 class InvoiceLine:
-    description: str = strawberry.field(description="The fee item's name.")
-    amount: Money = strawberry.field(description="What the item costs this student.")
+    description: str = strawberry.field(description="The fee item's or the discount's name.")
+    amount: Money = strawberry.field(
+        description="What the item costs this student; negative for a discount."
+    )
+    kind: InvoiceLineKind = strawberry.field(description="CHARGE or DISCOUNT.")
+    fee_item_pk: strawberry.Private[int | None]
+    discount_pk: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, row: Any, currency: str) -> InvoiceLine:
+        """An invoice line, a preview charge or a frozen run line."""
+        return cls(
+            description=row.description,
+            amount=money(row.amount, currency),
+            kind=row.kind,
+            fee_item_pk=row.fee_item_id,
+            discount_pk=row.discount_id,
+        )
+
+    @strawberry.field(description="The fee item charged (CHARGE lines).")
+    async def fee_item(self, info: Info) -> FeeItem | None:
+        return await fee_item_of(info, self.fee_item_pk)
+
+    @strawberry.field(description="The discount granted (DISCOUNT lines).")
+    async def discount(self, info: Info) -> Discount | None:
+        return await linked(info, models.Discount, Discount, self.discount_pk)
 
 
 @strawberry.type(description="The notice of an invoice on one channel, and how it went.")
@@ -150,9 +176,26 @@ class Invoice(Node):
             models.InvoiceLine, "invoice_id", "position"
         ).load(self.model.id)
         currency = (await load_school(info, self.model.school_id)).currency
-        return [
-            InvoiceLine(description=r.description, amount=money(r.amount, currency)) for r in rows
-        ]
+        return [InvoiceLine.of(r, currency) for r in rows]
+
+    @strawberry.field(
+        description="The charges before discounts; total is this less discountAmount."
+    )
+    async def gross_amount(self, info: Info) -> Money:
+        gross = Decimal(self.model.total) + await self._discount(info)
+        return await school_money(info, gross, self.model.school_id)
+
+    @strawberry.field(description="What the invoice's discounts take off (a positive amount).")
+    async def discount_amount(self, info: Info) -> Money:
+        return await school_money(info, await self._discount(info), self.model.school_id)
+
+    async def _discount(self, info: Info) -> Decimal:
+        rows = await info.context.loaders.children(
+            models.InvoiceLine, "invoice_id", "position"
+        ).load(self.model.id)
+        return -sum(
+            (Decimal(r.amount) for r in rows if r.kind == models.LineKind.DISCOUNT), Decimal(0)
+        )
 
     @strawberry.field(description="The sum of the lines.")
     async def total(self, info: Info) -> Money:

@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
+from weakref import WeakKeyDictionary
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
-from api.context import Info
-from api.types.common import AfterArg, Connection, FirstArg, Money, linked, money, paginate
+from api.context import Info, Loaders
+from api.types.common import (
+    AfterArg,
+    Connection,
+    FirstArg,
+    Money,
+    linked,
+    linked_required,
+    money,
+    paginate,
+)
 from api.types.enums import serve_enum
+from api.types.fees import FeeItem
+from api.types.pricing import Discount, fee_item_of
 from api.types.students import Student, load_student
 from domain import models
 from domain.billing.preview import WarningCode as DomainWarningCode
+from domain.billing.preview import preview_totals
 from domain.billing.preview import warnings as run_warnings
 from domain.models.billing import ExclusionReason as DomainExclusionReason
 from domain.models.billing import PreviewStatus
 
 if TYPE_CHECKING:
-    from api.types.invoices import Invoice
+    from api.types.invoices import Invoice, InvoiceLine
 
 # The domain's enums, exposed under the contract's names (serve_enum registers the class itself).
 PreviewLineStatus = PreviewStatus
@@ -38,6 +54,8 @@ serve_enum(
         "ALREADY_INVOICED": "An invoice for this fee structure and term exists and is not cancelled.",
         "INACTIVE": "The student's status is not ACTIVE.",
         "MANUAL_OVERRIDE": "Left out by hand in previewBillingRun.",
+        "NO_CHARGES": "Nothing applies to the student: every item is 0 for their grade and "
+        "category, or OPTIONAL and not taken.",
     },
 )
 serve_enum(
@@ -57,6 +75,53 @@ class BillingRunWarning:
     message: str = strawberry.field(description="What to look at, for a person.")
 
 
+_CHARGE_LOADERS: WeakKeyDictionary[Loaders, dict[int, DataLoader[int, list[Any]]]] = (
+    WeakKeyDictionary()
+)
+
+
+def _preview_charges(info: Info, run_pk: int) -> DataLoader[int, list[Any]]:
+    """Per request and run: the preview's lines of a page of students in one query."""
+    by_run = _CHARGE_LOADERS.setdefault(info.context.loaders, {})
+    if run_pk not in by_run:
+
+        async def load(keys: Sequence[int]) -> list[list[Any]]:
+            rows = await models.PreviewCharge.filter(
+                run_id=run_pk, student_id__in=list(set(keys))
+            ).order_by("student_id", "position")
+            groups: dict[int, list[Any]] = defaultdict(list)
+            for row in rows:
+                groups[row.student_id].append(row)
+            return [groups.get(k, []) for k in keys]
+
+        by_run[run_pk] = DataLoader(load_fn=load)
+    return by_run[run_pk]
+
+
+@strawberry.type(description="Per fee item: how many invoices carry it and for how much.")
+class PreviewItemTotal:
+    student_count: int = strawberry.field(description="Billed students charged the item.")
+    amount: Money = strawberry.field(description="What the item bills in all.")
+    pk: strawberry.Private[int]
+
+    @strawberry.field(description="The fee item.")
+    async def fee_item(self, info: Info) -> FeeItem:
+        item = await fee_item_of(info, self.pk)
+        assert item is not None
+        return item
+
+
+@strawberry.type(description="Per discount: how many students get it and how much it takes off.")
+class PreviewDiscountTotal:
+    student_count: int = strawberry.field(description="Billed students given the discount.")
+    amount: Money = strawberry.field(description="What it takes off in all (positive).")
+    pk: strawberry.Private[int]
+
+    @strawberry.field(description="The discount.")
+    async def discount(self, info: Info) -> Discount:
+        return await linked_required(info, models.Discount, Discount, self.pk)
+
+
 @strawberry.type(description="One student of a preview.")
 class PreviewLine:
     status: PreviewLineStatus = strawberry.field(description="TO_BILL or EXCLUDED.")
@@ -73,6 +138,26 @@ class PreviewLine:
     )
     def amount(self) -> Money:
         return money(self.model.amount, self.currency)
+
+    @strawberry.field(description="Charges before discounts.")
+    def gross_amount(self) -> Money:
+        return money(self.model.gross_amount, self.currency)
+
+    @strawberry.field(description="What the student's discounts take off (a positive amount).")
+    def discount_amount(self) -> Money:
+        return money(self.model.discount_amount, self.currency)
+
+    @strawberry.field(
+        description="The lines the student's invoice would have: charges, then discounts "
+        "(negative)."
+    )
+    async def charges(
+        self, info: Info
+    ) -> list[Annotated[InvoiceLine, strawberry.lazy("api.types.invoices")]]:
+        from api.types.invoices import InvoiceLine
+
+        rows = await _preview_charges(info, self.model.run_id).load(self.model.student_id)
+        return [InvoiceLine.of(r, self.currency) for r in rows]
 
     @strawberry.field(description="The invoice that makes this student ALREADY_INVOICED.")
     async def existing_invoice(
@@ -94,6 +179,13 @@ class BillingRunPreview:
     already_invoiced_count: int = strawberry.field(description="Left out: already invoiced.")
     inactive_count: int = strawberry.field(description="Left out: not ACTIVE.")
     manually_excluded_count: int = strawberry.field(description="Left out by hand.")
+    no_charges_count: int = strawberry.field(description="Left out: nothing to charge them.")
+    gross_amount: Money = strawberry.field(
+        description="Gross of the invoices to create; totalAmount is this less discountAmount."
+    )
+    discount_amount: Money = strawberry.field(
+        description="What discounts take off the invoices to create."
+    )
     warnings: list[BillingRunWarning] = strawberry.field(
         description="Checks to make before confirming."
     )
@@ -108,14 +200,44 @@ class BillingRunPreview:
             generated_at=m.preview_generated_at,
             invoice_count=m.preview_invoice_count,
             total_amount=money(m.preview_total, currency),
-            excluded_count=m.preview_already_invoiced + m.preview_inactive + m.preview_manual,
+            excluded_count=(
+                m.preview_already_invoiced
+                + m.preview_inactive
+                + m.preview_manual
+                + m.preview_no_charges
+            ),
             already_invoiced_count=m.preview_already_invoiced,
             inactive_count=m.preview_inactive,
             manually_excluded_count=m.preview_manual,
+            no_charges_count=m.preview_no_charges,
+            gross_amount=money(m.preview_gross, currency),
+            discount_amount=money(m.preview_discount, currency),
             warnings=[BillingRunWarning(code=w.code, message=w.message) for w in run_warnings(m)],
             model=m,
             currency=currency,
         )
+
+    @strawberry.field(description="Per fee item: how many invoices carry it and for how much.")
+    async def item_totals(self) -> list[PreviewItemTotal]:
+        rows = await preview_totals(self.model.id, models.LineKind.CHARGE)
+        return [
+            PreviewItemTotal(
+                pk=r.pk, student_count=r.students, amount=money(r.amount, self.currency)
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(
+        description="Per discount: how many students get it and how much it takes off."
+    )
+    async def discount_totals(self) -> list[PreviewDiscountTotal]:
+        rows = await preview_totals(self.model.id, models.LineKind.DISCOUNT)
+        return [
+            PreviewDiscountTotal(
+                pk=r.pk, student_count=r.students, amount=money(r.amount, self.currency)
+            )
+            for r in rows
+        ]
 
     @strawberry.field(
         description="The students of the preview, by name; filter by status or reason."

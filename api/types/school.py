@@ -9,11 +9,22 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from api.context import Info
-from api.types.common import Money, Node, linked, linked_required, money
+from api.types.common import (
+    AfterArg,
+    Connection,
+    FirstArg,
+    Money,
+    Node,
+    linked,
+    linked_required,
+    money,
+    paginate,
+)
 from domain import models
 
 if TYPE_CHECKING:
     from api.types.fees import FeeStructure
+    from api.types.pricing import Discount, Family, FeeCategory
     from api.types.receivables import Receivables
     from api.types.reminders import ReminderPolicy
 
@@ -115,6 +126,41 @@ class School(Node):
 
         loader = info.context.loaders.children(models.FeeStructure, "school_id", "name")
         return [FeeStructure.of(r) for r in await loader.load(self.model.id)]
+
+    @strawberry.field(description="Pricing groups of the school's students (Boarder, Day scholar).")
+    async def fee_categories(
+        self, info: Info
+    ) -> list[Annotated[FeeCategory, strawberry.lazy("api.types.pricing")]]:
+        from api.types.pricing import FeeCategory
+
+        loader = info.context.loaders.children(models.FeeCategory, "school_id", "name")
+        return [FeeCategory.of(r) for r in await loader.load(self.model.id)]
+
+    @strawberry.field(description="Discounts and bursaries the school grants.")
+    async def discounts(
+        self, info: Info
+    ) -> list[Annotated[Discount, strawberry.lazy("api.types.pricing")]]:
+        from api.types.pricing import Discount
+
+        loader = info.context.loaders.children(models.Discount, "school_id", "name")
+        return [Discount.of(r) for r in await loader.load(self.model.id)]
+
+    @strawberry.field(description="Families (siblings) of the school, by name.")
+    async def families(
+        self,
+        search: Annotated[
+            str | None,
+            strawberry.argument(description="Matches the family's name, case-insensitive."),
+        ] = None,
+        first: FirstArg = None,
+        after: AfterArg = None,
+    ) -> Connection[Annotated[Family, strawberry.lazy("api.types.pricing")]]:
+        from api.types.pricing import Family
+
+        qs = models.Family.filter(school_id=self.model.id)
+        if search:
+            qs = qs.filter(name__icontains=search[:100])
+        return await paginate(qs.order_by("name", "id"), first, after, Family.of)
 
     @strawberry.field(
         description="What the school prints on its invoices, receipts and statements."

@@ -15,6 +15,7 @@ from domain import models
 if TYPE_CHECKING:
     from api.types.invoices import Invoice
     from api.types.money import Ledger
+    from api.types.pricing import Family, FeeCategory, FeeSubscription, StudentDiscount
 
 # serve_enum registers the domain enum itself; the alias keeps it a type for mypy.
 StudentStatus: TypeAlias = models.StudentStatus
@@ -64,6 +65,46 @@ class Student(Node):
         from api.types.money import student_ledger
 
         return await student_ledger(info, self.model.id)
+
+    @strawberry.field(description="The student's pricing group; null when none.")
+    async def fee_category(
+        self, info: Info
+    ) -> Annotated[FeeCategory, strawberry.lazy("api.types.pricing")] | None:
+        from api.types.pricing import FeeCategory
+
+        return await linked(info, models.FeeCategory, FeeCategory, self.model.fee_category_id)
+
+    @strawberry.field(description="The student's family; null when none.")
+    async def family(
+        self, info: Info
+    ) -> Annotated[Family, strawberry.lazy("api.types.pricing")] | None:
+        from api.types.pricing import Family
+
+        return await linked(info, models.Family, Family, self.model.family_id)
+
+    @strawberry.field(
+        description="Optional fee items the student takes (transport, lunch), with the terms "
+        "they cover."
+    )
+    async def fee_subscriptions(
+        self, info: Info
+    ) -> list[Annotated[FeeSubscription, strawberry.lazy("api.types.pricing")]]:
+        from api.types.pricing import FeeSubscription
+
+        loader = info.context.loaders.children(models.FeeSubscription, "student_id")
+        return [FeeSubscription.of(r) for r in await loader.load(self.model.id)]
+
+    @strawberry.field(
+        description="Discounts and bursaries assigned to the student (sibling discounts apply "
+        "by themselves and are not listed)."
+    )
+    async def discounts(
+        self, info: Info
+    ) -> list[Annotated[StudentDiscount, strawberry.lazy("api.types.pricing")]]:
+        from api.types.pricing import StudentDiscount
+
+        loader = info.context.loaders.children(models.StudentDiscount, "student_id")
+        return [StudentDiscount.of(r) for r in await loader.load(self.model.id)]
 
     @strawberry.field(description="The student's class; none means the fee items' default amounts.")
     async def school_class(self, info: Info) -> SchoolClass | None:

@@ -6,23 +6,18 @@ import math
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 
 from tortoise.transactions import in_transaction
 
 from domain import audit
 from domain.access import Caller
-from domain.billing.runs import get_run, lock_run
-from domain.billing.sql import (
-    RunKeys,
-    execute,
-    fetch,
-    grade_prices_cte,
-    selection_cte,
-    selection_params,
-)
+from domain.billing.pricing import priced_students, pricing_params
+from domain.billing.rows import get_run, lock_run
+from domain.billing.sql import amount_from_cents, cents, execute, fetch, literal
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.events import run_events
-from domain.models import BillingRun, Role, RunStatus
+from domain.models import BillingRun, ItemStatus, Role, RunStatus
 from domain.settings import get_settings
 from domain.validation import clean_amount
 
@@ -59,26 +54,36 @@ async def confirm_billing_run(
             return locked  # another confirm won the race; it alone enqueues
         if locked.preview_generated_at is None:
             raise DomainError(ErrorCode.PREVIEW_REQUIRED, "Preview the run before confirming it.")
-        keys = RunKeys.of(locked)
-        # Freeze exactly what a fresh preview bills now, numbered into chunks by student id.
+        # Freeze exactly what a fresh preview bills now, numbered into chunks by student id,
+        # with each student's priced lines: generation copies them and never prices again.
+        priced = priced_students(connection, locked)
+        params = pricing_params(locked)
+        money = partial(amount_from_cents, connection)
         await execute(
             connection,
-            f"""{selection_cte(keys)}
-            INSERT INTO billing_run_item (run_id, chunk, student_id, status)
-            SELECT $1, (ROW_NUMBER() OVER (ORDER BY student_id) - 1) / $6, student_id, 'PENDING'
-            FROM selection WHERE reason IS NULL""",
-            [*selection_params(keys), chunk_size],
+            f"""{priced}
+            INSERT INTO billing_run_item (run_id, chunk, student_id, status, amount)
+            SELECT $1, (ROW_NUMBER() OVER (ORDER BY student_id) - 1) / $6, student_id,
+                   {literal(ItemStatus.PENDING)}, {money("gross - discount")}
+            FROM eligibility WHERE reason IS NULL""",
+            [*params, chunk_size],
+        )
+        await execute(
+            connection,
+            f"""{priced}
+            INSERT INTO billing_run_line
+                (run_id, student_id, position, kind, fee_item_id, discount_id, description, amount)
+            SELECT $1, l.student_id,
+                   ROW_NUMBER() OVER (PARTITION BY l.student_id ORDER BY l.part, l.sort1, l.sort2),
+                   l.kind, l.fee_item_id, l.discount_id, l.description, {money("l.cents")}
+            FROM lines l WHERE l.reason IS NULL""",
+            params,
         )
         totals = await fetch(
             connection,
-            f"""WITH {grade_prices_cte("$2", "$3")}
-            SELECT COUNT(*) AS n, COALESCE(SUM(COALESCE(gp.cents, 0)), 0) AS cents
-            FROM billing_run_item it
-            JOIN student s ON s.id = it.student_id
-            LEFT JOIN school_class c ON c.id = s.school_class_id
-            LEFT JOIN grade_prices gp ON gp.grade_key = COALESCE(c.grade_id, 0)
-            WHERE it.run_id = $1""",
-            [run.id, keys.school_id, keys.fee_structure_id],
+            f"""SELECT COUNT(*) AS n, COALESCE(SUM({cents("amount")}), 0) AS cents
+            FROM billing_run_item WHERE run_id = $1""",
+            [run.id],
         )
         count = int(totals[0]["n"])
         total = Decimal(int(totals[0]["cents"])) / 100

@@ -1,4 +1,4 @@
-"""Invoice generation, one chunk per transaction; retrying failures; sweeping stalled runs.
+"""Invoice generation, one chunk per transaction.
 
 A chunk is idempotent: it works only on its PENDING items, so a redelivered message, a
 retried transaction or a sweeper's re-enqueue finds nothing left to do and changes nothing.
@@ -9,30 +9,26 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from domain import audit
-from domain.access import Caller
-from domain.billing.runs import get_run, lock_run
+from domain.billing.rows import lock_run
 from domain.billing.sql import (
     amount_from_cents,
+    cents,
     execute,
     fetch,
     for_update,
-    grade_prices_cte,
     invoice_number,
+    literal,
 )
-from domain.errors import DomainError, ErrorCode
 from domain.events import run_events
-from domain.models import BillingRun, BillingRunItem, ItemStatus, Role, RunStatus
+from domain.models import BillingRun, InvoiceStatus, ItemStatus, RunStatus, StudentStatus
 from domain.money.previous import set_previous_balances
 from domain.observers import ChunkDone, chunk_done
-from domain.settings import get_settings
 
 logger = logging.getLogger("billing.generation")
 
@@ -94,49 +90,50 @@ async def _generate(
     # A PROCESSING run whose counters already cover every item is being retried: its
     # pending items stay counted as failed until settled, so `processed` never decreases.
     retrying = run.items_invoiced + run.items_skipped + run.items_failed >= run.items_total
+    pending = literal(ItemStatus.PENDING)
 
     # First settle who cannot be billed any more, so that every item still PENDING gets an
     # invoice. No statement joins freshly inserted invoices by run: with statistics that do
     # not know them yet, PostgreSQL would scan the run's invoices once per item.
     skipped = await execute(
         connection,
-        """UPDATE billing_run_item AS it
-           SET status = 'SKIPPED', processed_at = $5, invoice_id = i.id,
+        f"""UPDATE billing_run_item AS it
+           SET status = {literal(ItemStatus.SKIPPED)}, processed_at = $5, invoice_id = i.id,
                message = 'Already invoiced for this fee structure and term.'
            FROM invoice AS i
-           WHERE it.run_id = $1 AND it.chunk = $2 AND it.status = 'PENDING'
+           WHERE it.run_id = $1 AND it.chunk = $2 AND it.status = {pending}
              AND i.student_id = it.student_id AND i.fee_structure_id = $3
-             AND i.term_id = $4 AND i.status <> 'CANCELLED'""",
+             AND i.term_id = $4 AND i.status <> {literal(InvoiceStatus.CANCELLED)}""",
         [run_id, chunk, run.fee_structure_id, run.term_id, now],
     )
     failed = await execute(
         connection,
-        """UPDATE billing_run_item AS it
-           SET status = 'FAILED', processed_at = $3,
+        f"""UPDATE billing_run_item AS it
+           SET status = {literal(ItemStatus.FAILED)}, processed_at = $3,
                message = 'Not billed: the student is ' || s.status
                          || ' now (was ACTIVE when the run was confirmed).'
            FROM student AS s
-           WHERE it.run_id = $1 AND it.chunk = $2 AND it.status = 'PENDING'
-             AND s.id = it.student_id AND s.status <> 'ACTIVE'""",
+           WHERE it.run_id = $1 AND it.chunk = $2 AND it.status = {pending}
+             AND s.id = it.student_id AND s.status <> {literal(StudentStatus.ACTIVE)}""",
         [run_id, chunk, now],
     )
+    # `WHERE 1 = 1` is for SQLite: in INSERT ... SELECT ... ON CONFLICT its parser would read
+    # ON CONFLICT as a join constraint of the SELECT's last table unless a WHERE comes
+    # between them (SQLite's documented "parsing ambiguity" of upserts).
     inserted = await fetch(
         connection,
-        f"""WITH {grade_prices_cte("$2", "$4")},
-        eligible AS (
-            SELECT it.student_id, COALESCE(gp.cents, 0) AS cents,
-                   ROW_NUMBER() OVER (ORDER BY it.student_id) AS rn
+        f"""WITH eligible AS (
+            SELECT it.student_id, it.amount, ROW_NUMBER() OVER (ORDER BY it.student_id) AS rn
             FROM billing_run_item it
-            JOIN student s ON s.id = it.student_id
-            LEFT JOIN school_class c ON c.id = s.school_class_id
-            LEFT JOIN grade_prices gp ON gp.grade_key = COALESCE(c.grade_id, 0)
-            WHERE it.run_id = $1 AND it.chunk = $5 AND it.status = 'PENDING'
+            WHERE it.run_id = $1 AND it.chunk = $5 AND it.status = {pending}
         )
         INSERT INTO invoice (school_id, student_id, term_id, fee_structure_id, billing_run_id,
                              number, invoice_date, due_date, status, total, amount_paid, created_at)
         SELECT $2, e.student_id, $3, $4, $1, {invoice_number(connection, "$6", "$7 + e.rn")},
-               $8, $9, 'ISSUED', {amount_from_cents(connection, "e.cents")},
-               {amount_from_cents(connection, "0")}, $10
+               $8, $9,
+               CASE WHEN {cents("e.amount")} = 0 THEN {literal(InvoiceStatus.PAID)}
+                    ELSE {literal(InvoiceStatus.ISSUED)} END,
+               e.amount, {amount_from_cents(connection, "0")}, $10
         FROM eligible e WHERE 1 = 1
         ON CONFLICT DO NOTHING
         RETURNING number, total""",
@@ -172,8 +169,8 @@ async def _generate(
     # cost a lookup per item.
     invoiced = await execute(
         connection,
-        """UPDATE billing_run_item SET status = 'INVOICED', processed_at = $3
-           WHERE run_id = $1 AND chunk = $2 AND status = 'PENDING'""",
+        f"""UPDATE billing_run_item SET status = {literal(ItemStatus.INVOICED)}, processed_at = $3
+           WHERE run_id = $1 AND chunk = $2 AND status = {pending}""",
         [run_id, chunk, now],
     )
     if invoiced + skipped + failed == 0:
@@ -204,107 +201,24 @@ async def _generate(
 async def _has_pending(connection: BaseDBAsyncClient, run_id: int) -> bool:
     rows = await fetch(
         connection,
-        "SELECT 1 FROM billing_run_item WHERE run_id = $1 AND status = 'PENDING' LIMIT 1",
+        "SELECT 1 FROM billing_run_item"
+        f" WHERE run_id = $1 AND status = {literal(ItemStatus.PENDING)} LIMIT 1",
         [run_id],
     )
     return bool(rows)
 
 
 async def _insert_lines(connection: BaseDBAsyncClient, run: BillingRun, chunk: int) -> None:
-    """The fee items of each new invoice of the chunk, priced for the student's grade."""
+    """Each new invoice of the chunk gets the lines its student was frozen with at confirm."""
     await execute(
         connection,
-        """INSERT INTO invoice_line (invoice_id, fee_item_id, position, description, amount)
-        SELECT i.id, fi.id, fi.position, fi.name, COALESCE(ga.amount, fi.amount)
+        f"""INSERT INTO invoice_line
+            (invoice_id, fee_item_id, kind, discount_id, position, description, amount)
+        SELECT i.id, l.fee_item_id, l.kind, l.discount_id, l.position, l.description, l.amount
         FROM billing_run_item it
         JOIN invoice i ON i.student_id = it.student_id AND i.fee_structure_id = $3
-                      AND i.term_id = $4 AND i.status <> 'CANCELLED'
-        JOIN student s ON s.id = it.student_id
-        LEFT JOIN school_class c ON c.id = s.school_class_id
-        JOIN fee_item fi ON fi.fee_structure_id = $3
-        LEFT JOIN fee_item_grade_amount ga ON ga.fee_item_id = fi.id AND ga.grade_id = c.grade_id
-        WHERE it.run_id = $1 AND it.chunk = $2 AND it.status = 'PENDING'
-          AND """
-        + "CAST(ROUND(COALESCE(ga.amount, fi.amount) * 100) AS BIGINT) <> 0",
+                      AND i.term_id = $4 AND i.status <> {literal(InvoiceStatus.CANCELLED)}
+        JOIN billing_run_line l ON l.run_id = $1 AND l.student_id = it.student_id
+        WHERE it.run_id = $1 AND it.chunk = $2 AND it.status = {literal(ItemStatus.PENDING)}""",
         [run.id, chunk, run.fee_structure_id, run.term_id],
     )
-
-
-async def retry_billing_run(caller: Caller, run_id: int | None, *, dispatch: Any) -> BillingRun:
-    """Re-process only the failed students of a PARTIALLY_COMPLETED or FAILED run."""
-    run = await get_run(caller, run_id)
-    caller.require(Role.FINANCE, run.school_id)
-    retryable = {RunStatus.PARTIALLY_COMPLETED, RunStatus.FAILED}
-    if run.status not in retryable:
-        raise DomainError(
-            ErrorCode.INVALID_STATE,
-            f"Only a PARTIALLY_COMPLETED or FAILED run can be retried; this one is {run.status}.",
-        )
-    async with in_transaction():
-        locked = await lock_run(run.id)
-        if locked.status not in retryable:
-            raise DomainError(ErrorCode.INVALID_STATE, f"The run is {locked.status} now.")
-        chunks = await _chunks_with(run.id, ItemStatus.FAILED)
-        # Their items go back to PENDING but stay counted as failed until generation settles
-        # them again: `progress.processed` never decreases (contract).
-        await BillingRunItem.filter(run_id=run.id, status=ItemStatus.FAILED).update(
-            status=ItemStatus.PENDING, message=None, processed_at=None
-        )
-        locked.status = RunStatus.PROCESSING
-        locked.completed_at = None
-        locked.last_progress_at = datetime.now(UTC)
-        await locked.save()
-        await audit.record(caller, audit.AuditAction.RETRIED_RUN, locked, school_id=run.school_id)
-    await dispatch(run.id, chunks)
-    await run_events().publish(run.id)
-    return locked
-
-
-async def claim_stalled_chunks(idle_seconds: float | None = None) -> list[tuple[int, int]]:
-    """Pending chunks of PROCESSING runs idle for too long; each run is claimed by one sweeper."""
-    idle = get_settings().billing_sweep_idle_seconds if idle_seconds is None else idle_seconds
-    now = datetime.now(UTC)
-    cutoff = now - timedelta(seconds=idle)
-    found: list[tuple[int, int]] = []
-    candidates = await BillingRun.filter(status=RunStatus.PROCESSING).values(
-        "id", "last_progress_at"
-    )
-    for row in candidates:
-        seen = row["last_progress_at"]
-        if seen is not None and seen > cutoff:
-            continue
-        # Claim: only the sweeper whose update matches the value it read re-enqueues the run.
-        claimed = await BillingRun.filter(
-            id=row["id"], status=RunStatus.PROCESSING, last_progress_at=seen
-        ).update(last_progress_at=now)
-        if not claimed:
-            continue
-        chunks = await _chunks_with(row["id"], ItemStatus.PENDING)
-        found.extend((row["id"], c) for c in chunks)
-        if not chunks:
-            # Nothing pending but never finished (a crash between commit and status): settle it.
-            await _settle(row["id"])
-    if found:
-        logger.warning("sweeper re-enqueues %s chunks of stalled runs", len(found))
-    return found
-
-
-async def _chunks_with(run_id: int, status: ItemStatus) -> list[int]:
-    """The chunk numbers of a run that hold items of a status."""
-    values = cast(
-        list[int],
-        await BillingRunItem.filter(run_id=run_id, status=status)
-        .distinct()
-        .values_list("chunk", flat=True),
-    )
-    return sorted({int(v) for v in values})
-
-
-async def _settle(run_id: int) -> None:
-    async with in_transaction():
-        run = await lock_run(run_id)
-        if run.status == RunStatus.PROCESSING:
-            run.status = final_status(run.items_invoiced, run.items_failed)
-            run.completed_at = datetime.now(UTC)
-            await run.save()
-    await run_events().publish(run_id)

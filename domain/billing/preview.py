@@ -6,29 +6,28 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import partial
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from domain import audit
 from domain.access import Caller
-from domain.billing.runs import (
-    MAX_MANUAL_STUDENTS,
-    check_students,
-    get_run,
-    lock_run,
-    require_draft,
-)
-from domain.billing.sql import (
-    RunKeys,
-    amount_from_cents,
-    cents,
-    execute,
-    fetch,
-    selection_cte,
-    selection_params,
-)
+from domain.billing.pricing import LINE_POSITION, priced_students, pricing_params
+from domain.billing.rows import check_students, get_run, lock_run, require_draft
+from domain.billing.scope import MAX_MANUAL_STUDENTS
+from domain.billing.sql import amount_from_cents, cents, execute, fetch, literal
+from domain.db import conn
 from domain.errors import DomainError, ErrorCode
-from domain.models import BillingRun, BillingRunExclusion, PreviewLine, Role
+from domain.models import (
+    BillingRun,
+    BillingRunExclusion,
+    LineKind,
+    PreviewCharge,
+    PreviewLine,
+    Role,
+)
+from domain.models.billing import ExclusionReason, PreviewStatus
 
 #: A due date closer than this to the invoice date draws a warning.
 MIN_PAYMENT_DAYS = 14
@@ -94,44 +93,103 @@ async def preview_billing_run(
                 [BillingRunExclusion(run_id=run.id, student_id=s) for s in excluded],
                 batch_size=1000,
             )
-        await PreviewLine.filter(run_id=run.id).delete()
-        keys = RunKeys.of(locked)
-        await execute(
-            connection,
-            f"""{selection_cte(keys)}
-            INSERT INTO billing_preview_line
-                (run_id, position, student_id, status, amount, exclusion_reason, existing_invoice_id)
-            SELECT $1,
-                   ROW_NUMBER() OVER (ORDER BY last_name, first_name, admission_number, student_id),
-                   student_id,
-                   CASE WHEN reason IS NULL THEN 'TO_BILL' ELSE 'EXCLUDED' END,
-                   {amount_from_cents(connection, "cents")},
-                   reason,
-                   existing_invoice_id
-            FROM selection""",
-            selection_params(keys),
-        )
-        totals = await fetch(
-            connection,
-            f"""SELECT
-                  SUM(CASE WHEN status = 'TO_BILL' THEN 1 ELSE 0 END) AS to_bill,
-                  SUM(CASE WHEN status = 'TO_BILL' THEN {cents("amount")} ELSE 0 END) AS cents,
-                  SUM(CASE WHEN exclusion_reason = 'ALREADY_INVOICED' THEN 1 ELSE 0 END) AS invoiced,
-                  SUM(CASE WHEN exclusion_reason = 'INACTIVE' THEN 1 ELSE 0 END) AS inactive,
-                  SUM(CASE WHEN exclusion_reason = 'MANUAL_OVERRIDE' THEN 1 ELSE 0 END) AS manual
-                FROM billing_preview_line WHERE run_id = $1""",
-            [run.id],
-        )
-        row = totals[0]
-        locked.preview_generated_at = datetime.now(UTC)
-        locked.preview_invoice_count = int(row["to_bill"] or 0)
-        locked.preview_total = Decimal(int(row["cents"] or 0)) / 100  # type: ignore[assignment]
-        locked.preview_already_invoiced = int(row["invoiced"] or 0)
-        locked.preview_inactive = int(row["inactive"] or 0)
-        locked.preview_manual = int(row["manual"] or 0)
-        await locked.save()
+        await store_preview(connection, locked)
         await audit.record(caller, audit.AuditAction.PREVIEWED_RUN, locked, school_id=run.school_id)
     return locked
 
 
-__all__ = ["MIN_PAYMENT_DAYS", "Warning", "preview_billing_run", "warnings"]
+async def store_preview(connection: BaseDBAsyncClient, run: BillingRun) -> None:
+    """Price every student in scope; store their lines, their preview rows and the totals."""
+    await PreviewLine.filter(run_id=run.id).delete()
+    await PreviewCharge.filter(run_id=run.id).delete()
+    to_bill = literal(PreviewStatus.TO_BILL)
+    priced = priced_students(connection, run)
+    params = pricing_params(run)
+    money = partial(amount_from_cents, connection)
+    await execute(
+        connection,
+        f"""{priced}
+        INSERT INTO billing_preview_line
+            (run_id, position, student_id, status, amount, gross_amount, discount_amount,
+             exclusion_reason, existing_invoice_id)
+        SELECT $1,
+               ROW_NUMBER() OVER (ORDER BY last_name, first_name, admission_number, student_id),
+               student_id,
+               CASE WHEN reason IS NULL THEN {to_bill} ELSE {literal(PreviewStatus.EXCLUDED)} END,
+               {money("gross - discount")}, {money("gross")}, {money("discount")},
+               reason, existing_invoice_id
+        FROM eligibility""",
+        params,
+    )
+    await execute(
+        connection,
+        f"""{priced}
+        INSERT INTO billing_preview_charge
+            (run_id, student_id, position, kind, fee_item_id, discount_id, description, amount)
+        SELECT $1, student_id, {LINE_POSITION}, kind, fee_item_id, discount_id, description,
+               {money("cents")}
+        FROM lines""",
+        params,
+    )
+    counts = {
+        "invoiced": ExclusionReason.ALREADY_INVOICED,
+        "inactive": ExclusionReason.INACTIVE,
+        "manual": ExclusionReason.MANUAL_OVERRIDE,
+        "no_charges": ExclusionReason.NO_CHARGES,
+    }
+    by_reason = ",\n".join(
+        f"SUM(CASE WHEN exclusion_reason = {literal(r)} THEN 1 ELSE 0 END) AS {name}"
+        for name, r in counts.items()
+    )
+    billed = f"CASE WHEN status = {to_bill} THEN {{}} ELSE 0 END"
+    totals = await fetch(
+        connection,
+        f"""SELECT SUM({billed.format(1)}) AS to_bill,
+                   SUM({billed.format(cents("amount"))}) AS cents,
+                   SUM({billed.format(cents("gross_amount"))}) AS gross,
+                   SUM({billed.format(cents("discount_amount"))}) AS discount,
+                   {by_reason}
+            FROM billing_preview_line WHERE run_id = $1""",
+        [run.id],
+    )
+    row = {k: int(v or 0) for k, v in totals[0].items()}
+    run.preview_generated_at = datetime.now(UTC)
+    run.preview_invoice_count = row["to_bill"]
+    run.preview_total = Decimal(row["cents"]) / 100  # type: ignore[assignment]
+    run.preview_gross = Decimal(row["gross"]) / 100  # type: ignore[assignment]
+    run.preview_discount = Decimal(row["discount"]) / 100  # type: ignore[assignment]
+    run.preview_already_invoiced = row["invoiced"]
+    run.preview_inactive = row["inactive"]
+    run.preview_manual = row["manual"]
+    run.preview_no_charges = row["no_charges"]
+    await run.save()
+
+
+@dataclass(frozen=True)
+class PreviewTotal:
+    """Per fee item or discount: billed students carrying it and the amount (positive)."""
+
+    pk: int
+    students: int
+    amount: Decimal
+
+
+async def preview_totals(run_id: int, kind: LineKind) -> list[PreviewTotal]:
+    """Totals of the preview's CHARGE lines by fee item, or DISCOUNT lines by discount."""
+    ref = "fee_item_id" if kind == LineKind.CHARGE else "discount_id"
+    connection = conn()
+    rows = await fetch(
+        connection,
+        f"""SELECT c.{ref} AS pk, COUNT(*) AS students, SUM({cents("c.amount")}) AS cents,
+                   MIN(c.position) AS first
+            FROM billing_preview_charge c
+            JOIN billing_preview_line l ON l.run_id = c.run_id AND l.student_id = c.student_id
+            WHERE c.run_id = $1 AND c.kind = {literal(kind)}
+              AND l.status = {literal(PreviewStatus.TO_BILL)} AND c.{ref} IS NOT NULL
+            GROUP BY c.{ref} ORDER BY MIN(c.position), c.{ref}""",
+        [run_id],
+    )
+    return [
+        PreviewTotal(int(r["pk"]), int(r["students"]), abs(Decimal(int(r["cents"]))) / 100)
+        for r in rows
+    ]

@@ -1,51 +1,32 @@
-"""Creating, changing and deleting DRAFT billing runs."""
+"""Creating, changing, deleting and listing billing runs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from tortoise.models import Model
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from domain import audit
-from domain.access import Caller, get_school, get_visible
+from domain.access import Caller, get_school
+from domain.billing.rows import drop_preview, get_run, lock_run, require_draft, same_school
+from domain.billing.scope import RunScope, ScopeSpec, resolve_scope
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.models import (
     BillingRun,
     BillingRunScopeStudent,
     FeeStructure,
-    Grade,
-    PreviewLine,
+    PreviewCharge,
     Role,
     RunStatus,
-    SchoolClass,
-    ScopeKind,
-    Stream,
-    Student,
     Term,
 )
 from domain.updates import KEEP, Update
 from domain.validation import check_date_range, clean_text
 
-M = TypeVar("M", bound=Model)
 T = TypeVar("T")
-
-#: Most students a MANUAL scope may name (late enrolments, not whole schools).
-MAX_MANUAL_STUDENTS = 5000
-
-
-@dataclass(frozen=True)
-class ScopeSpec:
-    """Which students a run covers; ids are already decoded (None: not given or not ours)."""
-
-    kind: ScopeKind
-    grade_id: int | None = None
-    stream_id: int | None = None
-    class_id: int | None = None
-    student_ids: list[int | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -67,117 +48,7 @@ def _kept(value: Update[T], current: T) -> T:
     return current if value is KEEP or value is None else value
 
 
-async def _same_school(
-    caller: Caller, model: type[M], pk: int | None, school_id: int, what: str, *path: str
-) -> M:
-    """A referenced object: NOT_FOUND when invisible, MISMATCHED_SCHOOL when of another school."""
-    obj: Any = await get_visible(caller, model, pk, what, path)
-    if obj.school_id != school_id:
-        raise DomainError(
-            ErrorCode.MISMATCHED_SCHOOL, f"The {what.lower()} belongs to another school.", path
-        )
-    return obj  # type: ignore[no-any-return]
-
-
-@dataclass
-class ResolvedScope:
-    kind: ScopeKind
-    grade: Grade | None = None
-    stream: Stream | None = None
-    school_class: SchoolClass | None = None
-    student_ids: list[int] = field(default_factory=list)
-
-    def label(self) -> str:
-        if self.grade is not None:
-            return self.grade.name
-        if self.stream is not None:
-            return f"{self.stream.name} stream"
-        if self.school_class is not None:
-            return self.school_class.name
-        if self.kind == ScopeKind.MANUAL:
-            n = len(self.student_ids)
-            return f"{n} selected student{'s' if n != 1 else ''}"
-        return "All students"
-
-
-async def resolve_scope(caller: Caller, spec: ScopeSpec, school_id: int) -> ResolvedScope:
-    """Check a scope's references against the run's school."""
-    base = ("scope",)
-    kind = spec.kind
-    if kind == ScopeKind.GRADE:
-        if spec.grade_id is None:
-            raise DomainError(
-                ErrorCode.INVALID_INPUT, "A GRADE scope needs a grade.", [*base, "gradeId"]
-            )
-        grade = await _same_school(
-            caller, Grade, spec.grade_id, school_id, "Grade", *base, "gradeId"
-        )
-        return ResolvedScope(kind, grade=grade)
-    if kind == ScopeKind.STREAM:
-        if spec.stream_id is None:
-            raise DomainError(
-                ErrorCode.INVALID_INPUT, "A STREAM scope needs a stream.", [*base, "streamId"]
-            )
-        stream = await _same_school(
-            caller, Stream, spec.stream_id, school_id, "Stream", *base, "streamId"
-        )
-        return ResolvedScope(kind, stream=stream)
-    if kind == ScopeKind.SCHOOL_CLASS:
-        if spec.class_id is None:
-            raise DomainError(
-                ErrorCode.INVALID_INPUT,
-                "A SCHOOL_CLASS scope needs a class.",
-                [*base, "schoolClassId"],
-            )
-        klass = await _same_school(
-            caller, SchoolClass, spec.class_id, school_id, "Class", *base, "schoolClassId"
-        )
-        return ResolvedScope(kind, school_class=klass)
-    if kind == ScopeKind.MANUAL:
-        ids = spec.student_ids or []
-        if not ids:
-            raise DomainError(
-                ErrorCode.INVALID_INPUT,
-                "A MANUAL scope needs at least one student.",
-                [*base, "studentIds"],
-            )
-        if len(ids) > MAX_MANUAL_STUDENTS:
-            raise DomainError(
-                ErrorCode.INVALID_INPUT,
-                f"A MANUAL scope may name at most {MAX_MANUAL_STUDENTS} students.",
-                [*base, "studentIds"],
-            )
-        return ResolvedScope(
-            kind, student_ids=await check_students(caller, ids, school_id, [*base, "studentIds"])
-        )
-    return ResolvedScope(kind)
-
-
-async def check_students(
-    caller: Caller, ids: list[int | None], school_id: int, path: list[str]
-) -> list[int]:
-    """Distinct student ids, each visible and of the school (errors name the list index)."""
-    wanted = {i for i in ids if i is not None}
-    rows = await Student.filter(id__in=list(wanted), school_id__in=list(caller.school_ids)).values(
-        "id", "school_id"
-    )
-    found = {r["id"]: r["school_id"] for r in rows}
-    problems = Problems()
-    for index, pk in enumerate(ids):
-        if pk is None or pk not in found:
-            problems.add(ErrorCode.NOT_FOUND, "Student not found.", *path, str(index))
-        elif found[pk] != school_id:
-            problems.add(
-                ErrorCode.MISMATCHED_SCHOOL,
-                "The student belongs to another school.",
-                *path,
-                str(index),
-            )
-    problems.raise_if_any()
-    return sorted(wanted)
-
-
-def run_name(term: Term, fee: FeeStructure, scope: ResolvedScope) -> str:
+def run_name(term: Term, fee: FeeStructure, scope: RunScope) -> str:
     """e.g. "Term 1 2026 · Term Tuition Fee · Grade 4 East"."""
     return f"{term.name} · {fee.name} · {scope.label()}"
 
@@ -197,8 +68,8 @@ async def create_billing_run(
     """FINANCE stores a DRAFT run; nothing is billed until it is previewed and confirmed."""
     school = await get_school(caller, school_id, ["schoolId"])
     caller.require(Role.FINANCE, school.id)
-    term = await _same_school(caller, Term, term_id, school.id, "Term", "termId")
-    fee = await _same_school(
+    term = await same_school(caller, Term, term_id, school.id, "Term", "termId")
+    fee = await same_school(
         caller, FeeStructure, fee_structure_id, school.id, "Fee structure", "feeStructureId"
     )
     resolved = await resolve_scope(caller, scope, school.id)
@@ -222,10 +93,7 @@ async def create_billing_run(
             fee_structure_id=fee.id,
             name=clean_name or run_name(term, fee, resolved),
             reference=clean_ref,
-            scope_kind=resolved.kind,
-            scope_grade_id=resolved.grade.id if resolved.grade else None,
-            scope_stream_id=resolved.stream.id if resolved.stream else None,
-            scope_class_id=resolved.school_class.id if resolved.school_class else None,
+            **resolved.columns(),
             invoice_date=invoice_date,
             due_date=due_date,
             status=RunStatus.DRAFT,
@@ -236,7 +104,7 @@ async def create_billing_run(
     return run
 
 
-async def _store_manual_students(run: BillingRun, resolved: ResolvedScope) -> None:
+async def _store_manual_students(run: BillingRun, resolved: RunScope) -> None:
     await BillingRunScopeStudent.filter(run_id=run.id).delete()
     if resolved.student_ids:
         await BillingRunScopeStudent.bulk_create(
@@ -245,48 +113,15 @@ async def _store_manual_students(run: BillingRun, resolved: ResolvedScope) -> No
         )
 
 
-async def get_run(
-    caller: Caller, run_id: int | None, path: tuple[str, ...] = ("billingRunId",)
-) -> BillingRun:
-    """A run the caller may see (NOT_FOUND otherwise)."""
-    return await get_visible(caller, BillingRun, run_id, "Billing run", path)
-
-
-def require_draft(run: BillingRun, action: str) -> None:
-    if run.status != RunStatus.DRAFT:
-        raise DomainError(
-            ErrorCode.INVALID_STATE, f"Only a DRAFT run can be {action}; this one is {run.status}."
-        )
-
-
-async def lock_run(run_id: int) -> BillingRun:
-    """The run row, locked until the transaction ends (PostgreSQL; SQLite serialises writers).
-
-    A run deleted since the caller read it (a confirm racing a delete) is NOT_FOUND.
-    """
-    run = await BillingRun.select_for_update().get_or_none(pk=run_id)
-    if run is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "Billing run not found.")
-    return run
-
-
-async def drop_preview(run: BillingRun) -> None:
-    await PreviewLine.filter(run_id=run.id).delete()
-    run.preview_generated_at = None
-    run.preview_invoice_count = run.preview_already_invoiced = 0
-    run.preview_inactive = run.preview_manual = 0
-    run.preview_total = 0  # type: ignore[assignment]
-
-
 async def update_billing_run(caller: Caller, run_id: int | None, changes: RunChanges) -> BillingRun:
     """Change a DRAFT run; its preview is dropped (the hand-picked exclusions stay)."""
     run = await get_run(caller, run_id)
     caller.require(Role.FINANCE, run.school_id)
     require_draft(run, "changed")
-    term = await _same_school(
+    term = await same_school(
         caller, Term, _kept(changes.term_id, run.term_id), run.school_id, "Term", "termId"
     )
-    fee = await _same_school(
+    fee = await same_school(
         caller,
         FeeStructure,
         _kept(changes.fee_structure_id, run.fee_structure_id),
@@ -318,10 +153,7 @@ async def update_billing_run(caller: Caller, run_id: int | None, changes: RunCha
         locked.term_id = term.id
         locked.fee_structure_id = fee.id
         if resolved is not None:
-            locked.scope_kind = resolved.kind
-            locked.scope_grade_id = resolved.grade.id if resolved.grade else None
-            locked.scope_stream_id = resolved.stream.id if resolved.stream else None
-            locked.scope_class_id = resolved.school_class.id if resolved.school_class else None
+            locked.update_from_dict(resolved.columns())
             await _store_manual_students(locked, resolved)
         locked.invoice_date = invoice_date
         locked.due_date = due_date
@@ -341,6 +173,8 @@ async def delete_billing_run(caller: Caller, run_id: int | None) -> int:
     async with in_transaction():
         deleted = await BillingRun.filter(id=run.id, status=RunStatus.DRAFT).delete()
         if deleted:
+            # Preview lines are kept without a foreign key (bulk writes skip its checks).
+            await PreviewCharge.filter(run_id=run.id).delete()
             await audit.record(caller, audit.AuditAction.DELETED_RUN, run, school_id=run.school_id)
     if not deleted:
         raise DomainError(

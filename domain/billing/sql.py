@@ -1,4 +1,4 @@
-"""Set-based SQL shared by preview, confirm and generation, for PostgreSQL and SQLite.
+"""Set-based SQL helpers shared by preview, confirm and generation (PostgreSQL and SQLite).
 
 The hot paths (a preview or a run over 100,000 students) never build ORM objects per
 student: building one costs about 20 µs and a row-at-a-time insert about 2 ms, where
@@ -7,13 +7,12 @@ one INSERT ... SELECT writes the same rows at the database's own speed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.db import is_postgres, sql
-from domain.models import BillingRun, ScopeKind
 
 
 def cents(expr: str) -> str:
@@ -43,105 +42,9 @@ def invoice_number(connection: BaseDBAsyncClient, prefix_param: str, n_expr: str
     return f"{prefix_param} || printf('%06d', {n_expr})"
 
 
-@dataclass(frozen=True)
-class RunKeys:
-    """What the selection of a run depends on: school, term, fee structure and scope."""
-
-    run_id: int
-    school_id: int
-    term_id: int
-    fee_structure_id: int
-    scope_kind: ScopeKind
-    scope_ref: int | None
-
-    @classmethod
-    def of(cls, run: BillingRun) -> RunKeys:
-        ref = {
-            ScopeKind.GRADE: run.scope_grade_id,
-            ScopeKind.STREAM: run.scope_stream_id,
-            ScopeKind.SCHOOL_CLASS: run.scope_class_id,
-        }.get(ScopeKind(run.scope_kind))
-        return cls(
-            run_id=run.id,
-            school_id=run.school_id,
-            term_id=run.term_id,
-            fee_structure_id=run.fee_structure_id,
-            scope_kind=ScopeKind(run.scope_kind),
-            scope_ref=ref,
-        )
-
-
-# Parameters shared by every selection statement, in this order.
-#   $1 run id, $2 school id, $3 term id, $4 fee structure id, $5 scope reference (or NULL)
-_SCOPE_PREDICATES = {
-    # $5 is referenced by every kind, so that PostgreSQL can always type it.
-    ScopeKind.ALL_STUDENTS: "CAST($5 AS INTEGER) IS NULL",
-    ScopeKind.GRADE: "c.grade_id = $5",
-    ScopeKind.STREAM: "c.stream_id = $5",
-    ScopeKind.SCHOOL_CLASS: "s.school_class_id = $5",
-    ScopeKind.MANUAL: (
-        "CAST($5 AS INTEGER) IS NULL AND s.id IN "
-        "(SELECT ss.student_id FROM billing_run_scope_student ss WHERE ss.run_id = $1)"
-    ),
-}
-
-
-def grade_prices_cte(school: str = "$2", fee_structure: str = "$4") -> str:
-    """Whole-cent price of the fee structure for each grade of the school, and for no grade.
-
-    Grade amounts override the item's amount; an item at 0 adds nothing. Joined on
-    `grade_key` (0 for no grade) by equality, so the planner can hash it; materialised, so
-    it is computed once whatever the planner's row estimates.
-    """
-    return f"""
-    grades AS (
-        SELECT g.id AS grade_id FROM grade g WHERE g.school_id = {school}
-        UNION ALL SELECT NULL
-    ),
-    grade_prices AS MATERIALIZED (
-        SELECT COALESCE(gr.grade_id, 0) AS grade_key,
-               COALESCE(SUM({cents("COALESCE(ga.amount, fi.amount)")}), 0) AS cents
-        FROM grades gr
-        CROSS JOIN fee_item fi
-        LEFT JOIN fee_item_grade_amount ga
-               ON ga.fee_item_id = fi.id AND ga.grade_id = gr.grade_id
-        WHERE fi.fee_structure_id = {fee_structure}
-        GROUP BY gr.grade_id
-    )"""
-
-
-def selection_cte(keys: RunKeys, student_filter: str = "") -> str:
-    """Every student in the run's scope, priced, with the reason (if any) not to bill them.
-
-    Reasons in order of precedence: ALREADY_INVOICED, INACTIVE, MANUAL_OVERRIDE. The
-    preview stores this; confirm freezes its TO_BILL rows; generation re-checks it.
-    """
-    scope = _SCOPE_PREDICATES[keys.scope_kind]
-    return f"""
-    WITH {grade_prices_cte()},
-    selection AS (
-        SELECT s.id AS student_id, s.status AS student_status,
-               s.last_name, s.first_name, s.admission_number,
-               COALESCE(gp.cents, 0) AS cents,
-               i.id AS existing_invoice_id, i.number AS existing_number,
-               CASE
-                 WHEN i.id IS NOT NULL THEN 'ALREADY_INVOICED'
-                 WHEN s.status <> 'ACTIVE' THEN 'INACTIVE'
-                 WHEN e.id IS NOT NULL THEN 'MANUAL_OVERRIDE'
-               END AS reason
-        FROM student s
-        LEFT JOIN school_class c ON c.id = s.school_class_id
-        LEFT JOIN grade_prices gp ON gp.grade_key = COALESCE(c.grade_id, 0)
-        LEFT JOIN invoice i
-               ON i.student_id = s.id AND i.fee_structure_id = $4 AND i.term_id = $3
-              AND i.status <> 'CANCELLED'
-        LEFT JOIN billing_run_exclusion e ON e.run_id = $1 AND e.student_id = s.id
-        WHERE s.school_id = $2 AND ({scope}) {student_filter}
-    )"""
-
-
-def selection_params(keys: RunKeys) -> list[Any]:
-    return [keys.run_id, keys.school_id, keys.term_id, keys.fee_structure_id, keys.scope_ref]
+def literal(value: StrEnum) -> str:
+    """An enum value as an SQL string literal: the Python enum stays the one spelling."""
+    return f"'{value.value}'"
 
 
 async def fetch(

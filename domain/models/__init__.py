@@ -8,11 +8,13 @@ from domain.models.billing import (
     BillingRunItem,
     BillingRunScopeStudent,
     ItemStatus,
+    PreviewCharge,
     PreviewLine,
+    RunLine,
     RunStatus,
     ScopeKind,
 )
-from domain.models.fees import FeeItem, FeeItemGradeAmount, FeeStructure
+from domain.models.fees import FeeItem, FeeItemGradeAmount, FeeItemKind, FeeStructure
 from domain.models.imports import (
     ImportFormat,
     ImportLineStatus,
@@ -25,12 +27,23 @@ from domain.models.invoices import (
     Invoice,
     InvoiceLine,
     InvoiceStatus,
+    LineKind,
     OpeningBalance,
     Payment,
     PaymentAllocation,
     PaymentChannel,
 )
 from domain.models.mpesa import MobileMoneyStatus, MobileMoneyTransaction, MpesaWebhook
+from domain.models.pricing import (
+    Discount,
+    DiscountFeeItem,
+    DiscountKind,
+    Family,
+    FeeCategory,
+    FeeItemCategoryAmount,
+    FeeSubscription,
+    StudentDiscount,
+)
 from domain.models.school import Grade, School, SchoolClass, Stream, Student, StudentStatus, Term
 
 __all__ = [
@@ -43,9 +56,17 @@ __all__ = [
     "BillingRunItem",
     "BillingRunScopeStudent",
     "CreditNote",
+    "Discount",
+    "DiscountFeeItem",
+    "DiscountKind",
+    "Family",
+    "FeeCategory",
     "FeeItem",
+    "FeeItemCategoryAmount",
     "FeeItemGradeAmount",
+    "FeeItemKind",
     "FeeStructure",
+    "FeeSubscription",
     "Grade",
     "ImportFormat",
     "ImportLineStatus",
@@ -54,6 +75,7 @@ __all__ = [
     "InvoiceLine",
     "InvoiceStatus",
     "ItemStatus",
+    "LineKind",
     "MobileMoneyStatus",
     "MobileMoneyTransaction",
     "MpesaWebhook",
@@ -63,8 +85,10 @@ __all__ = [
     "PaymentChannel",
     "PaymentImport",
     "PaymentImportLine",
+    "PreviewCharge",
     "PreviewLine",
     "Role",
+    "RunLine",
     "RunStatus",
     "School",
     "SchoolClass",
@@ -72,6 +96,7 @@ __all__ = [
     "ScopeKind",
     "Stream",
     "Student",
+    "StudentDiscount",
     "StudentStatus",
     "Term",
     "User",

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from domain.models.invoices import LineKind
+
 if TYPE_CHECKING:
     from domain.models.accounts import User
     from domain.models.fees import FeeStructure
@@ -50,6 +52,7 @@ class ExclusionReason(StrEnum):
     ALREADY_INVOICED = "ALREADY_INVOICED"
     INACTIVE = "INACTIVE"
     MANUAL_OVERRIDE = "MANUAL_OVERRIDE"
+    NO_CHARGES = "NO_CHARGES"
 
 
 class ItemStatus(StrEnum):
@@ -115,6 +118,9 @@ class BillingRun(Model):
     preview_already_invoiced = fields.IntField(default=0)
     preview_inactive = fields.IntField(default=0)
     preview_manual = fields.IntField(default=0)
+    preview_no_charges = fields.IntField(default=0)
+    preview_gross = fields.DecimalField(max_digits=14, decimal_places=2, default=0)
+    preview_discount = fields.DecimalField(max_digits=14, decimal_places=2, default=0)
 
     # Progress of generation; kept equal to the run's items by each chunk's transaction.
     items_total = fields.IntField(default=0)
@@ -178,6 +184,8 @@ class PreviewLine(Model):
     student_id = fields.IntField()
     status = fields.CharEnumField(PreviewStatus, max_length=16)
     amount = fields.DecimalField(max_digits=12, decimal_places=2)
+    gross_amount = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
+    discount_amount = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
     exclusion_reason = fields.CharEnumField(ExclusionReason, max_length=24, null=True)
     existing_invoice_id = fields.BigIntField(null=True)
 
@@ -197,6 +205,7 @@ class BillingRunItem(Model):
     chunk = fields.IntField()
     student_id = fields.IntField()
     status = fields.CharEnumField(ItemStatus, max_length=16, default=ItemStatus.PENDING)
+    amount = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
     invoice_id = fields.BigIntField(null=True)
     message = fields.TextField(null=True)
     processed_at = fields.DatetimeField(null=True)
@@ -205,3 +214,36 @@ class BillingRunItem(Model):
         table = "billing_run_item"
         unique_together = (("run", "student_id"),)
         indexes = (("run_id", "chunk", "status"),)
+
+
+class PricedLine(Model):
+    """One priced line of a student in a run: a CHARGE of a fee item or a DISCOUNT."""
+
+    id = fields.BigIntField(primary_key=True)
+    run_id = fields.IntField()
+    student_id = fields.IntField()
+    position = fields.IntField()
+    kind = fields.CharEnumField(LineKind, max_length=16)
+    fee_item_id = fields.IntField(null=True)
+    discount_id = fields.IntField(null=True)
+    description = fields.CharField(max_length=200)
+    amount = fields.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        abstract = True
+
+
+class PreviewCharge(PricedLine):
+    """A line of the latest preview (every student in scope, excluded ones too)."""
+
+    class Meta:
+        table = "billing_preview_charge"
+        indexes = (("run_id", "student_id", "position"),)
+
+
+class RunLine(PricedLine):
+    """A line frozen at confirm: generation copies these into the invoices, never re-prices."""
+
+    class Meta:
+        table = "billing_run_line"
+        indexes = (("run_id", "student_id", "position"),)

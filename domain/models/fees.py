@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from tortoise import fields
@@ -12,6 +13,13 @@ from domain.models.keyed import KeyedModel
 
 if TYPE_CHECKING:
     from domain.models.school import Grade, School
+
+
+class FeeItemKind(StrEnum):
+    """MANDATORY items bill every student in scope, OPTIONAL ones only their subscribers."""
+
+    MANDATORY = "MANDATORY"
+    OPTIONAL = "OPTIONAL"
 
 
 class FeeStructure(KeyedModel):
@@ -46,6 +54,7 @@ class FeeItem(Model):
     name = fields.CharField(max_length=200)
     amount = fields.DecimalField(max_digits=12, decimal_places=2)
     position = fields.IntField(default=0)
+    kind = fields.CharEnumField(FeeItemKind, max_length=16, default=FeeItemKind.MANDATORY)
 
     class Meta:
         table = "fee_item"

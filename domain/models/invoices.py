@@ -25,6 +25,13 @@ class InvoiceStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
+class LineKind(StrEnum):
+    """A CHARGE of a fee item, or a DISCOUNT (negative)."""
+
+    CHARGE = "CHARGE"
+    DISCOUNT = "DISCOUNT"
+
+
 class Invoice(Model):
     """What one student owes for one fee structure and term.
 
@@ -88,6 +95,8 @@ class InvoiceLine(Model):
     )
     invoice_id: int
     fee_item_id = fields.IntField(null=True)
+    kind = fields.CharEnumField(LineKind, max_length=16, default=LineKind.CHARGE)
+    discount_id = fields.IntField(null=True)
     position = fields.IntField(default=0)
     description = fields.CharField(max_length=200)
     amount = fields.DecimalField(max_digits=12, decimal_places=2)

@@ -13,6 +13,7 @@ from domain.models.keyed import KeyedModel
 
 if TYPE_CHECKING:
     from domain.models.accounts import Account
+    from domain.models.pricing import Family, FeeCategory
 
 
 class StudentStatus(StrEnum):
@@ -153,6 +154,14 @@ class Student(KeyedModel):
         "models.SchoolClass", related_name="students", on_delete=fields.SET_NULL, null=True
     )
     school_class_id: int | None
+    fee_category: fields.ForeignKeyNullableRelation[FeeCategory] = fields.ForeignKeyField(
+        "models.FeeCategory", related_name="students", on_delete=fields.SET_NULL, null=True
+    )
+    fee_category_id: int | None
+    family: fields.ForeignKeyNullableRelation[Family] = fields.ForeignKeyField(
+        "models.Family", related_name="students", on_delete=fields.SET_NULL, null=True
+    )
+    family_id: int | None
     guardian_name = fields.CharField(max_length=200, null=True)
     guardian_email = fields.CharField(max_length=254, null=True)
     guardian_phone = fields.CharField(max_length=32, null=True)

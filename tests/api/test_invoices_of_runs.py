@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from api.ids import encode_id
 from domain import invoices
-from domain.billing.runs import ScopeSpec
+from domain.billing.scope import ScopeSpec
 from domain.models import Invoice, InvoiceStatus, Role, ScopeKind
 from tests.billing_helpers import bill, new_run
 from tests.client import GraphQLClient

@@ -27,8 +27,8 @@ import websockets
 
 from adapters.redis_events import CLIENT_NAME
 from api.ids import encode_id
-from domain.billing.runs import ScopeKind, ScopeSpec
-from domain.models import BillingRun, Student
+from domain.billing.scope import ScopeSpec
+from domain.models import BillingRun, ScopeKind, Student
 from tests.billing_helpers import bill, new_run
 from tests.factories import Factory
 from tests.servers import serve_app, ws_url

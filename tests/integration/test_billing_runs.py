@@ -9,9 +9,12 @@ from decimal import Decimal
 import pytest
 
 from domain.billing.confirm import confirm_billing_run
-from domain.billing.generation import claim_stalled_chunks, generate_chunk, retry_billing_run
+from domain.billing.generation import generate_chunk
 from domain.billing.preview import preview_billing_run
-from domain.billing.runs import RunChanges, ScopeSpec, delete_billing_run, update_billing_run
+from domain.billing.retry import retry_billing_run
+from domain.billing.runs import RunChanges, delete_billing_run, update_billing_run
+from domain.billing.scope import ScopeSpec
+from domain.billing.sweeper import claim_stalled_chunks
 from domain.errors import DomainError, ErrorCode
 from domain.models import (
     BillingRun,

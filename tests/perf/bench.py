@@ -34,7 +34,7 @@ from domain.models import BillingRun, School
 from tests.perf.floor import floor_seconds, naive_seconds, remove_invoices
 from tests.perf.load import load_run
 from tests.perf.probe import peak_rss_mb, statements_per_chunk
-from tests.perf.seed import Seeded, seed_school
+from tests.perf.seed import Seeded, seed_pricing, seed_school
 from tests.servers import BillingProcesses
 from tests.services import recreate_pg_database
 from tests.ws_client import subscribe
@@ -164,7 +164,7 @@ async def reset(s: Seeded, run_pk: int | None) -> None:
 
 
 async def bench_postgres(args: argparse.Namespace) -> dict[str, Any]:
-    url = await recreate_pg_database("billing_bench")
+    url = await recreate_pg_database(os.environ.get("BILLING_BENCH_DB_NAME", "billing_bench"))
     await db.migrate_db(url)
     await db.init_db(url)
     import redis
@@ -174,6 +174,10 @@ async def bench_postgres(args: argparse.Namespace) -> dict[str, Any]:
     schools = {
         n: await seed_school(n, label=f"Bench{n}") for n in sorted({args.small, args.students})
     }
+    if args.pricing:
+        for seeded in schools.values():
+            await seed_pricing(seeded)
+    kind = "pg_priced" if args.pricing else "pg"
     env = {"BILLING_CHUNK_SIZE": str(args.chunk), "BILLING_WORKER_THREADS": "2"}
     with BillingProcesses(database_url=url, redis_url=REDIS_URL, env=env) as procs:
         base = procs.serve("bench-serve")
@@ -189,7 +193,7 @@ async def bench_postgres(args: argparse.Namespace) -> dict[str, Any]:
                 assert count == times.invoices, (count, times.invoices)
                 if n == args.students:
                     times.naive_s.append(await naive_seconds(s, args.naive_sample, times.invoices))
-            results[f"pg_{n}"] = times.medians()
+            results[f"{kind}_{n}"] = times.medians()
         results["statements_per_chunk"] = await statements_per_chunk(schools[args.small])
         results["server_peak_rss_mb"] = peak_rss_mb(server_pid)
         results["worker_peak_rss_mb"] = peak_rss_mb(worker.pid)
@@ -253,6 +257,12 @@ def main() -> None:
     parser.add_argument("--load-requests", type=int, default=1000)
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--pricing",
+        action="store_true",
+        help="price the schools like real ones: categories, optional items, discounts, "
+        "sibling discounts (rows pg_priced_*)",
+    )
     args = parser.parse_args()
     results = {"machine": f"{os.cpu_count()} cores", "python": sys.version.split()[0]}
     results.update(asyncio.run(bench_postgres(args)))

@@ -10,10 +10,14 @@ from __future__ import annotations
 import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import partial
+from types import SimpleNamespace
+from typing import Any
 
-from domain.billing.sql import amount_from_cents, cents, grade_prices_cte
+from domain.billing.pricing import priced_students
+from domain.billing.sql import amount_from_cents
 from domain.db import conn, is_postgres, sql
-from domain.models import FeeItem, FeeItemGradeAmount, Invoice, InvoiceLine, Student
+from domain.models import FeeItem, FeeItemGradeAmount, Invoice, InvoiceLine, ScopeKind, Student
 from tests.perf.seed import Seeded
 
 FLOOR_PREFIX = "FLOOR-"
@@ -24,31 +28,37 @@ async def floor_seconds(s: Seeded) -> tuple[float, int]:
     c = conn()
     pg = is_postgres(c)
     number = (
-        "$5 || lpad(CAST(ROW_NUMBER() OVER (ORDER BY s.id) AS TEXT), 7, '0')"
+        "$7 || lpad(CAST(ROW_NUMBER() OVER (ORDER BY e.student_id) AS TEXT), 7, '0')"
         if pg
-        else "$5 || printf('%07d', ROW_NUMBER() OVER (ORDER BY s.id))"
+        else "$7 || printf('%07d', ROW_NUMBER() OVER (ORDER BY e.student_id))"
     )
-    invoices_sql = f"""WITH {grade_prices_cte("$1", "$3")}
+    # The pricing engine's own SQL, over a run that does not exist (nobody left out by
+    # hand): the floor prices the students exactly as the run does, then writes.
+    run: Any = SimpleNamespace(
+        id=0,
+        school_id=s.school_id,
+        term_id=s.term_id,
+        fee_structure_id=s.fee_structure_id,
+        scope_kind=ScopeKind.ALL_STUDENTS,
+    )
+    priced = priced_students(c, run)
+    money = partial(amount_from_cents, c)
+    invoices_sql = f"""{priced}
         INSERT INTO invoice (school_id, student_id, term_id, fee_structure_id, number,
                              invoice_date, due_date, status, total, amount_paid, created_at)
-        SELECT $1, s.id, $2, $3, {number}, $4, $4, 'ISSUED',
-               {amount_from_cents(c, "COALESCE(gp.cents, 0)")}, {amount_from_cents(c, "0")}, $6
-        FROM student s
-        LEFT JOIN school_class c ON c.id = s.school_class_id
-        LEFT JOIN grade_prices gp ON gp.grade_key = COALESCE(c.grade_id, 0)
-        WHERE s.school_id = $1 AND s.status = 'ACTIVE'
-          AND NOT EXISTS (SELECT 1 FROM invoice i WHERE i.student_id = s.id
-                          AND i.fee_structure_id = $3 AND i.term_id = $2
-                          AND i.status <> 'CANCELLED')"""
-    lines_sql = f"""INSERT INTO invoice_line (invoice_id, fee_item_id, position, description, amount)
-        SELECT i.id, fi.id, fi.position, fi.name, COALESCE(ga.amount, fi.amount)
-        FROM invoice i
-        JOIN student s ON s.id = i.student_id
-        LEFT JOIN school_class c ON c.id = s.school_class_id
-        JOIN fee_item fi ON fi.fee_structure_id = $2
-        LEFT JOIN fee_item_grade_amount ga ON ga.fee_item_id = fi.id AND ga.grade_id = c.grade_id
-        WHERE i.school_id = $1 AND i.number LIKE $3
-          AND {cents("COALESCE(ga.amount, fi.amount)")} <> 0"""
+        SELECT $2, e.student_id, $3, $4, {number}, $6, $6,
+               CASE WHEN e.gross = e.discount THEN 'PAID' ELSE 'ISSUED' END,
+               {money("e.gross - e.discount")}, {money("0")}, $8
+        FROM eligibility e WHERE e.reason IS NULL"""
+    lines_sql = f"""{priced}
+        INSERT INTO invoice_line
+            (invoice_id, fee_item_id, kind, discount_id, position, description, amount)
+        SELECT i.id, l.fee_item_id, l.kind, l.discount_id,
+               ROW_NUMBER() OVER (PARTITION BY l.student_id ORDER BY l.part, l.sort1, l.sort2),
+               l.description, {money("l.cents")}
+        FROM lines l
+        JOIN invoice i ON i.student_id = l.student_id AND i.school_id = $2 AND i.number LIKE $6"""
+    params = [0, s.school_id, s.term_id, s.fee_structure_id, None]
     now = datetime.now(UTC)
     if pg:
         # Straight through asyncpg: no ORM, no Tortoise wrapper, one transaction.
@@ -56,16 +66,8 @@ async def floor_seconds(s: Seeded) -> tuple[float, int]:
         try:
             started = time.perf_counter()
             async with raw.transaction():
-                await raw.execute(
-                    invoices_sql,
-                    s.school_id,
-                    s.term_id,
-                    s.fee_structure_id,
-                    date(2026, 1, 5),
-                    FLOOR_PREFIX,
-                    now,
-                )
-                await raw.execute(lines_sql, s.school_id, s.fee_structure_id, FLOOR_PREFIX + "%")
+                await raw.execute(invoices_sql, *params, date(2026, 1, 5), FLOOR_PREFIX, now)
+                await raw.execute(lines_sql, *params, FLOOR_PREFIX + "%")
             seconds = time.perf_counter() - started
             count = await raw.fetchval(
                 "SELECT COUNT(*) FROM invoice WHERE school_id = $1 AND number LIKE $2",
@@ -80,12 +82,9 @@ async def floor_seconds(s: Seeded) -> tuple[float, int]:
         started = time.perf_counter()
         async with in_transaction() as tx:
             await tx.execute_query(
-                sql(tx, invoices_sql),
-                [s.school_id, s.term_id, s.fee_structure_id, date(2026, 1, 5), FLOOR_PREFIX, now],
+                sql(tx, invoices_sql), [*params, date(2026, 1, 5), FLOOR_PREFIX, now]
             )
-            await tx.execute_query(
-                sql(tx, lines_sql), [s.school_id, s.fee_structure_id, FLOOR_PREFIX + "%"]
-            )
+            await tx.execute_query(sql(tx, lines_sql), [*params, FLOOR_PREFIX + "%"])
         seconds = time.perf_counter() - started
         count = await Invoice.filter(school_id=s.school_id, number__startswith=FLOOR_PREFIX).count()
     await remove_invoices(s, number_like=FLOOR_PREFIX + "%")

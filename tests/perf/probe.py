@@ -12,7 +12,8 @@ from domain.access import authenticate
 from domain.billing.confirm import confirm_billing_run
 from domain.billing.generation import generate_chunk
 from domain.billing.preview import preview_billing_run
-from domain.billing.runs import ScopeSpec, create_billing_run
+from domain.billing.runs import create_billing_run
+from domain.billing.scope import ScopeSpec
 from domain.db import conn
 from domain.models import BillingRun, ScopeKind
 from tests.perf.floor import remove_invoices

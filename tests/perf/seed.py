@@ -11,8 +11,14 @@ from domain.access import issue_token
 from domain.db import conn, is_postgres, sql
 from domain.models import (
     Account,
+    Discount,
+    DiscountFeeItem,
+    DiscountKind,
+    FeeCategory,
     FeeItem,
+    FeeItemCategoryAmount,
     FeeItemGradeAmount,
+    FeeItemKind,
     FeeStructure,
     Grade,
     Role,
@@ -121,3 +127,105 @@ async def seed_school(students: int, *, label: str = "Bench") -> Seeded:
     if pg:
         await c.execute_script("ANALYZE student; ANALYZE invoice")
     return Seeded(school.id, term.id, fee.id, token, students)
+
+
+async def seed_pricing(s: Seeded) -> None:
+    """Price the school like a real one, set-based: 2 fee categories, 3 OPTIONAL items each
+    taken by 30%, 3 discounts each assigned to 10% of the students, and a 10% sibling
+    discount from the second child of families of 2 and 3 children (40% of the students)."""
+    c = conn()
+    pg = is_postgres(c)
+    school = await School.get(id=s.school_id)
+    boarder = await FeeCategory.create(school=school, name="Boarder")
+    day = await FeeCategory.create(school=school, name="Day scholar")
+    fee = await FeeStructure.get(id=s.fee_structure_id)
+    tuition = await FeeItem.get(fee_structure_id=fee.id, name="Tuition")
+    boarding = await FeeItem.create(fee_structure=fee, name="Boarding", amount=0, position=4)
+    await FeeItemCategoryAmount.create(fee_item=boarding, fee_category=boarder, amount=24000)
+    await FeeItemCategoryAmount.create(fee_item=tuition, fee_category=day, amount=14000)
+    first = await c.execute_query_dict(
+        sql(c, "SELECT MIN(id) AS id FROM student WHERE school_id = $1"), [s.school_id]
+    )
+    base = int(first[0]["id"])
+    await c.execute_query(
+        sql(
+            c,
+            "UPDATE student SET fee_category_id = CASE WHEN id % 2 = 0 THEN CAST($2 AS INTEGER) ELSE CAST($3 AS INTEGER) END "
+            "WHERE school_id = $1",
+        ),
+        [s.school_id, boarder.id, day.id],
+    )
+    for k, (name, amount) in enumerate(
+        [("Bus", "5500.00"), ("Lunch plan", "6500.00"), ("Clubs", "1200.00")]
+    ):
+        item = await FeeItem.create(
+            fee_structure=fee,
+            name=name,
+            amount=Decimal(amount),
+            position=5 + k,
+            kind=FeeItemKind.OPTIONAL,
+        )
+        await c.execute_query(
+            sql(
+                c,
+                f"""INSERT INTO fee_subscription (student_id, fee_item_id, from_term_id, created_at)
+                SELECT id, CAST($2 AS INTEGER), CAST($3 AS INTEGER), $4 FROM student
+                WHERE school_id = $1 AND (id * {3 + k}) % 10 < 3""",
+            ),
+            [s.school_id, item.id, s.term_id, datetime(2026, 1, 1, tzinfo=UTC)],
+        )
+    discounts = [
+        await Discount.create(
+            school=school, name="Staff child", kind=DiscountKind.PERCENTAGE, value=50
+        ),
+        await Discount.create(
+            school=school,
+            name="County bursary",
+            kind=DiscountKind.FIXED_AMOUNT,
+            value=Decimal("5000.00"),
+        ),
+        await Discount.create(
+            school=school, name="Scholarship", kind=DiscountKind.PERCENTAGE, value=Decimal("25.00")
+        ),
+    ]
+    await DiscountFeeItem.create(discount=discounts[0], fee_item=tuition)
+    await Discount.create(
+        school=school, name="Sibling", kind=DiscountKind.PERCENTAGE, value=10, sibling_position=2
+    )
+    for k, discount in enumerate(discounts):
+        await c.execute_query(
+            sql(
+                c,
+                f"""INSERT INTO student_discount
+                    (student_id, discount_id, from_term_id, created_at)
+                SELECT id, CAST($2 AS INTEGER), CAST($3 AS INTEGER), $4 FROM student
+                WHERE school_id = $1 AND id % 10 = {2 * k + 2}""",
+            ),
+            [s.school_id, discount.id, s.term_id, datetime(2026, 1, 1, tzinfo=UTC)],
+        )
+    # Families: in each block of 5 students, the first 2 (even blocks) or 3 (odd blocks).
+    blocks = s.students // 5 + 1
+    await c.execute_query(
+        sql(
+            c,
+            f"""INSERT INTO family (school_id, name, created_at)
+            SELECT CAST($1 AS INTEGER), 'Family ' || CAST(n AS TEXT), $3 FROM ({_series("$2", pg)}) AS seq""",
+        ),
+        [s.school_id, blocks, datetime(2026, 1, 1, tzinfo=UTC)],
+    )
+    families = await c.execute_query_dict(
+        sql(c, "SELECT MIN(id) AS id FROM family WHERE school_id = $1"), [s.school_id]
+    )
+    await c.execute_query(
+        sql(
+            c,
+            """UPDATE student SET family_id = CAST($3 AS INTEGER) + (id - CAST($2 AS INTEGER)) / 5
+            WHERE school_id = $1 AND (id - CAST($2 AS INTEGER)) % 5
+                < 2 + ((id - CAST($2 AS INTEGER)) / 5) % 2""",
+        ),
+        [s.school_id, base, int(families[0]["id"])],
+    )
+    if pg:
+        await c.execute_script(
+            "ANALYZE student; ANALYZE fee_subscription; ANALYZE student_discount; ANALYZE family"
+        )

@@ -12,8 +12,8 @@ import pytest
 
 from domain.access import Caller
 from domain.billing import confirm as confirm_module
+from domain.billing.rows import get_run as real_get_run
 from domain.billing.runs import delete_billing_run
-from domain.billing.runs import get_run as real_get_run
 from domain.models import BillingRun
 from tests.client import GraphQLClient
 from tests.tables import changed, snapshot

@@ -16,7 +16,7 @@ from api.ids import encode_id
 from api.mutations import runs as run_mutations
 from api.schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from domain import students as student_service
-from domain.billing.runs import MAX_MANUAL_STUDENTS
+from domain.billing.scope import MAX_MANUAL_STUDENTS
 from domain.notifications import MAX_SEND
 from domain.students import MAX_BATCH
 from tests.client import GraphQLClient

@@ -10,7 +10,8 @@ import pytest
 
 from domain.billing.generation import final_status
 from domain.billing.preview import warnings
-from domain.billing.runs import ResolvedScope, run_name
+from domain.billing.runs import run_name
+from domain.billing.scope import RunScope
 from domain.models import RunStatus, ScopeKind
 
 
@@ -21,30 +22,30 @@ def _named(name: str) -> Any:
 @pytest.mark.parametrize(
     ("scope", "expected"),
     [
-        (ResolvedScope(ScopeKind.ALL_STUDENTS), "Term 1 2026 · Term Tuition Fee · All students"),
+        (RunScope(ScopeKind.ALL_STUDENTS), "Term 1 2026 · Term Tuition Fee · All students"),
         (
-            ResolvedScope(ScopeKind.GRADE, grade=_named("Grade 4")),
+            RunScope(ScopeKind.GRADE, ref_id=1, ref_name="Grade 4"),
             "Term 1 2026 · Term Tuition Fee · Grade 4",
         ),
         (
-            ResolvedScope(ScopeKind.STREAM, stream=_named("East")),
+            RunScope(ScopeKind.STREAM, ref_id=1, ref_name="East"),
             "Term 1 2026 · Term Tuition Fee · East stream",
         ),
         (
-            ResolvedScope(ScopeKind.SCHOOL_CLASS, school_class=_named("Grade 4 East")),
+            RunScope(ScopeKind.SCHOOL_CLASS, ref_id=1, ref_name="Grade 4 East"),
             "Term 1 2026 · Term Tuition Fee · Grade 4 East",
         ),
         (
-            ResolvedScope(ScopeKind.MANUAL, student_ids=[1]),
+            RunScope(ScopeKind.MANUAL, student_ids=(1,)),
             "Term 1 2026 · Term Tuition Fee · 1 selected student",
         ),
         (
-            ResolvedScope(ScopeKind.MANUAL, student_ids=[1, 2, 3]),
+            RunScope(ScopeKind.MANUAL, student_ids=(1, 2, 3)),
             "Term 1 2026 · Term Tuition Fee · 3 selected students",
         ),
     ],
 )
-def test_a_run_is_named_after_term_fee_and_scope(scope: ResolvedScope, expected: str) -> None:
+def test_a_run_is_named_after_term_fee_and_scope(scope: RunScope, expected: str) -> None:
     assert (
         run_name(cast(Any, _named("Term 1 2026")), cast(Any, _named("Term Tuition Fee")), scope)
         == expected

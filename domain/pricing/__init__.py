@@ -1,0 +1,1 @@
+"""What prices a student, managed by the school: categories, families, subscriptions, discounts."""
