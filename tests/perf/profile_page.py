@@ -29,8 +29,20 @@ from tests.perf.bench import DB_NAME
 from tests.perf.load import INVOICES, TRIVIAL
 from tests.services import PG_ADMIN_URL
 
-GROUPS = ("graphql", "strawberry", "tortoise", "pypika", "asyncpg", "starlette", "httpx",
-          "httpcore", "api", "domain", "json", "asyncio")
+GROUPS = (
+    "graphql",
+    "strawberry",
+    "tortoise",
+    "pypika",
+    "asyncpg",
+    "starlette",
+    "httpx",
+    "httpcore",
+    "api",
+    "domain",
+    "json",
+    "asyncio",
+)
 
 
 def _group(filename: str) -> str:
