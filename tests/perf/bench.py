@@ -34,7 +34,7 @@ from domain import db
 from domain.models import BillingRun, School
 from tests.perf.floor import floor_seconds, naive_seconds, remove_invoices
 from tests.perf.load import load_run
-from tests.perf.probe import peak_rss_mb, statements_per_chunk
+from tests.perf.probe import peak_rss_mb, server_processes, statements_per_chunk
 from tests.perf.seed import Seeded, seed_school
 from tests.servers import BillingProcesses
 from tests.services import recreate_pg_database
@@ -185,7 +185,11 @@ async def bench_postgres(args: argparse.Namespace) -> dict[str, Any]:
         if args.load_only:
             await one_run(base, schools[args.small], RunTimes(students=args.small), keep=True)
             results["load"] = await load_run(
-                base, schools[args.small], clients=50, requests=args.load_requests
+                base,
+                schools[args.small],
+                clients=50,
+                requests=args.load_requests,
+                pids=server_processes(server_pid),
             )
             results["server_peak_rss_mb"] = peak_rss_mb(server_pid, tree=True)
             await db.close_db()
@@ -207,7 +211,11 @@ async def bench_postgres(args: argparse.Namespace) -> dict[str, Any]:
             # One run kept, so that the invoice page has real invoices with lines.
             await one_run(base, schools[args.small], RunTimes(students=args.small), keep=True)
             results["load"] = await load_run(
-                base, schools[args.small], clients=50, requests=args.load_requests
+                base,
+                schools[args.small],
+                clients=50,
+                requests=args.load_requests,
+                pids=server_processes(server_pid),
             )
     await db.close_db()
     return results

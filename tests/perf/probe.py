@@ -35,6 +35,11 @@ def peak_rss_mb(pid: int, *, tree: bool = False) -> float:
     return round(max(peaks) / 1024, 1) if peaks else float("nan")
 
 
+def server_processes(pid: int) -> list[int]:
+    """`billing serve`'s process and its children (the servers of `--workers N`)."""
+    return [pid, *_children(pid)]
+
+
 def _peak_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
