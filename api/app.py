@@ -20,14 +20,16 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from adapters.pdf import TypstInvoiceRenderer
 from api.context import Context
+from api.documents import billing_run_pdf, invoice_pdf
 from api.exports import invoices_csv
 from api.graphiql import graphiql_page, static_mount
 from api.metrics import metrics_endpoint
 from api.request_log import RequestLog
 from api.schema import build_schema
 from api.ws import TOKEN_KEY, BillingTransportWS
-from domain import db
+from domain import db, share_links
 from domain.access import Caller, authenticate, bearer
 from domain.settings import get_settings
 from observability.tracing import configure_tracing, shutdown_tracing, tracer_provider
@@ -156,6 +158,8 @@ def create_app(
     (service `billing-api`) and flushes them when the lifespan ends.
     """
     settings = get_settings()
+    # Fails fast in production without BILLING_SECRET_KEY (share links must verify everywhere).
+    share_links.secret_key()
     tracing = configure_tracing("billing-api")
     schema = build_schema(tracer_provider=tracer_provider())
     view = BillingGraphQL(
@@ -206,6 +210,8 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/exports/invoices.csv", invoices_csv, methods=["GET"]),
+            Route("/documents/invoices/{invoice_id}.pdf", invoice_pdf, methods=["GET"]),
+            Route("/documents/billing-runs/{run_id}.pdf", billing_run_pdf, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             static_mount(),
         ],
@@ -213,4 +219,5 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.runtime = None
+    app.state.invoice_renderer = TypstInvoiceRenderer(threads=settings.billing_pdf_threads)
     return app

@@ -84,10 +84,16 @@ def serve(
     import uvicorn
 
     from domain.db import migrate_db
+    from domain.share_links import MissingSecretKey, load_secret_key
 
     _json_logging()
     settings = get_settings()
     processes = server_processes(workers, settings)
+    try:
+        load_secret_key(settings)  # each server process builds its app: refuse here, once
+    except MissingSecretKey as exc:
+        typer.echo(f"billing serve: {exc}", err=True)
+        raise typer.Exit(2) from exc
     asyncio.run(migrate_db())
     uvicorn.run(
         "api.cli:served_app",

@@ -49,6 +49,8 @@ def _route(path: str, status: int) -> str:
         return path
     if path.startswith("/static/"):
         return "/static"
+    if path.startswith("/documents/"):  # /documents/invoices/<id>.pdf: one label per kind
+        return "/".join(path.split("/")[:3])
     return "other" if status == 404 else path
 
 

@@ -16,6 +16,7 @@ from strawberry.extensions import (
 )
 
 from api.errors import error_masking
+from api.mutations.documents import DocumentMutation
 from api.mutations.fees import FeeMutation
 from api.mutations.invoices import InvoiceMutation
 from api.mutations.runs import RunMutation
@@ -63,6 +64,7 @@ class Mutation(
     RunMutation,
     InvoiceMutation,
     TokenMutation,
+    DocumentMutation,
 ):
     pass
 

@@ -7,10 +7,11 @@ import random
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from domain import db
+from domain import db, share_links
 from domain.access import issue_token
 from domain.models import (
     Account,
@@ -60,6 +61,8 @@ class SchoolPlan:
     first_names: list[str]
     last_names: list[str]
     guardian_names: list[str]
+    #: What the school prints on its documents, and its country (reads local phone numbers).
+    profile: dict[str, Any]
 
 
 RIVERSIDE = SchoolPlan(
@@ -94,6 +97,15 @@ RIVERSIDE = SchoolPlan(
         Kilonzo Omollo""".split(),
     guardian_names="""Joseph Mary Peter Jane John Esther James Lucy David Ruth Samuel Agnes
         Daniel Margaret Stephen Catherine""".split(),
+    profile={
+        "country": "KE",
+        "address": "Riverside Drive, off Waiyaki Way\nP.O. Box 40512-00100\nNairobi",
+        "phone": "+254712345678",
+        "email": "bursar@riverside-academy.example.org",
+        "payment_instructions": "M-Pesa Paybill 522533, account: the admission number.\n"
+        "Bank: KCB Westlands, A/C 1104 5678 90, Riverside Academy.",
+        "mpesa_short_code": "522533",
+    },
 )
 
 MSASA = SchoolPlan(
@@ -125,12 +137,23 @@ MSASA = SchoolPlan(
         Nyathi Zhou Marufu Chirwa Mapfumo Muzenda Chigumba Shumba Mugabe Banda""".split(),
     guardian_names="""Blessing Memory Godfrey Precious Tichaona Loveness Brighton Fungai Trust
         Sithembile Edmore Patience""".split(),
+    # USD is the currency of many countries: the school's country says it is in Zimbabwe.
+    profile={
+        "country": "ZW",
+        "address": "14 Msasa Avenue, Msasa\nHarare",
+        "phone": "+263242704000",
+        "email": "accounts@msasa-junior.example.org",
+        "payment_instructions": "EcoCash merchant 04512 or bank transfer to CBZ Kurima House, "
+        "A/C 0123 4567 8901; quote the admission number.",
+    },
 )
 
 
 async def run_demo() -> str:
     """Migrate, create the demo account once (later runs reuse it), return a fresh ADMIN token."""
     await db.migrate_db()
+    # Embedded, the key that signs share links is generated now, beside the database.
+    share_links.secret_key()
     await db.init_db()
     try:
         async with in_transaction():
@@ -178,7 +201,9 @@ async def _create_account() -> User:
 
 
 async def _create_school(account: Account, plan: SchoolPlan, rng: random.Random) -> School:
-    school = await School.create(account=account, name=plan.name, currency=plan.currency)
+    school = await School.create(
+        account=account, name=plan.name, currency=plan.currency, **plan.profile
+    )
     for name, start, end in plan.terms:
         await Term.create(school=school, name=name, start_date=start, end_date=end)
     grades = [

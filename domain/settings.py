@@ -46,6 +46,20 @@ class Settings(BaseSettings):
     sms_gateway_url: str | None = None
     #: Seconds one SMTP or gateway call may take before the delivery counts as failed.
     notify_timeout_seconds: float = 15.0
+    #: Signs the links that open an invoice's PDF without a token (Invoice.shareUrl). Required
+    #: in production (PostgreSQL or Redis); embedded, one is generated beside the SQLite file.
+    billing_secret_key: str | None = None
+    #: The address guardians reach the API at, e.g. https://billing.example.org, for share
+    #: links; unset: the address of the request that asked for the link.
+    billing_public_url: str | None = None
+    #: Threads that typeset PDFs in a `billing serve` process (a billing run's document uses
+    #: them all while it is built).
+    billing_pdf_threads: int = 2
+
+    @property
+    def is_production(self) -> bool:
+        """PostgreSQL or Redis: the shape that runs on several machines."""
+        return self.redis_url is not None or self.database_url.startswith(("postgres", "psql"))
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,8 @@ from tortoise.transactions import in_transaction
 
 from domain.access import Caller, get_school, get_visible
 from domain.errors import DomainError, ErrorCode, Problems
-from domain.models import Role, SchoolClass, Student, StudentStatus
+from domain.locales import country_of
+from domain.models import Role, School, SchoolClass, Student, StudentStatus
 from domain.references import load_of_school
 from domain.updates import KEEP, Update
 from domain.validation import check_count, clean_email, clean_phone, clean_text
@@ -64,7 +65,7 @@ class StudentFilter:
     search: str | None = None
 
 
-def _clean_row(problems: Problems, school_id: int, row: NewStudent, *at: str) -> Student | None:
+def _clean_row(problems: Problems, school: School, row: NewStudent, *at: str) -> Student | None:
     """The unsaved student of one batch row, or None with its problems recorded."""
     before = len(problems.items)
     number = clean_text(problems, row.admission_number, *at, "admissionNumber", max_length=50)
@@ -74,11 +75,13 @@ def _clean_row(problems: Problems, school_id: int, row: NewStudent, *at: str) ->
         problems, row.guardian_name, *at, "guardianName", max_length=200, required=False
     )
     email = clean_email(problems, row.guardian_email, *at, "guardianEmail", required=False)
-    phone = clean_phone(problems, row.guardian_phone, *at, "guardianPhone")
+    phone = clean_phone(
+        problems, row.guardian_phone, *at, "guardianPhone", country=country_of(school)
+    )
     if len(problems.items) > before:
         return None
     return Student(
-        school_id=school_id,
+        school_id=school.id,
         admission_number=number,
         first_name=first,
         last_name=last,
@@ -101,7 +104,7 @@ async def create_students(
         problems, students, "students", minimum=1, maximum=MAX_BATCH, what="students"
     ):
         problems.raise_if_any()
-    rows = [_clean_row(problems, school.id, s, "students", str(i)) for i, s in enumerate(students)]
+    rows = [_clean_row(problems, school, s, "students", str(i)) for i, s in enumerate(students)]
 
     with_class = [i for i, s in enumerate(students) if s.school_class_id is not None]
     await load_of_school(
@@ -202,7 +205,10 @@ async def update_student(
             problems, changes.guardian_email, "guardianEmail", required=False
         )
     if changes.guardian_phone is not KEEP:
-        values["guardian_phone"] = clean_phone(problems, changes.guardian_phone, "guardianPhone")
+        school = await School.get(id=student.school_id)
+        values["guardian_phone"] = clean_phone(
+            problems, changes.guardian_phone, "guardianPhone", country=country_of(school)
+        )
     if changes.school_class_id not in (KEEP, None):
         await load_of_school(
             caller,

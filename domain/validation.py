@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+import phonenumbers
+
 from domain.errors import ErrorCode, Problems
 
 #: ISO 4217 codes in use (active currencies); an unknown code is refused.
@@ -27,14 +29,24 @@ CENT = Decimal("0.01")
 
 
 def clean_text(
-    problems: Problems, value: str | None, *field: str, max_length: int, required: bool = True
+    problems: Problems,
+    value: str | None,
+    *field: str,
+    max_length: int,
+    required: bool = True,
+    multiline: bool = False,
 ) -> str | None:
-    """Trimmed text; blank (when required) or too long is INVALID_INPUT."""
+    """Trimmed text; blank (when required) or too long is INVALID_INPUT.
+
+    `multiline` text (an address) may hold line breaks, kept as `\\n`.
+    """
     if value is None:
         if required:
             problems.add(ErrorCode.INVALID_INPUT, "This value is required.", *field)
         return None
     text = value.strip()
+    if multiline:
+        text = "\n".join(line.strip() for line in text.replace("\r\n", "\n").split("\n"))
     if not text:
         if required:
             problems.add(ErrorCode.INVALID_INPUT, "This value may not be blank.", *field)
@@ -44,7 +56,8 @@ def clean_text(
             ErrorCode.INVALID_INPUT, f"This value may be at most {max_length} characters.", *field
         )
         return None
-    if any(ch != "\t" and unicodedata.category(ch) == "Cc" for ch in text):
+    allowed = "\t\n" if multiline else "\t"
+    if any(ch not in allowed and unicodedata.category(ch) == "Cc" for ch in text):
         problems.add(ErrorCode.INVALID_INPUT, "This value may not hold control characters.", *field)
         return None
     return text
@@ -96,11 +109,7 @@ def check_date_range(
 EMAIL_MAX = 254
 #: Deliberately loose: one @, no spaces, a dot in the domain. Delivery is the real check.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
-#: Digits with the usual separators, an optional leading +.
-_PHONE = re.compile(r"^\+?[0-9(][0-9 ().-]*$")
 PHONE_MAX = 32
-#: Fewest digits a phone number can have and still be dialled.
-PHONE_MIN_DIGITS = 4
 
 
 def clean_email(
@@ -116,15 +125,26 @@ def clean_email(
     return text
 
 
-def clean_phone(problems: Problems, value: str | None, *field: str) -> str | None:
-    """An optional phone number: digits, spaces, ( ) . - and a leading +."""
+def clean_phone(
+    problems: Problems, value: str | None, *field: str, country: str | None
+) -> str | None:
+    """An optional phone number, stored in E.164 (+254712345678).
+
+    A local number (0712 345 678) is read as of the school's `country`; without one it must
+    carry its country code. A number that cannot exist there is INVALID_INPUT.
+    """
     text = clean_text(problems, value, *field, max_length=PHONE_MAX, required=False)
     if text is None:
         return None
-    if not _PHONE.match(text) or sum(ch.isdigit() for ch in text) < PHONE_MIN_DIGITS:
-        problems.add(ErrorCode.INVALID_INPUT, f"{text!r} is not a phone number.", *field)
+    try:
+        number = phonenumbers.parse(text, country)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        hint = "" if country or text.startswith("+") else " Give it with its country code (+...)."
+        problems.add(ErrorCode.INVALID_INPUT, f"{text!r} is not a phone number.{hint}", *field)
         return None
-    return text
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def clean_int(

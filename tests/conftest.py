@@ -16,6 +16,10 @@ from tests.client import GraphQLClient
 from tests.factories import Factory
 from tests.tables import tables
 
+# Share links are signed; PostgreSQL is the production shape, which requires a key (the
+# served processes the tests start inherit it).
+os.environ.setdefault("BILLING_SECRET_KEY", "test-only-share-link-key")
+
 
 def _database_url(worker: str) -> str:
     explicit = os.environ.get("BILLING_TEST_DATABASE_URL")

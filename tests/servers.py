@@ -117,7 +117,13 @@ class BillingProcesses:
         redis_url: str | None = None,
         env: dict[str, str] | None = None,
     ) -> None:
-        self.env = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
+        # PostgreSQL or Redis is the production shape: the server needs a share-link key.
+        self.env = {
+            "BILLING_SECRET_KEY": "test-only-share-link-key",
+            **os.environ,
+            "DATABASE_URL": database_url,
+            **(env or {}),
+        }
         if redis_url:
             self.env["REDIS_URL"] = redis_url
         else:

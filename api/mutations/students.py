@@ -26,7 +26,8 @@ class StudentInput:
     guardian_name: str | None = optional("Who receives the invoices.")
     guardian_email: str | None = optional("Where invoices are e-mailed.")
     guardian_phone: str | None = optional(
-        "Where invoice SMS go: digits, spaces, ( ) . - and a leading +."
+        "Where invoice SMS go: a number valid in the school's country (0712 345 678 at a "
+        "Kenyan school) or with its country code; stored in E.164."
     )
 
 
@@ -59,7 +60,9 @@ class UpdateStudentInput:
     last_name: str | None = unset("Family name.")
     guardian_name: str | None = unset("Who receives the invoices; null clears.")
     guardian_email: str | None = unset("Where invoices are e-mailed; null clears.")
-    guardian_phone: str | None = unset("Where invoice SMS go; null clears.")
+    guardian_phone: str | None = unset(
+        "Where invoice SMS go, read as for createStudents and stored in E.164; null clears."
+    )
 
 
 @payload(description="The student changed, or why not.")

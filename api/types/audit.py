@@ -33,6 +33,7 @@ serve_enum(
         "RECORDED_PAYMENT": "A payment was recorded against an invoice.",
         "CREATED_USER": "A user was added to the account.",
         "REVOKED_TOKEN": "An API token was revoked.",
+        "UPDATED_SCHOOL_PROFILE": "A school's profile (address, phone, payment instructions) was changed.",
     },
 )
 

@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 from tortoise.queryset import QuerySet
 
 from api.context import Info
+from api.documents import share_url
 from api.types.common import (
     Connection,
     Money,
@@ -125,6 +126,13 @@ class Invoice(Node):
     model: strawberry.Private[models.Invoice]
 
     school = strawberry.field(resolver=load_owner_school, description="The school that issued it.")
+
+    @strawberry.field(
+        description="A link to the invoice's PDF that needs no token, for a guardian's SMS or "
+        "e-mail; valid for 60 days."
+    )
+    def share_url(self, info: Info) -> str:
+        return share_url(info.context.request, self.model.id)
 
     @strawberry.field(description="The student billed.")
     def student(self, info: Info) -> Student:

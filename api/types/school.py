@@ -45,6 +45,33 @@ async def load_owner_school(root: Any, info: Info) -> School:
     return await load_school(info, root.model.school_id)
 
 
+@strawberry.type(description="What a school prints on the documents parents receive.")
+class SchoolProfile:
+    address: str | None = strawberry.field(description="Postal address; may hold several lines.")
+    phone: str | None = strawberry.field(
+        description="The school's phone number in E.164 (+254712345678)."
+    )
+    email: str | None = strawberry.field(description="Where parents write to the school.")
+    payment_instructions: str | None = strawberry.field(
+        description='How parents pay, printed on every invoice, e.g. "M-Pesa Paybill 123456, '
+        'account: admission number".'
+    )
+    mpesa_short_code: str | None = strawberry.field(
+        description="The M-Pesa paybill (business short code) whose payments come to this "
+        "school; null when none."
+    )
+
+    @classmethod
+    def of(cls, m: models.School) -> SchoolProfile:
+        return cls(
+            address=m.address,
+            phone=m.phone,
+            email=m.email,
+            payment_instructions=m.payment_instructions,
+            mpesa_short_code=m.mpesa_short_code,
+        )
+
+
 @strawberry.type(description="A school: it bills in one currency and numbers its own invoices.")
 class School(Node):
     name: str = strawberry.field(description="The school's name.")
@@ -81,6 +108,12 @@ class School(Node):
 
         loader = info.context.loaders.children(models.FeeStructure, "school_id", "name")
         return [FeeStructure.of(r) for r in await loader.load(self.model.id)]
+
+    @strawberry.field(
+        description="What the school prints on its invoices, receipts and statements."
+    )
+    def profile(self) -> SchoolProfile:
+        return SchoolProfile.of(self.model)
 
 
 @strawberry.type(description="A school term, the period a billing run bills for.")

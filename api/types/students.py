@@ -39,7 +39,9 @@ class Student(Node):
     status: StudentStatus = strawberry.field(description="Only ACTIVE students are billed.")
     guardian_name: str | None = strawberry.field(description="Who receives the invoices.")
     guardian_email: str | None = strawberry.field(description="Where invoices are e-mailed.")
-    guardian_phone: str | None = strawberry.field(description="Where invoice SMS go.")
+    guardian_phone: str | None = strawberry.field(
+        description="Where invoice SMS go, in E.164 (+254712345678)."
+    )
     model: strawberry.Private[models.Student]
 
     @strawberry.field(description="First and last name.")

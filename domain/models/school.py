@@ -34,6 +34,15 @@ class School(Model):
     #: The last invoice number handed out - bumped inside the transaction that uses it.
     last_invoice_number = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # The profile: what the school prints on the documents parents receive.
+    address = fields.TextField(null=True)
+    #: E.164, e.g. +254712345678.
+    phone = fields.CharField(max_length=32, null=True)
+    email = fields.CharField(max_length=254, null=True)
+    payment_instructions = fields.TextField(null=True)
+    mpesa_short_code = fields.CharField(max_length=16, null=True)
+    #: ISO 3166 alpha-2 country: how local phone numbers are read and amounts printed.
+    country = fields.CharField(max_length=2, null=True)
 
     class Meta:
         table = "school"

@@ -375,7 +375,7 @@ async def test_create_students_as_finance(gql: GraphQLClient, factory: Factory) 
                         "schoolClass": {"name": s.classes[0].name},
                         "guardianName": "Mama Amina",
                         "guardianEmail": "mama@example.org",
-                        "guardianPhone": "+254 700 000 001",
+                        "guardianPhone": "+254700000001",
                         "school": {"name": "Alpha"},
                     },
                     {

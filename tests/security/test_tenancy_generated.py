@@ -73,6 +73,7 @@ EXPECTED: dict[str, str] = {
     "Mutation.recordPayment": "refused",
     "Mutation.cancelInvoice": "refused",
     "Mutation.revokeApiToken": "refused",
+    "Mutation.updateSchoolProfile": "refused",
     "Subscription.billingRunUpdated": "refused",
 }
 

@@ -131,19 +131,46 @@ def test_optional_email_may_be_left_out() -> None:
     assert problems.items == []
 
 
-@pytest.mark.parametrize("value", ["+254 700 000 001", "(020) 123-4567", "0700.000.001"])
-def test_good_phone_is_kept(value: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "country", "e164"),
+    [
+        ("+254 700 000 001", "KE", "+254700000001"),
+        ("(020) 123-4567", "KE", "+254201234567"),
+        ("0700.000.001", "KE", "+254700000001"),
+        ("0712 345 678", "KE", "+254712345678"),
+        ("077 123 4567", "ZW", "+263771234567"),
+        # Written with its country code, a number is read alike wherever the school is.
+        ("+263 77 123 4567", "KE", "+263771234567"),
+        ("+254712345678", None, "+254712345678"),
+    ],
+)
+def test_good_phone_is_stored_in_e164(value: str, country: str | None, e164: str) -> None:
     problems = Problems()
-    assert clean_phone(problems, value, "guardianPhone") == value
+    assert clean_phone(problems, value, "guardianPhone", country=country) == e164
     assert problems.items == []
 
 
-@pytest.mark.parametrize("value", ["call me", "+", "12", "07OO 000 000", "++254700"])
+@pytest.mark.parametrize(
+    "value", ["call me", "+", "12", "07OO 000 000", "++254700", "0712 345 67", "+254 12"]
+)
 def test_malformed_phone_is_invalid_input(value: str) -> None:
     problems = Problems()
-    assert clean_phone(problems, value, "guardianPhone") is None
+    assert clean_phone(problems, value, "guardianPhone", country="KE") is None
     assert problems.items == [
         Problem(ErrorCode.INVALID_INPUT, f"{value!r} is not a phone number.", ("guardianPhone",))
+    ]
+
+
+def test_local_phone_without_a_country_asks_for_the_country_code() -> None:
+    # a USD school with no country of its own cannot read 0771 234 567
+    problems = Problems()
+    assert clean_phone(problems, "0771 234 567", "guardianPhone", country=None) is None
+    assert problems.items == [
+        Problem(
+            ErrorCode.INVALID_INPUT,
+            "'0771 234 567' is not a phone number. Give it with its country code (+...).",
+            ("guardianPhone",),
+        )
     ]
 
 
