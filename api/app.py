@@ -7,7 +7,6 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -15,20 +14,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Message, Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from adapters.pdf import TypstInvoiceRenderer
-from api.context import Context
+from api.cors import cors_middleware
 from api.documents import billing_run_pdf, invoice_pdf
 from api.exports import invoices_csv
-from api.graphiql import graphiql_page, static_mount
+from api.graphiql import static_mount
 from api.metrics import metrics_endpoint
 from api.request_log import RequestLog
 from api.schema import build_schema
-from api.ws import TOKEN_KEY, BillingTransportWS
+from api.view import CALLER_KEY, BillingGraphQL, refusal
 from domain import db, share_links
 from domain.access import Caller, authenticate, bearer
 from domain.settings import get_settings
@@ -36,35 +32,9 @@ from observability.tracing import configure_tracing, shutdown_tracing, tracer_pr
 
 logger = logging.getLogger("billing.api")
 
-CALLER_KEY = "billing.caller"
-
 #: Largest request body, in bytes: 1,000 students or 5,000 ids fit many times over; a
 #: megabytes-long list is refused before it is parsed.
 MAX_BODY_BYTES = 4 * 1024 * 1024
-
-
-class BillingGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI view with our context and WebSocket authentication."""
-
-    graphql_transport_ws_handler_class = BillingTransportWS
-
-    async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
-        return Context(request=request, response=response, caller_=request.scope.get(CALLER_KEY))
-
-    async def on_ws_connect(self, context: Context) -> None:
-        params = context.connection_params or {}
-        header = params.get("Authorization") or params.get("authorization")
-        token = bearer(header if isinstance(header, str) else None)
-        caller = await authenticate(token)
-        if caller is None:
-            raise ConnectionRejectionError()
-        context.caller_ = caller
-        context.request.scope[TOKEN_KEY] = token  # checked again before every operation
-        return None
-
-    async def render_graphql_ide(self, request: Request) -> Response:
-        # Our own GraphiQL build, served from /static: no CDN, subscriptions with the token.
-        return graphiql_page()
 
 
 def _unauthenticated(message: str) -> Response:
@@ -108,9 +78,7 @@ async def _bounded_body(request: Request, receive: Receive, send: Send) -> Recei
     async for chunk in request.stream():
         body.extend(chunk)
         if len(body) > MAX_BODY_BYTES:
-            response = JSONResponse(
-                {"errors": [{"message": "The request body is too large."}]}, status_code=413
-            )
+            response = refusal(413, "The request body is too large.")
             await response(request.scope, receive, send)
             return None
     replayed = False
@@ -139,7 +107,8 @@ async def readyz(request: Request) -> Response:
         ok = False
         checks["database"] = f"error: {type(exc).__name__}"
     runtime = request.app.state.runtime
-    if runtime is not None:
+    # Redis is a dependency only when configured; the embedded mode has none to report.
+    if runtime is not None and get_settings().redis_url:
         redis_ok = await runtime.ping()
         checks["redis"] = "ok" if redis_ok else "error"
         ok = ok and redis_ok
@@ -169,6 +138,7 @@ def create_app(
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         keep_alive=True,
         keep_alive_interval=15,
+        allowed_origins=settings.cors_origins,
     )
     endpoint = GraphQLEndpoint(view)
 
@@ -215,7 +185,7 @@ def create_app(
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             static_mount(),
         ],
-        middleware=[Middleware(RequestLog)],
+        middleware=[Middleware(RequestLog), *cors_middleware(settings.cors_origins)],
         lifespan=lifespan,
     )
     app.state.runtime = None

@@ -15,7 +15,8 @@ from tortoise.queryset import QuerySet
 from api.ids import decode_id, decode_ref
 from domain import invoice_search
 from domain.access import Caller, authenticate, bearer, get_school
-from domain.errors import DomainError
+from domain.errors import DomainError, ErrorCode
+from domain.invoice_search import balance_of
 from domain.models import Invoice, InvoiceStatus, SchoolClass, Student
 
 #: Rows read and written per database round trip: memory stays flat whatever the size.
@@ -52,8 +53,13 @@ def _error(status: int, code: str, message: str) -> Response:
 
 
 def _pk(request: Request, name: str, type_name: str) -> int | None:
-    """A filter's id parameter; an empty one is left out, like a missing one."""
-    return decode_ref(request.query_params.get(name) or None, type_name)
+    """A filter's id parameter; an empty one is left out, like a missing one. An id of ours
+    that is not visible matches nothing, as in the `invoices` query, while a value that is
+    no id of that type at all is refused."""
+    value = request.query_params.get(name) or None
+    if value is not None and decode_id(value, type_name) is None:
+        raise ValueError(f"{name} is not a {type_name} id")
+    return decode_ref(value, type_name)
 
 
 def _filter(request: Request) -> invoice_search.InvoiceFilter:
@@ -120,7 +126,7 @@ async def _rows(base: QuerySet[Invoice], currency: str) -> AsyncIterator[str]:
                         currency,
                         f"{total:.2f}",
                         f"{paid:.2f}",
-                        f"{total - paid:.2f}",
+                        f"{balance_of(invoice):.2f}",
                     )
                 ]
             )
@@ -151,7 +157,8 @@ async def invoices_csv(request: Request) -> Response:
         school = await get_school(caller, decode_id(school_param, "School"), ["schoolId"])
         qs = await invoice_search.school_invoices(caller, school.id, flt)
     except DomainError as e:
-        return _error(404, e.code.value, e.problems[0].message)
+        status = 404 if e.code == ErrorCode.NOT_FOUND else 400
+        return _error(status, e.code.value, e.problems[0].message)
     return StreamingResponse(
         _rows(qs, school.currency),
         media_type="text/csv; charset=utf-8",

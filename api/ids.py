@@ -46,6 +46,10 @@ def decode_any(global_id: str) -> tuple[str, int] | None:
     limit = MAX_BIG_PK if type_name in BIG_PK_TYPES else MAX_PK
     if not type_name or value <= 0 or value > limit:
         return None
+    # One spelling per id: int() also reads "01", " 1", "1_0" and other scripts' digits, and
+    # base64 has padded and unpadded forms; only the id we hand out is ours.
+    if encode_id(type_name, value) != global_id:
+        return None
     return type_name, value
 
 

@@ -36,7 +36,7 @@ def _school_scoped(type_name: str, model: Any, wrap: Callable[[Any], Any]) -> No
 
 
 def _register_defaults() -> None:
-    from api.types.fees import FeeStructure
+    from api.types.fees import FeeItem, FeeStructure
     from api.types.school import Grade, School, SchoolClass, Stream, Term
     from api.types.students import Student
     from api.types.users import User
@@ -59,6 +59,16 @@ def _register_defaults() -> None:
     _school_scoped("SchoolClass", models.SchoolClass, SchoolClass.of)
     _school_scoped("Student", models.Student, Student.of)
     _school_scoped("FeeStructure", models.FeeStructure, FeeStructure.of)
+
+    @register("FeeItem")
+    async def fee_item(caller: Caller, pk: int) -> Any:
+        row = (
+            await scoped(caller, models.FeeItem, "fee_structure__school_id")
+            .filter(pk=pk)
+            .select_related("fee_structure")
+            .first()
+        )
+        return FeeItem.of(row, school_pk=row.fee_structure.school_id) if row else None
 
     from api.types.runs import BillingRun
 

@@ -10,11 +10,12 @@ from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     ValidationCache,
 )
 
+from api.cost import QueryCostLimiter
+from api.deadline import QueryDeadline
 from api.errors import error_masking
 from api.mutations.documents import DocumentMutation
 from api.mutations.fees import FeeMutation
@@ -24,12 +25,14 @@ from api.mutations.setup import SetupMutation
 from api.mutations.students import StudentMutation
 from api.mutations.tokens import TokenMutation
 from api.mutations.users import UserMutation
+from api.parser_cache import ParserCache
 from api.queries.audit import AuditQuery
 from api.queries.invoices import InvoiceQuery
 from api.queries.runs import RunQuery, RunSubscription
 from api.queries.setup import SetupQuery
+from api.scalars import SCALAR_OVERRIDES
 from api.tracing import GraphQLTracing
-from api.types.fees import FeeStructure
+from api.types.fees import FeeItem, FeeStructure
 from api.types.invoices import Invoice, Payment
 from api.types.runs import BillingRun
 from api.types.school import Grade, School, SchoolClass, Stream, Term
@@ -83,8 +86,11 @@ def build_schema(
     extensions: list[Any] = [
         lambda: AddValidationRules(LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: ParserCache(maxsize=256),
+        ParserCache,
         lambda: ValidationCache(maxsize=256),
+        # After the validation cache: it prices documents that are otherwise valid.
+        QueryCostLimiter,
+        QueryDeadline,
         lambda: error_masking(debug),
     ]
     if tracer_provider is not None:
@@ -102,12 +108,14 @@ def build_schema(
             SchoolClass,
             Student,
             FeeStructure,
+            FeeItem,
             User,
             BillingRun,
             Invoice,
             Payment,
         ],
         extensions=extensions,
+        scalar_overrides=SCALAR_OVERRIDES,
     )
 
 

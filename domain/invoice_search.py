@@ -10,6 +10,7 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from domain.access import Caller, get_school
+from domain.errors import DomainError, ErrorCode
 from domain.models import Invoice, InvoiceStatus
 
 #: Statuses that leave money owed: an invoice in one of them past its due date is overdue.
@@ -25,7 +26,10 @@ def today() -> date:
 
 
 def balance_of(invoice: Invoice) -> Decimal:
-    """What is still owed, exact to the cent."""
+    """What is still owed, exact to the cent; nothing on a CANCELLED invoice (its credit note
+    takes the whole balance)."""
+    if invoice.status == InvoiceStatus.CANCELLED:
+        return Decimal("0.00")
     return Decimal(invoice.total) - Decimal(invoice.amount_paid)
 
 
@@ -93,6 +97,12 @@ async def school_invoices(
 ) -> QuerySet[Invoice]:
     """A visible school's invoices matching the filter, newest first (else NOT_FOUND)."""
     school = await get_school(caller, school_id, ["schoolId"])
+    if flt is not None and flt.search is not None and len(flt.search) > MAX_SEARCH:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            f"The search may be at most {MAX_SEARCH} characters.",
+            ("filter", "search"),
+        )
     qs = Invoice.filter(school_id=school.id)
     if flt is not None:
         qs = apply_filter(qs, flt)

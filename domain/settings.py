@@ -46,6 +46,16 @@ class Settings(BaseSettings):
     sms_gateway_url: str | None = None
     #: Seconds one SMTP or gateway call may take before the delivery counts as failed.
     notify_timeout_seconds: float = 15.0
+    #: Comma-separated origins (`https://app.example.org`) whose pages may call the API from a
+    #: browser, over HTTP (CORS) and WebSocket; unset: same origin only.
+    billing_cors_origins: str = ""
+
+    @property
+    def cors_origins(self) -> list[str]:
+        """The allowed origins, without blanks or trailing slashes."""
+        origins = (o.strip().rstrip("/") for o in self.billing_cors_origins.split(","))
+        return [o for o in origins if o]
+
     #: Signs the links that open an invoice's PDF without a token (Invoice.shareUrl). Required
     #: in production (PostgreSQL or Redis); embedded, one is generated beside the SQLite file.
     billing_secret_key: str | None = None

@@ -88,11 +88,12 @@ def clean_amount(
         word = "greater than 0" if positive else "0 or more"
         problems.add(ErrorCode.INVALID_INPUT, f"The amount must be {word}.", *field)
         return None
-    if amount != amount.quantize(CENT):
-        problems.add(ErrorCode.INVALID_INPUT, "Amounts have at most 2 decimal places.", *field)
-        return None
+    # The cap first: quantizing an amount as large as 1e26 overflows the decimal context.
     if amount > MAX_AMOUNT:
         problems.add(ErrorCode.INVALID_INPUT, f"The amount may be at most {MAX_AMOUNT}.", *field)
+        return None
+    if amount != amount.quantize(CENT):
+        problems.add(ErrorCode.INVALID_INPUT, "Amounts have at most 2 decimal places.", *field)
         return None
     return amount.quantize(CENT)
 
@@ -167,7 +168,9 @@ def check_count(
 ) -> bool:
     """A list holds between `minimum` and `maximum` entries, else INVALID_INPUT on the list."""
     if len(items) < minimum:
-        problems.add(ErrorCode.INVALID_INPUT, f"Give at least {minimum} {what}.", *field)
+        # `what` is plural ("fee items"): "at least 1 fee items" reads wrong, "one fee item" not.
+        wanted = f"one {what.removesuffix('s')}" if minimum == 1 else f"{minimum} {what}"
+        problems.add(ErrorCode.INVALID_INPUT, f"Give at least {wanted}.", *field)
         return False
     if len(items) > maximum:
         problems.add(ErrorCode.INVALID_INPUT, f"Give at most {maximum} {what} at a time.", *field)

@@ -6,6 +6,7 @@ from collections.abc import AsyncGenerator
 from typing import Annotated
 
 import strawberry
+from graphql import located_error
 
 from api.context import Info
 from api.ids import decode_id, decode_ref
@@ -21,6 +22,7 @@ from api.types.common import (
 from api.types.runs import BillingRun, BillingRunStatus
 from domain.billing.runs import find_runs, get_run
 from domain.billing.watch import watch_run
+from domain.errors import DomainError
 
 
 @strawberry.input(description="Narrows a list of billing runs.")
@@ -65,6 +67,11 @@ class RunSubscription:
             strawberry.ID, strawberry.argument(description="The run to follow.")
         ],
     ) -> AsyncGenerator[BillingRun, None]:
-        run = await get_run(info.context.caller, decode_id(billing_run_id, "BillingRun"))
+        try:
+            run = await get_run(info.context.caller, decode_id(billing_run_id, "BillingRun"))
+        except DomainError as e:
+            # Raised inside the generator, where nothing locates it: give it its field's path
+            # and locations, as any field error has over HTTP.
+            raise located_error(e, info._raw_info.field_nodes, info.path.as_list()) from e
         async for current in watch_run(run.id):
             yield BillingRun.of(current)

@@ -23,6 +23,9 @@ W = TypeVar("W", bound="Viewed")
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
+#: Largest offset a cursor may hold (a larger one is no cursor we handed out, and would
+#: overflow the database's OFFSET parameter).
+MAX_OFFSET = 2**31 - 1
 
 #: The paging arguments of every connection field, described once.
 FirstArg = Annotated[
@@ -101,7 +104,7 @@ def decode_cursor(cursor: str | None) -> int:
     try:
         kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
         offset = int(value)
-        if kind != "o" or offset < 0:
+        if kind != "o" or not 0 <= offset < MAX_OFFSET:
             raise ValueError(cursor)
     except ValueError as exc:
         raise ClientError("`after` is not a cursor of this list.") from exc

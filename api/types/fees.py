@@ -7,7 +7,7 @@ from typing import Any
 import strawberry
 
 from api.context import Info
-from api.types.common import Money, Node, Viewed, linked_required
+from api.types.common import Money, Node, linked_required
 from api.types.school import Grade, load_owner_school, school_money
 from domain import models
 
@@ -34,8 +34,7 @@ class GradeAmount:
 
 
 @strawberry.type(description="One line of a fee structure.")
-class FeeItem(Viewed):
-    id: strawberry.ID = strawberry.field(description="Opaque global id.")
+class FeeItem(Node):
     name: str = strawberry.field(description="Shown as the invoice line's description.")
     model: strawberry.Private[models.FeeItem]
     school_pk: strawberry.Private[int]

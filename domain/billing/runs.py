@@ -260,8 +260,14 @@ def require_draft(run: BillingRun, action: str) -> None:
 
 
 async def lock_run(run_id: int) -> BillingRun:
-    """The run row, locked until the transaction ends (PostgreSQL; SQLite serialises writers)."""
-    return await BillingRun.select_for_update().get(pk=run_id)
+    """The run row, locked until the transaction ends (PostgreSQL; SQLite serialises writers).
+
+    A run deleted since the caller read it (a confirm racing a delete) is NOT_FOUND.
+    """
+    run = await BillingRun.select_for_update().get_or_none(pk=run_id)
+    if run is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "Billing run not found.")
+    return run
 
 
 async def drop_preview(run: BillingRun) -> None:

@@ -484,7 +484,7 @@ async def test_create_students_refuses_1001_and_none(gql: GraphQLClient, factory
     }
     assert none["data"]["createStudents"] == {
         "students": [],
-        "errors": [_error(["input", "students"], "INVALID_INPUT", "Give at least 1 students.")],
+        "errors": [_error(["input", "students"], "INVALID_INPUT", "Give at least one student.")],
     }
     assert await Student.all().count() == 0
 
@@ -703,7 +703,7 @@ async def test_create_fee_structure_needs_items(gql: GraphQLClient, factory: Fac
     )
     assert body["data"]["createFeeStructure"] == {
         "feeStructure": None,
-        "errors": [_error(["input", "items"], "INVALID_INPUT", "Give at least 1 fee items.")],
+        "errors": [_error(["input", "items"], "INVALID_INPUT", "Give at least one fee item.")],
     }
     assert await FeeStructure.filter(name="Empty").count() == 0
 

@@ -350,7 +350,7 @@ async def test_admission_number_given_twice_in_a_batch_is_duplicate(factory: Fac
     assert await Student.all().count() == 0
 
 
-@pytest.mark.parametrize(("size", "message"), [(0, "Give at least 1 students.")])
+@pytest.mark.parametrize(("size", "message"), [(0, "Give at least one student.")])
 async def test_empty_batch_is_refused(factory: Factory, size: int, message: str) -> None:
     account = await factory.account()
     s = await factory.school(account)
@@ -586,7 +586,7 @@ async def test_fee_structure_needs_an_item_and_a_free_name(factory: Factory) -> 
     with pytest.raises(DomainError) as empty:
         await fees.create_fee_structure(admin.caller, school_id=s.school.id, name="X", items=[])
     assert empty.value.problems == [
-        Problem(ErrorCode.INVALID_INPUT, "Give at least 1 fee items.", ("items",))
+        Problem(ErrorCode.INVALID_INPUT, "Give at least one fee item.", ("items",))
     ]
     with pytest.raises(DomainError) as taken:
         await fees.create_fee_structure(

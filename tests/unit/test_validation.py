@@ -91,6 +91,9 @@ def test_amount_is_quantized_to_cents(value: str, expected: Decimal) -> None:
         ("10000000000.00", "The amount may be at most 9999999999.99."),
         ("NaN", "This is not an amount."),
         ("Infinity", "This is not an amount."),
+        # Too large to quantize to cents: the cap answers before quantize overflows.
+        ("1e26", "The amount may be at most 9999999999.99."),
+        ("1e400", "The amount may be at most 9999999999.99."),
     ],
 )
 def test_bad_amount_is_invalid_input(value: str, message: str) -> None:
@@ -191,7 +194,7 @@ def test_count_refuses_empty_and_too_long_lists() -> None:
     assert not check_count(problems, [], "students", minimum=1, maximum=2, what="students")
     assert not check_count(problems, [1, 2, 3], "students", minimum=1, maximum=2, what="students")
     assert problems.items == [
-        Problem(ErrorCode.INVALID_INPUT, "Give at least 1 students.", ("students",)),
+        Problem(ErrorCode.INVALID_INPUT, "Give at least one student.", ("students",)),
         Problem(ErrorCode.INVALID_INPUT, "Give at most 2 students at a time.", ("students",)),
     ]
 
