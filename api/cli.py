@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from domain.settings import get_settings
+from domain.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 app = typer.Typer(help="School billing runs: GraphQL API, workers and tools.", no_args_is_help=True)
 
@@ -39,28 +44,61 @@ def migrate() -> None:
     typer.echo("migrations applied")
 
 
+def served_app() -> Starlette:
+    """The app as each `billing serve --workers N` process builds it (a uvicorn factory)."""
+    from api.app import create_app
+
+    _json_logging()
+    return create_app()
+
+
+def server_processes(workers: int | None, settings: Settings) -> int:
+    """How many server processes to run: `workers`, else WEB_CONCURRENCY; 0 is one per core.
+    More than one is refused in the embedded mode (its workers and SQLite file live in the
+    one server process)."""
+    count = settings.web_concurrency if workers is None else workers
+    if count < 0:
+        raise typer.BadParameter("must be 0 (one per core) or more", param_hint="--workers")
+    count = count or os.cpu_count() or 1
+    embedded = not settings.redis_url or settings.database_url.startswith("sqlite")
+    if count > 1 and embedded:
+        raise typer.BadParameter(
+            "more than one server process needs REDIS_URL and a PostgreSQL DATABASE_URL "
+            "(the embedded mode runs its workers and SQLite in the one server process)",
+            param_hint="--workers",
+        )
+    return count
+
+
 @app.command()
 def serve(
     host: str = typer.Option(None, help="Interface to bind (default 127.0.0.1 or HOST)."),
     port: int = typer.Option(None, help="Port (default 8000 or PORT)."),
+    workers: int = typer.Option(
+        None,
+        help="Server processes sharing the port (default 1 or WEB_CONCURRENCY; 0: one per "
+        "core). More than one needs REDIS_URL and PostgreSQL.",
+    ),
 ) -> None:
     """Migrate, then serve the API; without REDIS_URL the workers run in-process."""
     import uvicorn
 
-    from api.app import create_app
     from domain.db import migrate_db
-    from domain.share_links import MissingSecretKey
+    from domain.share_links import MissingSecretKey, load_secret_key
 
     _json_logging()
     settings = get_settings()
+    processes = server_processes(workers, settings)
     try:
-        application = create_app()
+        load_secret_key(settings)  # each server process builds its app: refuse here, once
     except MissingSecretKey as exc:
         typer.echo(f"billing serve: {exc}", err=True)
         raise typer.Exit(2) from exc
     asyncio.run(migrate_db())
     uvicorn.run(
-        application,
+        "api.cli:served_app",
+        factory=True,
+        workers=processes,
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",

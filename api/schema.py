@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 from opentelemetry.trace import TracerProvider
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
@@ -57,6 +58,13 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 4000
 
+#: The limits' validation rules, built once: a rule class made per operation would be a new
+#: key of the validation cache every time, so that no document would be validated only once.
+LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+]
+
 
 @strawberry.type(description="Everything a client can read.")
 class Query(SetupQuery, RunQuery, InvoiceQuery, AuditQuery, MobileMoneyQuery, PaymentImportQuery):
@@ -94,8 +102,7 @@ def build_schema(
     debug = get_settings().debug if debug is None else debug
     # Factories: Strawberry builds fresh extension instances for each operation.
     extensions: list[Any] = [
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: AddValidationRules(LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         ParserCache,
         lambda: ValidationCache(maxsize=256),

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    #: `billing serve` processes sharing the port (`--workers` wins); 0: one per core. More
+    #: than one needs REDIS_URL and PostgreSQL.
+    web_concurrency: int = 1
     debug: bool = False
     #: Students per generation message (one transaction each).
     billing_chunk_size: int = 2000

@@ -146,10 +146,11 @@ class BillingProcesses:
         self.procs.append((name, proc, log))
         return proc
 
-    def serve(self, name: str = "serve", *, port: int | None = None) -> str:
-        """Start `billing serve` on a free loopback port; its base URL once /healthz answers."""
+    def serve(self, name: str = "serve", *args: str, port: int | None = None) -> str:
+        """Start `billing serve ARGS...` on a free loopback port; its base URL once /healthz
+        answers."""
         port = port or free_port()
-        proc = self.start(name, "serve", env={"HOST": "127.0.0.1", "PORT": str(port)})
+        proc = self.start(name, "serve", *args, env={"HOST": "127.0.0.1", "PORT": str(port)})
         base = f"http://127.0.0.1:{port}"
         self.wait_until(base, "/healthz", proc=proc, name=name)
         return base

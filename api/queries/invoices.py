@@ -7,7 +7,7 @@ import strawberry
 from api.context import Info
 from api.ids import decode_id, decode_ref
 from api.types.common import AfterArg, Connection, FilterArg, FirstArg, SchoolArg
-from api.types.invoices import Invoice, InvoiceFilter, invoice_connection
+from api.types.invoices import Invoice, InvoiceFilter, invoice_connection, prefetch_invoices
 from domain import invoice_search
 from domain.models import InvoiceStatus
 
@@ -43,4 +43,6 @@ class InvoiceQuery:
         qs = await invoice_search.school_invoices(
             info.context.caller, decode_id(school_id, "School"), domain_filter(filter)
         )
-        return await invoice_connection(qs, first, after)
+        page = await invoice_connection(qs, first, after)
+        await prefetch_invoices(info, page)
+        return page

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from strawberry.dataloader import DataLoader
 from tortoise.queryset import QuerySet
 
 from api.context import Info
@@ -26,8 +27,15 @@ from api.types.enums import serve_enum
 from api.types.fees import FeeItem, load_fee_structure
 from api.types.money import CreditNote, PaymentAllocation
 from api.types.payments import Payment
+from api.types.prefetch import later, load_all, ready, selects
 from api.types.pricing import Discount, InvoiceLineKind, fee_item_of
-from api.types.school import load_owner_school, load_school, load_term, school_money
+from api.types.school import (
+    load_owner_school,
+    load_school,
+    load_term,
+    school_money,
+    school_money_now,
+)
 from api.types.students import Student
 from domain import models
 from domain.invoice_search import balance_of, is_overdue
@@ -150,8 +158,12 @@ class Invoice(Node):
         return [ReminderDelivery.of(r) for r in rows]
 
     @strawberry.field(description="The student billed.")
-    async def student(self, info: Info) -> Student:
-        return await linked_required(info, models.Student, Student, self.model.student_id)
+    def student(self, info: Info) -> Student:
+        pk = self.model.student_id
+        loaded = ready(info.context.loaders.by_id(models.Student), pk)
+        if loaded is not None and (row := loaded.result()) is not None:
+            return Student.of(row)
+        return later(linked_required(info, models.Student, Student, pk))
 
     term = strawberry.field(resolver=load_term, description="The term billed for.")
     fee_structure = strawberry.field(
@@ -171,12 +183,16 @@ class Invoice(Node):
         return is_overdue(self.model)
 
     @strawberry.field(description="The fee items billed, in order.")
-    async def lines(self, info: Info) -> list[InvoiceLine]:
-        rows = await info.context.loaders.children(
-            models.InvoiceLine, "invoice_id", "position"
-        ).load(self.model.id)
-        currency = (await load_school(info, self.model.school_id)).currency
-        return [InvoiceLine.of(r, currency) for r in rows]
+    def lines(self, info: Info) -> list[InvoiceLine]:
+        rows = ready(_lines(info), self.model.id)
+        school = ready(info.context.loaders.by_id(models.School), self.model.school_id)
+        if rows is not None and school is not None and (loaded := school.result()) is not None:
+            return _invoice_lines(rows.result(), loaded.currency)
+        return later(self._lines_later(info))
+
+    async def _lines_later(self, info: Info) -> list[InvoiceLine]:
+        rows = await _lines(info).load(self.model.id)
+        return _invoice_lines(rows, (await load_school(info, self.model.school_id)).currency)
 
     @strawberry.field(
         description="The charges before discounts; total is this less discountAmount."
@@ -198,25 +214,25 @@ class Invoice(Node):
         )
 
     @strawberry.field(description="The sum of the lines.")
-    async def total(self, info: Info) -> Money:
-        return await school_money(info, self.model.total, self.model.school_id)
+    def total(self, info: Info) -> Money:
+        return school_money_now(info, self.model.total, self.model.school_id)
 
     @strawberry.field(description="The sum of the allocations to this invoice.")
-    async def amount_paid(self, info: Info) -> Money:
-        return await school_money(info, self.model.amount_paid, self.model.school_id)
+    def amount_paid(self, info: Info) -> Money:
+        return school_money_now(info, self.model.amount_paid, self.model.school_id)
 
     @strawberry.field(
         description="Sum of the invoice's credit notes; balance is total less amountPaid less this."
     )
-    async def credited_amount(self, info: Info) -> Money:
-        return await school_money(info, self.model.credited_amount, self.model.school_id)
+    def credited_amount(self, info: Info) -> Money:
+        return school_money_now(info, self.model.credited_amount, self.model.school_id)
 
     @strawberry.field(
         description="What the student owed on older invoices when this one was issued (shown on "
         "the document, not part of total)."
     )
-    async def previous_balance(self, info: Info) -> Money:
-        return await school_money(info, self.model.previous_balance, self.model.school_id)
+    def previous_balance(self, info: Info) -> Money:
+        return school_money_now(info, self.model.previous_balance, self.model.school_id)
 
     @strawberry.field(
         description="Every part of a payment that went to this invoice; amountPaid is their sum."
@@ -235,8 +251,8 @@ class Invoice(Node):
         return [CreditNote.of(r) for r in rows]
 
     @strawberry.field(description="What is still owed: total less amount paid less credited.")
-    async def balance(self, info: Info) -> Money:
-        return await school_money(info, balance_of(self.model), self.model.school_id)
+    def balance(self, info: Info) -> Money:
+        return school_money_now(info, balance_of(self.model), self.model.school_id)
 
     @strawberry.field(
         description="Every payment with an allocation to this invoice, in the order they were paid."
@@ -258,6 +274,37 @@ class Invoice(Node):
             self.model.id
         )
         return [InvoiceDelivery.of(r) for r in rows]
+
+
+#: The invoice fields that need the school (its currency) loaded to answer at once.
+MONEY_FIELDS = ("total", "amountPaid", "creditedAmount", "previousBalance", "balance", "lines")
+
+
+def _lines(info: Info) -> DataLoader[int, list[models.InvoiceLine]]:
+    return info.context.loaders.children(models.InvoiceLine, "invoice_id", "position")
+
+
+def _invoice_lines(rows: list[models.InvoiceLine], currency: str) -> list[InvoiceLine]:
+    return [InvoiceLine.of(r, currency) for r in rows]
+
+
+async def prefetch_invoices(info: Info, page: Connection[Invoice]) -> None:
+    """Load what the page's invoices select of their school, students, classes and lines, in
+    the batches their fields would send, so that those fields answer without awaiting."""
+    rows = [edge.node.model for edge in page.edges]
+    if not rows:
+        return
+    loaders = info.context.loaders
+    node = ("edges", "node")
+    if any(selects(info, *node, f) for f in MONEY_FIELDS):
+        await load_all(loaders.by_id(models.School), (r.school_id for r in rows))
+    if selects(info, *node, "lines"):
+        await load_all(_lines(info), (r.id for r in rows))
+    if selects(info, *node, "student"):
+        students = await load_all(loaders.by_id(models.Student), (r.student_id for r in rows))
+        if selects(info, *node, "student", "schoolClass"):
+            classes = (s.school_class_id for s in students if s and s.school_class_id)
+            await load_all(loaders.by_id(models.SchoolClass), classes)
 
 
 @strawberry.input(description="Narrows a list of invoices; every given criterion must hold.")

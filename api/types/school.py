@@ -20,6 +20,7 @@ from api.types.common import (
     money,
     paginate,
 )
+from api.types.prefetch import later, ready
 from domain import models
 
 if TYPE_CHECKING:
@@ -36,6 +37,15 @@ async def load_school(info: Info, pk: int) -> School:
 async def school_money(info: Info, amount: Decimal | str | int, school_id: int) -> Money:
     """An amount in the currency of the school it belongs to."""
     return money(amount, (await load_school(info, school_id)).currency)
+
+
+def school_money_now(info: Info, amount: Decimal | str | int, school_id: int) -> Money:
+    """`school_money` without a coroutine once the school is loaded (a sync resolver's value,
+    awaited by graphql-core only when the school is not loaded yet)."""
+    loaded = ready(info.context.loaders.by_id(models.School), school_id)
+    if loaded is not None and (school := loaded.result()) is not None:
+        return money(amount, school.currency)
+    return later(school_money(info, amount, school_id))
 
 
 async def load_term(root: Any, info: Info) -> Term:

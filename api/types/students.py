@@ -9,6 +9,7 @@ import strawberry
 from api.context import Info
 from api.types.common import AfterArg, Connection, FirstArg, Node, linked, linked_required, optional
 from api.types.enums import serve_enum
+from api.types.prefetch import later, ready
 from api.types.school import SchoolClass, load_owner_school
 from domain import models
 
@@ -107,8 +108,15 @@ class Student(Node):
         return [StudentDiscount.of(r) for r in await loader.load(self.model.id)]
 
     @strawberry.field(description="The student's class; none means the fee items' default amounts.")
-    async def school_class(self, info: Info) -> SchoolClass | None:
-        return await linked(info, models.SchoolClass, SchoolClass, self.model.school_class_id)
+    def school_class(self, info: Info) -> SchoolClass | None:
+        pk = self.model.school_class_id
+        if pk is None:
+            return None
+        loaded = ready(info.context.loaders.by_id(models.SchoolClass), pk)
+        if loaded is not None:
+            row = loaded.result()
+            return SchoolClass.of(row) if row is not None else None
+        return later(linked(info, models.SchoolClass, SchoolClass, pk))
 
 
 @strawberry.input(description="Narrows a list of students.")

@@ -1,7 +1,8 @@
 """Benchmark: a billing run through the real API and processes, against its floors.
 
     python -m tests.perf.bench [--students 100000] [--small 10000] [--repeats 3]
-                               [--sqlite-students 10000] [--skip-load]
+                               [--sqlite-students 10000] [--skip-load] [--skip-sqlite]
+                               [--load-only] [--workers N] [--load-requests N]
 
 On PostgreSQL + Redis: `billing serve` and a `billing worker` process bill a seeded school
 (8 grades, 4 fee items with grade amounts, 10% already invoiced, 2% inactive) via GraphQL;
@@ -33,13 +34,14 @@ from domain import db
 from domain.models import BillingRun, School
 from tests.perf.floor import floor_seconds, naive_seconds, remove_invoices
 from tests.perf.load import load_run
-from tests.perf.probe import peak_rss_mb, statements_per_chunk
+from tests.perf.probe import peak_rss_mb, server_processes, statements_per_chunk
 from tests.perf.seed import Seeded, seed_pricing, seed_school
 from tests.servers import BillingProcesses
 from tests.services import recreate_pg_database
 from tests.ws_client import subscribe
 
 REDIS_URL = os.environ.get("BILLING_BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+DB_NAME = os.environ.get("BILLING_BENCH_DB_NAME", "billing_bench")
 WATCH = """subscription($id: ID!) { billingRunUpdated(billingRunId: $id) {
   status progress { processed total } } }"""
 LINES = """query($id: ID!) { node(id: $id) { ... on BillingRun { preview { lines(first: 50) {
@@ -164,26 +166,38 @@ async def reset(s: Seeded, run_pk: int | None) -> None:
 
 
 async def bench_postgres(args: argparse.Namespace) -> dict[str, Any]:
-    url = await recreate_pg_database(os.environ.get("BILLING_BENCH_DB_NAME", "billing_bench"))
+    url = await recreate_pg_database(DB_NAME)
     await db.migrate_db(url)
     await db.init_db(url)
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
     results: dict[str, Any] = {}
-    schools = {
-        n: await seed_school(n, label=f"Bench{n}") for n in sorted({args.small, args.students})
-    }
+    sizes = {args.small} if args.load_only else {args.small, args.students}
+    schools = {n: await seed_school(n, label=f"Bench{n}") for n in sorted(sizes)}
     if args.pricing:
         for seeded in schools.values():
             await seed_pricing(seeded)
     kind = "pg_priced" if args.pricing else "pg"
     env = {"BILLING_CHUNK_SIZE": str(args.chunk), "BILLING_WORKER_THREADS": "2"}
     with BillingProcesses(database_url=url, redis_url=REDIS_URL, env=env) as procs:
-        base = procs.serve("bench-serve")
+        extra = ("--workers", str(args.workers)) if args.workers != 1 else ()
+        base = procs.serve("bench-serve", *extra)
         worker = procs.worker("bench-worker")
         procs.wait_until(base, "/readyz")
         server_pid = procs.procs[0][1].pid
+        if args.load_only:
+            await one_run(base, schools[args.small], RunTimes(students=args.small), keep=True)
+            results["load"] = await load_run(
+                base,
+                schools[args.small],
+                clients=50,
+                requests=args.load_requests,
+                pids=server_processes(server_pid),
+            )
+            results["server_peak_rss_mb"] = peak_rss_mb(server_pid, tree=True)
+            await db.close_db()
+            return results
         for n, s in schools.items():
             times = RunTimes(students=n)
             for _ in range(args.repeats):
@@ -195,13 +209,17 @@ async def bench_postgres(args: argparse.Namespace) -> dict[str, Any]:
                     times.naive_s.append(await naive_seconds(s, args.naive_sample, times.invoices))
             results[f"{kind}_{n}"] = times.medians()
         results["statements_per_chunk"] = await statements_per_chunk(schools[args.small])
-        results["server_peak_rss_mb"] = peak_rss_mb(server_pid)
+        results["server_peak_rss_mb"] = peak_rss_mb(server_pid, tree=True)
         results["worker_peak_rss_mb"] = peak_rss_mb(worker.pid)
         if not args.skip_load:
             # One run kept, so that the invoice page has real invoices with lines.
             await one_run(base, schools[args.small], RunTimes(students=args.small), keep=True)
             results["load"] = await load_run(
-                base, schools[args.small], clients=50, requests=args.load_requests
+                base,
+                schools[args.small],
+                clients=50,
+                requests=args.load_requests,
+                pids=server_processes(server_pid),
             )
     await db.close_db()
     return results
@@ -263,10 +281,16 @@ def main() -> None:
         help="price the schools like real ones: categories, optional items, discounts, "
         "sibling discounts (rows pg_priced_*)",
     )
+    parser.add_argument(
+        "--load-only",
+        action="store_true",
+        help="Only the API load run (seeds --small students, bills them once); no SQLite part.",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="`billing serve --workers N`.")
     args = parser.parse_args()
     results = {"machine": f"{os.cpu_count()} cores", "python": sys.version.split()[0]}
     results.update(asyncio.run(bench_postgres(args)))
-    if not args.skip_sqlite:
+    if not (args.skip_sqlite or args.load_only):
         results.update(asyncio.run(bench_sqlite(args)))
     print(table(results))
     print(json.dumps(results, default=str))

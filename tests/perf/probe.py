@@ -28,12 +28,32 @@ _METHODS = (
 )
 
 
-def peak_rss_mb(pid: int) -> float:
-    """The process's peak resident memory (VmHWM), in MB."""
+def peak_rss_mb(pid: int, *, tree: bool = False) -> float:
+    """The process's peak resident memory (VmHWM), in MB; with `tree`, the largest of the
+    process and its children (`billing serve --workers N` runs N children)."""
+    pids = [pid, *_children(pid)] if tree else [pid]
+    peaks = [_peak_kb(p) for p in pids]
+    return round(max(peaks) / 1024, 1) if peaks else float("nan")
+
+
+def server_processes(pid: int) -> list[int]:
+    """`billing serve`'s process and its children (the servers of `--workers N`)."""
+    return [pid, *_children(pid)]
+
+
+def _peak_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return float("nan")
+            return int(line.split()[1])
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found.append(int(child))
+    return found
 
 
 @contextmanager
