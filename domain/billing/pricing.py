@@ -179,7 +179,13 @@ _LINES = f"""
         SELECT student_id, reason, 1, ord, discount_id, {literal(LineKind.DISCOUNT)},
                CAST(NULL AS INTEGER), discount_id, name, -cents
         FROM discounts
-    ),
+    )"""
+
+
+def _eligibility(lines: str) -> str:
+    """One row per student in `scoped`, with the gross and discount of `lines`: a query of
+    (student_id, part, cents), part 0 a charge and 1 a discount (cents negative)."""
+    return f"""
     eligibility AS (
         -- One row per student from the scope and their lines, grouped rather than joined:
         -- no plan here depends on row estimates (PostgreSQL) or on automatic indexes (SQLite).
@@ -197,7 +203,7 @@ _LINES = f"""
             SELECT student_id, NULL, NULL, NULL, NULL, NULL,
                    CASE WHEN part = 0 THEN cents ELSE 0 END,
                    CASE WHEN part = 1 THEN -cents ELSE 0 END
-            FROM lines
+            FROM ({lines}) AS l
         ) AS u
         GROUP BY student_id
     )"""
@@ -218,7 +224,24 @@ def priced_students(connection: BaseDBAsyncClient, run: BillingRun) -> str:
     {_students(run)},
     {_CHARGES},
     {_discounts(connection)},
-    {_LINES}
+    {_LINES},
+    {_eligibility("SELECT student_id, part, cents FROM lines")}
+    """
+
+
+def stored_eligibility(run: BillingRun, stored: str) -> str:
+    """A WITH clause ending in `eligibility`, as `priced_students` has it, from the lines
+    already priced into `stored` (a table of the run's lines with run_id, student_id, kind
+    and amount): the preview prices once, stores its lines, then sums them.
+    Parameters: `pricing_params(run)`.
+    """
+    lines = f"""SELECT student_id,
+                       CASE WHEN kind = {literal(LineKind.CHARGE)} THEN 0 ELSE 1 END AS part,
+                       {cents("amount")} AS cents
+                FROM {stored} WHERE run_id = $1"""
+    return f"""WITH
+    {_students(run)},
+    {_eligibility(lines)}
     """
 
 
