@@ -60,12 +60,10 @@ def _students(run: BillingRun) -> str:
 
 
 def _covers_term(alias: str) -> str:
-    """A (from_term, until_term) pair of `alias` covers the run's term."""
-    return f"""EXISTS (
-        SELECT 1 FROM term ft CROSS JOIN run_term rt
-        LEFT JOIN term ut ON ut.id = {alias}.until_term_id
-        WHERE ft.id = {alias}.from_term_id AND ft.start_date <= rt.start_date
-          AND (ut.id IS NULL OR ut.start_date >= rt.start_date))"""
+    """A (from_term, until_term) pair of `alias` covers the run's term: two lookups in the
+    small `begun`/`unended` sets, hashed once, not a subquery per subscription or grant."""
+    return f"""{alias}.from_term_id IN (SELECT id FROM begun)
+        AND ({alias}.until_term_id IS NULL OR {alias}.until_term_id IN (SELECT id FROM unended))"""
 
 
 _CHARGES = f"""
@@ -221,6 +219,10 @@ def priced_students(connection: BaseDBAsyncClient, run: BillingRun) -> str:
     """
     return f"""WITH
     run_term AS MATERIALIZED (SELECT start_date FROM term WHERE id = $3),
+    begun AS MATERIALIZED (
+        SELECT t.id FROM term t JOIN run_term rt ON t.start_date <= rt.start_date),
+    unended AS MATERIALIZED (
+        SELECT t.id FROM term t JOIN run_term rt ON t.start_date >= rt.start_date),
     {_students(run)},
     {_CHARGES},
     {_discounts(connection)},
