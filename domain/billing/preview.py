@@ -22,7 +22,7 @@ from domain.billing.pricing import (
 from domain.billing.rows import check_students, get_run, lock_run, require_draft
 from domain.billing.scope import MAX_MANUAL_STUDENTS
 from domain.billing.sql import amount_from_cents, cents, execute, fetch, literal
-from domain.db import conn
+from domain.db import conn, is_postgres
 from domain.errors import DomainError, ErrorCode
 from domain.models import (
     BillingRun,
@@ -107,6 +107,10 @@ async def store_preview(connection: BaseDBAsyncClient, run: BillingRun) -> None:
     """Price every student in scope; store their lines, their preview rows and the totals."""
     await PreviewLine.filter(run_id=run.id).delete()
     await PreviewCharge.filter(run_id=run.id).delete()
+    if is_postgres(connection):
+        # For this transaction only: the pricing's sorts and hashes fit in memory instead of
+        # spilling to disk, and no JIT compiling (~170 ms a statement) for a one-off query.
+        await connection.execute_script("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off")
     to_bill = literal(PreviewStatus.TO_BILL)
     priced = priced_students(connection, run)
     params = pricing_params(run)
