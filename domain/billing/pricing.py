@@ -76,20 +76,39 @@ _CHARGES = f"""
         FROM fee_subscription fs JOIN items it ON it.id = fs.fee_item_id
         WHERE {_covers_term("fs")}
     ),
-    priced AS (
-        SELECT sc.student_id, sc.reason, it.id AS fee_item_id, it.position, it.name,
-               {cents("COALESCE(gc.amount, ga.amount, ca.amount, it.amount)")} AS cents
-        FROM scoped sc
+    price_list AS MATERIALIZED (
+        -- Each item's amount per (grade, category) pair present in the scope: a few rows,
+        -- priced once, then joined to the students by equality (keys 0 for no grade or
+        -- no category), never looked up per student and item.
+        SELECT k.grade_key, k.category_key, it.id AS fee_item_id, it.position, it.name,
+               it.kind, {cents("COALESCE(gc.amount, ga.amount, ca.amount, it.amount)")} AS cents
+        FROM (SELECT DISTINCT grade_id, fee_category_id,
+                     COALESCE(grade_id, 0) AS grade_key,
+                     COALESCE(fee_category_id, 0) AS category_key
+              FROM scoped) AS k
         CROSS JOIN items it
         LEFT JOIN fee_item_category_amount gc
-               ON gc.fee_item_id = it.id AND gc.fee_category_id = sc.fee_category_id
-              AND gc.grade_id = sc.grade_id
-        LEFT JOIN fee_item_grade_amount ga ON ga.fee_item_id = it.id AND ga.grade_id = sc.grade_id
+               ON gc.fee_item_id = it.id AND gc.fee_category_id = k.fee_category_id
+              AND gc.grade_id = k.grade_id
+        LEFT JOIN fee_item_grade_amount ga ON ga.fee_item_id = it.id AND ga.grade_id = k.grade_id
         LEFT JOIN fee_item_category_amount ca
-               ON ca.fee_item_id = it.id AND ca.fee_category_id = sc.fee_category_id
+               ON ca.fee_item_id = it.id AND ca.fee_category_id = k.fee_category_id
               AND ca.grade_id IS NULL
-        LEFT JOIN subscribed sub ON sub.student_id = sc.student_id AND sub.fee_item_id = it.id
-        WHERE it.kind = {literal(FeeItemKind.MANDATORY)} OR sub.student_id IS NOT NULL
+    ),
+    priced AS (
+        SELECT sc.student_id, sc.reason, pl.fee_item_id, pl.position, pl.name, pl.cents
+        FROM scoped sc
+        JOIN price_list pl ON pl.grade_key = COALESCE(sc.grade_id, 0)
+                          AND pl.category_key = COALESCE(sc.fee_category_id, 0)
+        WHERE pl.kind = {literal(FeeItemKind.MANDATORY)}
+        UNION ALL
+        SELECT sc.student_id, sc.reason, pl.fee_item_id, pl.position, pl.name, pl.cents
+        FROM scoped sc
+        JOIN subscribed sub ON sub.student_id = sc.student_id
+        JOIN price_list pl ON pl.fee_item_id = sub.fee_item_id
+                          AND pl.grade_key = COALESCE(sc.grade_id, 0)
+                          AND pl.category_key = COALESCE(sc.fee_category_id, 0)
+        WHERE pl.kind <> {literal(FeeItemKind.MANDATORY)}
     ),
     charges AS MATERIALIZED (
         SELECT student_id, reason, fee_item_id, position, name, cents,
