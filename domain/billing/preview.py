@@ -13,11 +13,16 @@ from tortoise.transactions import in_transaction
 
 from domain import audit
 from domain.access import Caller
-from domain.billing.pricing import LINE_POSITION, priced_students, pricing_params
+from domain.billing.pricing import (
+    LINE_POSITION,
+    priced_students,
+    pricing_params,
+    stored_eligibility,
+)
 from domain.billing.rows import check_students, get_run, lock_run, require_draft
 from domain.billing.scope import MAX_MANUAL_STUDENTS
 from domain.billing.sql import amount_from_cents, cents, execute, fetch, literal
-from domain.db import conn
+from domain.db import conn, is_postgres
 from domain.errors import DomainError, ErrorCode
 from domain.models import (
     BillingRun,
@@ -102,13 +107,28 @@ async def store_preview(connection: BaseDBAsyncClient, run: BillingRun) -> None:
     """Price every student in scope; store their lines, their preview rows and the totals."""
     await PreviewLine.filter(run_id=run.id).delete()
     await PreviewCharge.filter(run_id=run.id).delete()
+    if is_postgres(connection):
+        # For this transaction only: the pricing's sorts and hashes fit in memory instead of
+        # spilling to disk, and no JIT compiling (~170 ms a statement) for a one-off query.
+        await connection.execute_script("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off")
     to_bill = literal(PreviewStatus.TO_BILL)
     priced = priced_students(connection, run)
     params = pricing_params(run)
     money = partial(amount_from_cents, connection)
+    # Priced once: the lines are stored, then each student's row sums their stored lines.
     await execute(
         connection,
         f"""{priced}
+        INSERT INTO billing_preview_charge
+            (run_id, student_id, position, kind, fee_item_id, discount_id, description, amount)
+        SELECT $1, student_id, {LINE_POSITION}, kind, fee_item_id, discount_id, description,
+               {money("cents")}
+        FROM lines""",
+        params,
+    )
+    await execute(
+        connection,
+        f"""{stored_eligibility(run, "billing_preview_charge")}
         INSERT INTO billing_preview_line
             (run_id, position, student_id, status, amount, gross_amount, discount_amount,
              exclusion_reason, existing_invoice_id)
@@ -119,16 +139,6 @@ async def store_preview(connection: BaseDBAsyncClient, run: BillingRun) -> None:
                {money("gross - discount")}, {money("gross")}, {money("discount")},
                reason, existing_invoice_id
         FROM eligibility""",
-        params,
-    )
-    await execute(
-        connection,
-        f"""{priced}
-        INSERT INTO billing_preview_charge
-            (run_id, student_id, position, kind, fee_item_id, discount_id, description, amount)
-        SELECT $1, student_id, {LINE_POSITION}, kind, fee_item_id, discount_id, description,
-               {money("cents")}
-        FROM lines""",
         params,
     )
     counts = {

@@ -60,12 +60,10 @@ def _students(run: BillingRun) -> str:
 
 
 def _covers_term(alias: str) -> str:
-    """A (from_term, until_term) pair of `alias` covers the run's term."""
-    return f"""EXISTS (
-        SELECT 1 FROM term ft CROSS JOIN run_term rt
-        LEFT JOIN term ut ON ut.id = {alias}.until_term_id
-        WHERE ft.id = {alias}.from_term_id AND ft.start_date <= rt.start_date
-          AND (ut.id IS NULL OR ut.start_date >= rt.start_date))"""
+    """A (from_term, until_term) pair of `alias` covers the run's term: two lookups in the
+    small `begun`/`unended` sets, hashed once, not a subquery per subscription or grant."""
+    return f"""{alias}.from_term_id IN (SELECT id FROM begun)
+        AND ({alias}.until_term_id IS NULL OR {alias}.until_term_id IN (SELECT id FROM unended))"""
 
 
 _CHARGES = f"""
@@ -78,20 +76,39 @@ _CHARGES = f"""
         FROM fee_subscription fs JOIN items it ON it.id = fs.fee_item_id
         WHERE {_covers_term("fs")}
     ),
-    priced AS (
-        SELECT sc.student_id, sc.reason, it.id AS fee_item_id, it.position, it.name,
-               {cents("COALESCE(gc.amount, ga.amount, ca.amount, it.amount)")} AS cents
-        FROM scoped sc
+    price_list AS MATERIALIZED (
+        -- Each item's amount per (grade, category) pair present in the scope: a few rows,
+        -- priced once, then joined to the students by equality (keys 0 for no grade or
+        -- no category), never looked up per student and item.
+        SELECT k.grade_key, k.category_key, it.id AS fee_item_id, it.position, it.name,
+               it.kind, {cents("COALESCE(gc.amount, ga.amount, ca.amount, it.amount)")} AS cents
+        FROM (SELECT DISTINCT grade_id, fee_category_id,
+                     COALESCE(grade_id, 0) AS grade_key,
+                     COALESCE(fee_category_id, 0) AS category_key
+              FROM scoped) AS k
         CROSS JOIN items it
         LEFT JOIN fee_item_category_amount gc
-               ON gc.fee_item_id = it.id AND gc.fee_category_id = sc.fee_category_id
-              AND gc.grade_id = sc.grade_id
-        LEFT JOIN fee_item_grade_amount ga ON ga.fee_item_id = it.id AND ga.grade_id = sc.grade_id
+               ON gc.fee_item_id = it.id AND gc.fee_category_id = k.fee_category_id
+              AND gc.grade_id = k.grade_id
+        LEFT JOIN fee_item_grade_amount ga ON ga.fee_item_id = it.id AND ga.grade_id = k.grade_id
         LEFT JOIN fee_item_category_amount ca
-               ON ca.fee_item_id = it.id AND ca.fee_category_id = sc.fee_category_id
+               ON ca.fee_item_id = it.id AND ca.fee_category_id = k.fee_category_id
               AND ca.grade_id IS NULL
-        LEFT JOIN subscribed sub ON sub.student_id = sc.student_id AND sub.fee_item_id = it.id
-        WHERE it.kind = {literal(FeeItemKind.MANDATORY)} OR sub.student_id IS NOT NULL
+    ),
+    priced AS (
+        SELECT sc.student_id, sc.reason, pl.fee_item_id, pl.position, pl.name, pl.cents
+        FROM scoped sc
+        JOIN price_list pl ON pl.grade_key = COALESCE(sc.grade_id, 0)
+                          AND pl.category_key = COALESCE(sc.fee_category_id, 0)
+        WHERE pl.kind = {literal(FeeItemKind.MANDATORY)}
+        UNION ALL
+        SELECT sc.student_id, sc.reason, pl.fee_item_id, pl.position, pl.name, pl.cents
+        FROM scoped sc
+        JOIN subscribed sub ON sub.student_id = sc.student_id
+        JOIN price_list pl ON pl.fee_item_id = sub.fee_item_id
+                          AND pl.grade_key = COALESCE(sc.grade_id, 0)
+                          AND pl.category_key = COALESCE(sc.fee_category_id, 0)
+        WHERE pl.kind <> {literal(FeeItemKind.MANDATORY)}
     ),
     charges AS MATERIALIZED (
         SELECT student_id, reason, fee_item_id, position, name, cents,
@@ -179,7 +196,13 @@ _LINES = f"""
         SELECT student_id, reason, 1, ord, discount_id, {literal(LineKind.DISCOUNT)},
                CAST(NULL AS INTEGER), discount_id, name, -cents
         FROM discounts
-    ),
+    )"""
+
+
+def _eligibility(lines: str) -> str:
+    """One row per student in `scoped`, with the gross and discount of `lines`: a query of
+    (student_id, part, cents), part 0 a charge and 1 a discount (cents negative)."""
+    return f"""
     eligibility AS (
         -- One row per student from the scope and their lines, grouped rather than joined:
         -- no plan here depends on row estimates (PostgreSQL) or on automatic indexes (SQLite).
@@ -197,7 +220,7 @@ _LINES = f"""
             SELECT student_id, NULL, NULL, NULL, NULL, NULL,
                    CASE WHEN part = 0 THEN cents ELSE 0 END,
                    CASE WHEN part = 1 THEN -cents ELSE 0 END
-            FROM lines
+            FROM ({lines}) AS l
         ) AS u
         GROUP BY student_id
     )"""
@@ -215,10 +238,31 @@ def priced_students(connection: BaseDBAsyncClient, run: BillingRun) -> str:
     """
     return f"""WITH
     run_term AS MATERIALIZED (SELECT start_date FROM term WHERE id = $3),
+    begun AS MATERIALIZED (
+        SELECT t.id FROM term t JOIN run_term rt ON t.start_date <= rt.start_date),
+    unended AS MATERIALIZED (
+        SELECT t.id FROM term t JOIN run_term rt ON t.start_date >= rt.start_date),
     {_students(run)},
     {_CHARGES},
     {_discounts(connection)},
-    {_LINES}
+    {_LINES},
+    {_eligibility("SELECT student_id, part, cents FROM lines")}
+    """
+
+
+def stored_eligibility(run: BillingRun, stored: str) -> str:
+    """A WITH clause ending in `eligibility`, as `priced_students` has it, from the lines
+    already priced into `stored` (a table of the run's lines with run_id, student_id, kind
+    and amount): the preview prices once, stores its lines, then sums them.
+    Parameters: `pricing_params(run)`.
+    """
+    lines = f"""SELECT student_id,
+                       CASE WHEN kind = {literal(LineKind.CHARGE)} THEN 0 ELSE 1 END AS part,
+                       {cents("amount")} AS cents
+                FROM {stored} WHERE run_id = $1"""
+    return f"""WITH
+    {_students(run)},
+    {_eligibility(lines)}
     """
 
 
