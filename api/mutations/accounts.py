@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 import strawberry
 
@@ -15,6 +16,7 @@ from api.types.money import CreditNote
 from api.types.students import Student
 from domain.errors import DomainError, ErrorCode
 from domain.money import credit_notes, opening, payments
+from domain.money import family as family_money
 
 
 @strawberry.input(
@@ -108,16 +110,15 @@ class ReversePaymentInput:
     reason: str = strawberry.field(description="Why (a bounced cheque, a mistaken entry).")
 
 
-def _one_payer(input: ReceivePaymentInput) -> int | None:
-    """The student paid for. Families come with the pricing work (issue 11): until then no
-    family exists, so a family id is NOT_FOUND like any unknown id."""
-    if input.family_id is not None:
-        raise DomainError(ErrorCode.NOT_FOUND, "Family not found.", ["familyId"])
-    if input.student_id is None:
+def _one_payer(input: ReceivePaymentInput) -> tuple[int | None, int | None]:
+    """The student or the family paid for (exactly one): (student pk, family pk)."""
+    if (input.student_id is None) == (input.family_id is None):
         raise DomainError(
             ErrorCode.INVALID_INPUT, "Give exactly one of studentId and familyId.", ["studentId"]
         )
-    return decode_id(input.student_id, "Student")
+    if input.family_id is not None:
+        return None, decode_id(input.family_id, "Family")
+    return decode_id(input.student_id, "Student"), None
 
 
 @strawberry.type
@@ -164,9 +165,13 @@ class AccountMutation:
         input="The payment.",
     )
     async def receive_payment(self, info: Info, input: ReceivePaymentInput) -> PaymentPayload:
-        row = await payments.receive_payment(
-            info.context.caller,
-            _one_payer(input),
+        student_pk, family_pk = _one_payer(input)
+        receive = (
+            partial(payments.receive_payment, info.context.caller, student_pk)
+            if family_pk is None
+            else partial(family_money.receive_family_payment, info.context.caller, family_pk)
+        )
+        row = await receive(
             amount=input.amount,
             paid_on=input.paid_on,
             method=input.method,
