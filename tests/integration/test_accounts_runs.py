@@ -55,3 +55,43 @@ async def test_a_run_invoice_carries_the_students_previous_balance(factory: Fact
     assert collected == D("1000.00")
     assert collected + outstanding == D(run.invoiced_amount)
     await assert_money_exact()
+
+
+async def test_a_family_payments_part_counts_in_a_siblings_previous_balance(
+    factory: Factory,
+) -> None:
+    # given two siblings owing 500 and 300 on older invoices, a family payment of 600
+    from domain.models import Family, Student
+    from domain.money import family as family_money
+
+    account = await factory.account()
+    s = await factory.school(account)
+    actor = await factory.actor(account)
+    elder = await factory.student(s.school, s.classes[0])
+    younger = await factory.student(s.school, s.classes[0])
+    family = await Family.create(school=s.school, name="Achieng")
+    await Student.filter(id__in=[elder.id, younger.id]).update(family_id=family.id)
+    older_term = await Term.create(
+        school=s.school, name="Term 3 2025", start_date=date(2025, 9, 1), end_date=date(2025, 11, 1)
+    )
+    await factory.invoice(
+        s, elder, lines=[("Tuition", D("500.00"))], term=older_term, due_date=date(2025, 10, 1)
+    )
+    await factory.invoice(
+        s, younger, lines=[("Tuition", D("300.00"))], term=older_term, due_date=date(2025, 10, 2)
+    )
+    await family_money.receive_family_payment(
+        actor.caller, family.id, amount=D("600.00"), paid_on=date(2025, 10, 3), method="Cash"
+    )
+    # when a run bills both
+    run = await bill(
+        actor,
+        await new_run(
+            actor, s, scope=ScopeSpec(ScopeKind.MANUAL, student_ids=[elder.id, younger.id])
+        ),
+    )
+    # then each previous balance counts the part of the family payment that student got
+    mine = await Invoice.get(billing_run_id=run.id, student_id=elder.id)
+    theirs = await Invoice.get(billing_run_id=run.id, student_id=younger.id)
+    assert (mine.previous_balance, theirs.previous_balance) == (D("0.00"), D("200.00"))
+    await assert_money_exact()
