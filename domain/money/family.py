@@ -100,6 +100,23 @@ async def allocate_family(
     return left
 
 
+async def apply_family_credit(connection: BaseDBAsyncClient, family_id: int) -> None:
+    """Spend the family's credit (its payments' unallocated amounts, oldest first) on what
+    its students owe. The caller holds the school's money lock."""
+    rows = (
+        await Payment.filter(family_id=family_id, reversed_at__isnull=True)
+        .using_db(connection)
+        .order_by("paid_on", "id")
+    )
+    for payment in rows:
+        if Decimal(payment.unallocated_amount) <= 0:
+            continue
+        left = await allocate_family(connection, payment, Decimal(payment.unallocated_amount))
+        await Payment.filter(id=payment.id).using_db(connection).update(unallocated_amount=left)
+        if left > 0:
+            break
+
+
 async def receive_for_family(
     connection: BaseDBAsyncClient,
     family: Family,

@@ -111,3 +111,22 @@ async def test_a_foreign_family_is_not_found_and_nothing_is_written(factory: Fac
     assert never.value.code == ErrorCode.NOT_FOUND
     assert await Payment.all().count() == 0
     await assert_money_exact()
+
+
+async def test_reversing_a_family_payment_lets_the_familys_other_credit_pay_again(
+    factory: Factory,
+) -> None:
+    # given 500.00 owed by two siblings, paid by a first family payment; a second is all credit
+    s, family, elder, younger, actor = await _family(factory)
+    await _invoice(factory, s, elder, "250.00", date(2026, 1, 1), "INV-2026-000001")
+    await _invoice(factory, s, younger, "250.00", date(2026, 1, 2), "INV-2026-000002")
+    first = await _pay_family(actor, family, "500.00")
+    second = await _pay_family(actor, family, "300.00")
+    assert second.unallocated_amount == D("300.00")
+    # when the first bounces
+    await payments.reverse_payment(actor.caller, first.id, reason="Bounced")
+    # then the second pays the oldest 300.00 and the family owes 200.00
+    assert (await Payment.get(id=second.id)).unallocated_amount == D("0.00")
+    account = await family_money.family_ledger(family)
+    assert (account.balance, account.unallocated_credit) == (D("200.00"), D("0.00"))
+    await assert_money_exact()
