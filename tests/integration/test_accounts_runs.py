@@ -95,3 +95,60 @@ async def test_a_family_payments_part_counts_in_a_siblings_previous_balance(
     theirs = await Invoice.get(billing_run_id=run.id, student_id=younger.id)
     assert (mine.previous_balance, theirs.previous_balance) == (D("0.00"), D("200.00"))
     await assert_money_exact()
+
+
+async def test_credit_pays_the_invoices_a_run_creates(factory: Factory) -> None:
+    # given three students: two payments of 10,000 in credit; an opening credit of 500 and a
+    # payment of 100; no credit at all
+    from domain.models import Payment, PaymentAllocation
+
+    account = await factory.account()
+    s = await factory.school(account)
+    actor = await factory.actor(account)
+    rich = await factory.student(s.school, s.classes[0])
+    some = await factory.student(s.school, s.classes[0])
+    none = await factory.student(s.school, s.classes[0])
+    first = await payments.receive_payment(
+        actor.caller, rich.id, amount=D("10000.00"), paid_on=date(2025, 12, 1), method="Cash"
+    )
+    second = await payments.receive_payment(
+        actor.caller, rich.id, amount=D("10000.00"), paid_on=date(2025, 12, 2), method="Cash"
+    )
+    await opening.set_opening_balances(
+        actor.caller, s.school.id, date(2025, 8, 31), [opening.OpeningIn(some.id, D("-500.00"))]
+    )
+    small = await payments.receive_payment(
+        actor.caller, some.id, amount=D("100.00"), paid_on=date(2025, 12, 1), method="Cash"
+    )
+    # when a run bills all three
+    run = await bill(
+        actor,
+        await new_run(
+            actor, s, scope=ScopeSpec(ScopeKind.MANUAL, student_ids=[rich.id, some.id, none.id])
+        ),
+    )
+    # then the rich student's invoice is PAID from the older payment first, then the newer
+    mine = await Invoice.get(billing_run_id=run.id, student_id=rich.id)
+    total = D(mine.total)
+    assert D("10000.00") < total < D("20000.00")
+    assert (mine.status, mine.amount_paid) == ("PAID", total)
+    assert (await Payment.get(id=first.id)).unallocated_amount == D("0.00")
+    assert (await Payment.get(id=second.id)).unallocated_amount == D("20000.00") - total
+    # and the other's: the opening credit 500 first, then the payment's 100
+    theirs = await Invoice.get(billing_run_id=run.id, student_id=some.id)
+    parts = await PaymentAllocation.filter(invoice_id=theirs.id).order_by("id")
+    assert sorted((p.payment_id or 0, p.amount) for p in parts) == [
+        (0, D("500.00")),
+        (small.id, D("100.00")),
+    ]
+    assert (theirs.status, theirs.amount_paid) == ("PARTIALLY_PAID", D("600.00"))
+    assert (await Payment.get(id=small.id)).unallocated_amount == D("0.00")
+    # and the third owes it all
+    nothing = await Invoice.get(billing_run_id=run.id, student_id=none.id)
+    assert (nothing.status, nothing.amount_paid) == ("ISSUED", D("0.00"))
+    # and the run's money agrees: collected is what the credit paid
+    collected, outstanding = await run_money(run.id)
+    assert collected == total + D("600.00")
+    assert collected + outstanding == D(run.invoiced_amount)
+    assert run.items_invoiced == 3
+    await assert_money_exact()
