@@ -150,3 +150,51 @@ async def test_ten_concurrent_payments_for_one_family_never_over_allocate(
     assert sorted(p.receipt_number for p in done) == [f"RCT-2026-{n:06d}" for n in range(1, 11)]
     assert (await family_money.family_ledger(family)).unallocated_credit == D("500.00")
     await assert_money_exact()
+
+
+async def test_payments_and_reversals_racing_a_run_never_spend_credit_twice(
+    factory: Factory,
+) -> None:
+    # given six students, each with 20,000.00 of credit, and a confirmed run over them
+    from domain.billing.scope import ScopeSpec
+    from domain.models import ScopeKind
+    from tests.billing_helpers import confirmed
+
+    account = await factory.account()
+    s = await factory.school(account)
+    actor = await factory.actor(account, Role.FINANCE, [s.school])
+    students = [await factory.student(s.school, s.classes[0]) for _ in range(6)]
+    credits = [
+        await payments.receive_payment(
+            actor.caller, st.id, amount=D("20000.00"), paid_on=date(2025, 12, 1), method="Cash"
+        )
+        for st in students
+    ]
+    run, recorder = await confirmed(
+        actor, s, ScopeSpec(ScopeKind.MANUAL, student_ids=[st.id for st in students])
+    )
+
+    # when the run generates while half the credits bounce and new money arrives for all
+    async def reverse(p: Payment) -> None:
+        await payments.reverse_payment(actor.caller, p.id, reason="Bounced")
+
+    async def receive(i: int) -> None:
+        await payments.receive_payment(
+            actor.caller, students[i].id, amount=D("50.00"), paid_on=date(2026, 1, 6), method="M"
+        )
+
+    await asyncio.gather(
+        recorder.drain(),
+        *(reverse(p) for p in credits[:3]),
+        *(receive(i) for i in range(6)),
+    )
+    # then no reversed payment pays anything, every invoice is covered by live money only,
+    # and every payment's allocations plus its credit equal its amount
+    for p in credits[:3]:
+        assert await PaymentAllocation.filter(payment_id=p.id).count() == 0
+    invoices = await Invoice.filter(billing_run_id=run.id)
+    assert len(invoices) == 6
+    for p in credits[3:]:
+        mine = next(i for i in invoices if i.student_id == p.student_id)
+        assert mine.status == "PAID"
+    await assert_money_exact()
