@@ -20,8 +20,9 @@ async def spend_credit_on_new_invoices(
     connection: BaseDBAsyncClient, run_id: int, chunk: int, school_id: int, now: datetime
 ) -> None:
     """Each new invoice of the chunk is paid from its student's credit as `apply_credit`
-    would: a negative opening balance first, then unallocated payments by paid_on then id.
-    Runs under the school's lock (taken first by generation, as by every money write)."""
+    would: a negative opening balance first, then unallocated payments by paid_on then id;
+    then from its family's credit. Runs under the school's lock (taken first by generation,
+    as by every money write)."""
     take = "CASE WHEN r.avail < r.owed - r.before THEN r.avail ELSE r.owed - r.before END"
     await execute(
         connection,
@@ -53,6 +54,7 @@ async def spend_credit_on_new_invoices(
         FROM r WHERE r.owed - r.before > 0""",
         [run_id, chunk, school_id, now],
     )
+    await _spend_family_credit(connection, run_id, chunk, school_id, now)
     spent = f"""SELECT a.{{col}}, SUM({cents("a.amount")}) AS c FROM payment_allocation a
         WHERE a.invoice_id IN {NEW} {{extra}} GROUP BY a.{{col}}"""
     await execute(
@@ -91,4 +93,44 @@ async def spend_credit_on_new_invoices(
                              ELSE '{InvoiceStatus.PARTIALLY_PAID.value}' END
         WHERE id IN (SELECT a.invoice_id FROM payment_allocation a WHERE a.invoice_id IN {NEW})""",
         [run_id, chunk],
+    )
+
+
+async def _spend_family_credit(
+    connection: BaseDBAsyncClient, run_id: int, chunk: int, school_id: int, now: datetime
+) -> None:
+    """What the students' own credit left owing on the chunk's new invoices is paid from
+    their families' payments: invoices by due date then number, payments by paid_on then id,
+    each allocation the overlap of the two running ranges (one statement)."""
+    await execute(
+        connection,
+        f"""WITH owing AS (
+            SELECT i.id, i.student_id, s.family_id, i.due_date, i.number,
+                   {cents("i.total")} - COALESCE((SELECT SUM({cents("a.amount")})
+                       FROM payment_allocation a WHERE a.invoice_id = i.id), 0) AS owed
+            FROM invoice i JOIN student s ON s.id = i.student_id
+            WHERE i.id IN {NEW} AND s.family_id IS NOT NULL
+        ), inv AS (
+            SELECT owing.*, SUM(owed) OVER (PARTITION BY family_id ORDER BY due_date, number
+                ROWS UNBOUNDED PRECEDING) AS hi
+            FROM owing WHERE owed > 0
+        ), pay AS (
+            SELECT p.id, p.family_id, SUM({cents("p.unallocated_amount")}) OVER (
+                PARTITION BY p.family_id ORDER BY p.paid_on, p.id ROWS UNBOUNDED PRECEDING) AS hi,
+                {cents("p.unallocated_amount")} AS avail
+            FROM payment p
+            WHERE p.family_id IN (SELECT family_id FROM inv) AND p.reversed_at IS NULL
+              AND {cents("p.unallocated_amount")} > 0
+        ), overlap AS (
+            SELECT inv.student_id, inv.id AS invoice_id, pay.id AS payment_id,
+                   CASE WHEN inv.hi < pay.hi THEN inv.hi ELSE pay.hi END
+                 - CASE WHEN inv.hi - inv.owed > pay.hi - pay.avail THEN inv.hi - inv.owed
+                        ELSE pay.hi - pay.avail END AS c
+            FROM inv JOIN pay ON pay.family_id = inv.family_id
+        )
+        INSERT INTO payment_allocation
+            (school_id, student_id, payment_id, invoice_id, amount, created_at)
+        SELECT $3, student_id, payment_id, invoice_id, {amount_from_cents(connection, "c")}, $4
+        FROM overlap WHERE c > 0""",
+        [run_id, chunk, school_id, now],
     )

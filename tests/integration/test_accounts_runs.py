@@ -152,3 +152,51 @@ async def test_credit_pays_the_invoices_a_run_creates(factory: Factory) -> None:
     assert collected + outstanding == D(run.invoiced_amount)
     assert run.items_invoiced == 3
     await assert_money_exact()
+
+
+async def test_a_familys_credit_pays_its_students_run_invoices_after_their_own(
+    factory: Factory,
+) -> None:
+    # given two siblings: the family's 20,000.00 of credit, and 1,000.00 of the elder's own
+    from domain.models import Family, Payment, PaymentAllocation, Student
+    from domain.money import family as family_money
+
+    account = await factory.account()
+    s = await factory.school(account)
+    actor = await factory.actor(account)
+    elder = await factory.student(s.school, s.classes[0])
+    younger = await factory.student(s.school, s.classes[0])
+    family = await Family.create(school=s.school, name="Mwangi")
+    await Student.filter(id__in=[elder.id, younger.id]).update(family_id=family.id)
+    together = await family_money.receive_family_payment(
+        actor.caller, family.id, amount=D("20000.00"), paid_on=date(2025, 12, 1), method="Cash"
+    )
+    own = await payments.receive_payment(
+        actor.caller, elder.id, amount=D("1000.00"), paid_on=date(2025, 12, 2), method="Cash"
+    )
+    assert together.unallocated_amount == D("20000.00")
+    # when a run bills both
+    run = await bill(
+        actor,
+        await new_run(
+            actor, s, scope=ScopeSpec(ScopeKind.MANUAL, student_ids=[elder.id, younger.id])
+        ),
+    )
+    # then the elder's own credit goes first, the family's pays the rest in number order
+    invoices = sorted(await Invoice.filter(billing_run_id=run.id), key=lambda i: i.number)
+    assert [i.student_id for i in invoices] == [elder.id, younger.id]
+    first, second = invoices
+    assert (first.status, second.status) == ("PAID", "PARTIALLY_PAID")
+    assert (await Payment.get(id=own.id)).unallocated_amount == D("0.00")
+    assert (await Payment.get(id=together.id)).unallocated_amount == D("0.00")
+    family_parts = await PaymentAllocation.filter(payment_id=together.id)
+    assert {(p.student_id, p.invoice_id) for p in family_parts} == {
+        (elder.id, first.id),
+        (younger.id, second.id),
+    }
+    assert sum((D(p.amount) for p in family_parts), D("0")) == D("20000.00")
+    assert D(second.amount_paid) == D("20000.00") - (D(first.total) - D("1000.00"))
+    collected, _ = await run_money(run.id)
+    assert collected == D("21000.00")
+    assert (await family_money.family_ledger(family)).unallocated_credit == D("0.00")
+    await assert_money_exact()
