@@ -33,9 +33,9 @@ _tasks: set[asyncio.Task[None]] = set()
 
 async def dispatch_allocation(transaction_pk: int) -> None:
     """Enqueue the allocation; if the queue is down, allocate in this process instead."""
-    from workers.mpesa import enqueue_allocation
+    from workers.enqueue import dispatch_allocation as enqueue
 
-    if await asyncio.to_thread(enqueue_allocation, transaction_pk):
+    if await enqueue(transaction_pk):
         return
     task = asyncio.create_task(mpesa.allocate_transaction(transaction_pk))
     _tasks.add(task)

@@ -28,3 +28,10 @@ async def dispatch_run_notices(run_id: int) -> None:
     from workers.notify import enqueue_run_notices
 
     await asyncio.to_thread(enqueue_run_notices, run_id)
+
+
+async def dispatch_allocation(transaction_pk: int) -> bool:
+    """Enqueue the allocation of a recorded M-Pesa payment; False when the queue is down."""
+    from workers.mpesa import enqueue_allocation
+
+    return await asyncio.to_thread(enqueue_allocation, transaction_pk)

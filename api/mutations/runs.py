@@ -8,7 +8,7 @@ from decimal import Decimal
 import strawberry
 
 from api.context import Info
-from api.ids import decode_id, decode_ids, encode_id
+from api.ids import decode_id, decode_ids, decode_ref, encode_id
 from api.mutations.base import changed, changed_id, mutation, outcome, payload
 from api.types.common import optional, unset
 from api.types.invoices import DeliveryChannel
@@ -34,9 +34,9 @@ class BillingScopeInput:
     def spec(self) -> ScopeSpec:
         return ScopeSpec(
             kind=ScopeKind(self.kind),
-            grade_id=decode_id(self.grade_id, "Grade"),
-            stream_id=decode_id(self.stream_id, "Stream"),
-            class_id=decode_id(self.school_class_id, "SchoolClass"),
+            grade_id=decode_ref(self.grade_id, "Grade"),
+            stream_id=decode_ref(self.stream_id, "Stream"),
+            class_id=decode_ref(self.school_class_id, "SchoolClass"),
             student_ids=decode_ids(self.student_ids, "Student"),
         )
 
@@ -137,8 +137,8 @@ class RunMutation:
     ) -> BillingRunPayload:
         scope = changed(input.scope)
         changes = runs.RunChanges(
-            term_id=changed_id(input.term_id, "Term", decode_id),
-            fee_structure_id=changed_id(input.fee_structure_id, "FeeStructure", decode_id),
+            term_id=changed_id(input.term_id, "Term", decode_ref),
+            fee_structure_id=changed_id(input.fee_structure_id, "FeeStructure", decode_ref),
             scope=scope.spec() if isinstance(scope, BillingScopeInput) else scope,
             invoice_date=changed(input.invoice_date),
             due_date=changed(input.due_date),

@@ -249,3 +249,43 @@ async def test_first_over_100_is_a_client_error(gql: GraphQLClient, factory: Fac
         token=admin.token,
     )
     assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+UPDATE = (
+    "mutation($input: UpdateBillingRunInput!) { updateBillingRun(input: $input) {"
+    " billingRun { term { id } feeStructure { id } } errors { field code } } }"
+)
+
+
+async def test_a_malformed_or_foreign_reference_is_not_found_never_ignored(
+    gql: GraphQLClient, factory: Factory
+) -> None:
+    # given a DRAFT run, and another account's grade
+    _, s, admin = await _school(factory)
+    foreign = await factory.school(await factory.account(), name="Foreign")
+    await populate(factory, foreign, 1)
+    created = await gql(CREATE, {"input": create_input(s)}, token=admin.token)
+    run_id = created["data"]["createBillingRun"]["billingRun"]["id"]
+    # when a scope names a grade that is garbage or not ours
+    for grade_id in ("garbage", gid("Grade", foreign.grades[0].id), gid("Stream", 1)):
+        scope = {"kind": "GRADE", "gradeId": grade_id}
+        body = await gql(CREATE, {"input": create_input(s, scope=scope)}, token=admin.token)
+        # then it is NOT_FOUND at the field, not "a GRADE scope needs a grade"
+        errors = body["data"]["createBillingRun"]["errors"]
+        assert [(e["field"], e["code"]) for e in errors] == [
+            (["input", "scope", "gradeId"], "NOT_FOUND")
+        ], grade_id
+    # when an update names a term or fee structure that is garbage
+    for field in ("termId", "feeStructureId"):
+        body = await gql(
+            UPDATE, {"input": {"billingRunId": run_id, field: "garbage"}}, token=admin.token
+        )
+        # then it is NOT_FOUND, and the run keeps what it had
+        payload = body["data"]["updateBillingRun"]
+        assert payload["billingRun"] is None
+        assert [(e["field"], e["code"]) for e in payload["errors"]] == [
+            (["input", field], "NOT_FOUND")
+        ]
+    run = await BillingRun.get(id=decode_id(run_id, "BillingRun"))
+    assert (run.term_id, run.fee_structure_id) == (s.term.id, s.fee.id)
+    assert await BillingRun.all().count() == 1
