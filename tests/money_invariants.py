@@ -4,7 +4,10 @@ What always holds, whatever happened before (concurrency, reversals, replaced op
 balances): an invoice's paid and credited sums equal its allocations and credit notes and
 leave a balance >= 0; a payment's allocations plus its unallocated amount equal its amount
 (a reversed one has neither); an opening balance's settled part equals its allocations; a
-ledger's balance is the sum of its entries and equals what its debts and credit say; receipt
+ledger's balance is the sum of its entries and equals what its debts and credit say; a
+family payment's allocations go to the family's students only; a family's ledger holds each
+family payment once for its whole amount, its balance is the sum of its entries and equals
+the sum of its students' balances less the family's credit (its unallocatedCredit); receipt
 and credit-note numbers are gap-free per school.
 """
 
@@ -15,6 +18,7 @@ from decimal import Decimal
 
 from domain.models import (
     CreditNote,
+    Family,
     Invoice,
     InvoiceStatus,
     OpeningBalance,
@@ -24,7 +28,8 @@ from domain.models import (
     Student,
 )
 from domain.money.allocation import invoice_status
-from domain.money.ledger import student_ledger
+from domain.money.family import family_ledger
+from domain.money.ledger import EntryKind, student_ledger
 
 ZERO = Decimal("0.00")
 
@@ -88,6 +93,7 @@ async def assert_money_exact(school_id: int | None = None) -> None:
             assert opening_paid[ob.student_id] == ZERO
 
     await _assert_ledgers(where)
+    await _assert_families(where)
     await _assert_numbers(school_id)
 
 
@@ -95,6 +101,7 @@ async def _assert_ledgers(where: dict[str, int]) -> None:
     ids = set(await Invoice.filter(**where).values_list("student_id", flat=True))
     ids |= set(await Payment.filter(**where).values_list("student_id", flat=True))
     ids |= set(await OpeningBalance.filter(**where).values_list("student_id", flat=True))
+    ids |= set(await PaymentAllocation.filter(**where).values_list("student_id", flat=True))
     for student in await Student.filter(id__in=[i for i in ids if i is not None]):
         ledger = await student_ledger(student)
         total = sum((e.net for e in ledger.entries), ZERO)
@@ -116,6 +123,37 @@ async def _assert_ledgers(where: dict[str, int]) -> None:
             f"ledger of {student.id}: {ledger.balance} != owed {owed} - credit "
             f"{ledger.unallocated_credit}"
         )
+
+
+async def _assert_families(where: dict[str, int]) -> None:
+    for family in await Family.filter(**where):
+        students = await Student.filter(family_id=family.id)
+        mine = {s.id for s in students}
+        payments = await Payment.filter(family_id=family.id)
+        for p in payments:
+            assert p.student_id is None, f"family payment {p.receipt_number} names a student"
+            owners = set(
+                await PaymentAllocation.filter(payment_id=p.id).values_list("student_id", flat=True)
+            )
+            assert owners <= mine, f"{p.receipt_number} paid students {owners - mine}"
+        ledger = await family_ledger(family)
+        total = sum((e.net for e in ledger.entries), ZERO)
+        assert ledger.balance == total, f"family {family.id}: {ledger.balance} != {total}"
+        credit = sum(
+            (Decimal(p.unallocated_amount) for p in payments if p.reversed_at is None), ZERO
+        )
+        assert ledger.unallocated_credit == credit, f"family {family.id} credit"
+        balances = sum([(await student_ledger(s)).balance for s in students], ZERO)
+        assert ledger.balance == balances - credit, (
+            f"family {family.id}: {ledger.balance} != students {balances} - credit {credit}"
+        )
+        for p in payments:
+            lines = [
+                e for e in ledger.entries if e.kind == EntryKind.PAYMENT and e.payment_id == p.id
+            ]
+            assert [e.credit for e in lines] == [Decimal(p.amount)], (
+                f"family {family.id}: {p.receipt_number} appears as {lines}"
+            )
 
 
 async def _assert_numbers(school_id: int | None) -> None:

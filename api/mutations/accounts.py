@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 import strawberry
 
@@ -13,8 +14,12 @@ from api.mutations.base import mutation, outcome, outcomes, payload
 from api.types.invoices import Invoice, Payment
 from api.types.money import CreditNote
 from api.types.students import Student
+from domain.access import get_visible
 from domain.errors import DomainError, ErrorCode
+from domain.models import Family as FamilyRow
+from domain.models import Student as StudentRow
 from domain.money import credit_notes, opening, payments
+from domain.money import family as family_money
 
 
 @strawberry.input(
@@ -108,16 +113,20 @@ class ReversePaymentInput:
     reason: str = strawberry.field(description="Why (a bounced cheque, a mistaken entry).")
 
 
-def _one_payer(input: ReceivePaymentInput) -> int | None:
-    """The student paid for. Families come with the pricing work (issue 11): until then no
-    family exists, so a family id is NOT_FOUND like any unknown id."""
-    if input.family_id is not None:
-        raise DomainError(ErrorCode.NOT_FOUND, "Family not found.", ["familyId"])
-    if input.student_id is None:
+async def _one_payer(info: Info, input: ReceivePaymentInput) -> tuple[int | None, int | None]:
+    """The student or the family paid for (exactly one): (student pk, family pk). Ids the
+    caller may not see are NOT_FOUND before the complaint about giving both."""
+    student_pk = decode_id(input.student_id, "Student")
+    family_pk = decode_id(input.family_id, "Family")
+    if input.student_id is not None and input.family_id is not None:
+        caller = info.context.caller
+        await get_visible(caller, StudentRow, student_pk, "Student", ["studentId"])
+        await get_visible(caller, FamilyRow, family_pk, "Family", ["familyId"])
+    if (input.student_id is None) == (input.family_id is None):
         raise DomainError(
             ErrorCode.INVALID_INPUT, "Give exactly one of studentId and familyId.", ["studentId"]
         )
-    return decode_id(input.student_id, "Student")
+    return student_pk, family_pk
 
 
 @strawberry.type
@@ -164,9 +173,13 @@ class AccountMutation:
         input="The payment.",
     )
     async def receive_payment(self, info: Info, input: ReceivePaymentInput) -> PaymentPayload:
-        row = await payments.receive_payment(
-            info.context.caller,
-            _one_payer(input),
+        student_pk, family_pk = await _one_payer(info, input)
+        receive = (
+            partial(payments.receive_payment, info.context.caller, student_pk)
+            if family_pk is None
+            else partial(family_money.receive_family_payment, info.context.caller, family_pk)
+        )
+        row = await receive(
             amount=input.amount,
             paid_on=input.paid_on,
             method=input.method,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -14,6 +14,9 @@ from api.types.common import Money, Node, money
 from api.types.money import PaymentAllocation, PaymentChannel, currency_of
 from api.types.students import Student
 from domain import models
+
+if TYPE_CHECKING:
+    from api.types.pricing import Family
 
 
 def _plain(value: Decimal | None) -> Decimal | None:
@@ -75,6 +78,19 @@ class Payment(Node):
             return None
         row = await info.context.loaders.by_id(models.Student).load(self.model.student_id)
         return Student.of(row) if row else None
+
+    @strawberry.field(
+        description="The family paid for, when the payment was received for a family."
+    )
+    async def family(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[Family, strawberry.lazy("api.types.pricing")] | None:
+        from api.types.pricing import Family
+
+        if self.model.family_id is None:
+            return None
+        row = await info.context.loaders.by_id(models.Family).load(self.model.family_id)
+        return Family.of(row) if row else None
 
     @strawberry.field(
         description="How the payment was spread over invoices; what is left is unallocatedAmount. "

@@ -15,6 +15,7 @@ from domain import models
 
 if TYPE_CHECKING:
     from api.types.fees import FeeItem
+    from api.types.money import Ledger
     from api.types.students import Student
 
 FeeItemKind: TypeAlias = models.FeeItemKind
@@ -101,6 +102,18 @@ class Family(Node):
             return (grade is None, -(grade.level if grade else 0), s.admission_number, s.id)
 
         return [Student.of(r) for r in sorted(rows, key=eldest_first)]
+
+    @strawberry.field(
+        description="The family's money: its students' entries, each family payment once for "
+        "its whole amount; balance = the students' balances less the family's credit, "
+        "unallocatedCredit = that credit."
+    )
+    async def ledger(self, info: Info) -> Annotated[Ledger, strawberry.lazy("api.types.money")]:
+        from api.types.money import Ledger, currency_of
+        from domain.money.family import family_ledger
+
+        found = await family_ledger(self.model)
+        return Ledger(model=found, currency=await currency_of(info, self.model.school_id))
 
 
 @strawberry.type(description="A fee item's amount for a grade, a fee category, or both.")

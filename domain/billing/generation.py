@@ -27,6 +27,7 @@ from domain.billing.sql import (
 )
 from domain.events import run_events
 from domain.models import BillingRun, InvoiceStatus, ItemStatus, RunStatus, StudentStatus
+from domain.money.credit_on_create import spend_credit_on_new_invoices
 from domain.money.previous import set_previous_balances
 from domain.observers import ChunkDone, chunk_done
 
@@ -164,6 +165,7 @@ async def _generate(
         )
         await _insert_lines(connection, run, chunk)
         await set_previous_balances(connection, run_id, chunk)
+        await spend_credit_on_new_invoices(connection, run_id, chunk, school_id, now)
     amount = sum((Decimal(str(r["total"])) for r in inserted), Decimal("0"))
     # The item's invoice is found by (billing_run_id, student_id); linking it here would
     # cost a lookup per item.

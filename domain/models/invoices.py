@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from domain.models.accounts import User
     from domain.models.billing import BillingRun
     from domain.models.fees import FeeStructure
+    from domain.models.pricing import Family
     from domain.models.school import School, Student, Term
 
 
@@ -129,6 +130,12 @@ class Payment(Model):
         "models.Student", related_name="payments", null=True, on_delete=fields.RESTRICT
     )
     student_id: int | None
+    #: The family paid for (receivePayment with a familyId); then `student` is null and the
+    #: allocations name each student paid for.
+    family: fields.ForeignKeyNullableRelation[Family] = fields.ForeignKeyField(
+        "models.Family", related_name="payments", null=True, on_delete=fields.RESTRICT
+    )
+    family_id: int | None
     #: The invoice named by recordPayment, null for a payment received for the student.
     invoice: fields.ForeignKeyNullableRelation[Invoice] = fields.ForeignKeyField(
         "models.Invoice", related_name="payments", null=True, on_delete=fields.RESTRICT

@@ -10,7 +10,15 @@ from enum import StrEnum
 from domain.access import Caller, get_visible
 from domain.errors import DomainError, ErrorCode
 from domain.invoice_search import today
-from domain.models import CreditNote, Invoice, InvoiceStatus, OpeningBalance, Payment, Student
+from domain.models import (
+    CreditNote,
+    Invoice,
+    InvoiceStatus,
+    OpeningBalance,
+    Payment,
+    PaymentAllocation,
+    Student,
+)
 from domain.money.allocation import ZERO, invoice_balance
 
 #: Longest period one statement may cover, in days (a guard; about 10 years).
@@ -49,9 +57,9 @@ class Entry:
 
 @dataclass(frozen=True)
 class Ledger:
-    """A student's account now."""
+    """A student's (or, student None, a family's) account now."""
 
-    student: Student
+    student: Student | None
     entries: list[Entry]
     balance: Decimal
     unallocated_credit: Decimal
@@ -138,6 +146,30 @@ async def student_ledger(student: Student, on: date | None = None) -> Ledger:
                     created=p.reversed_at,
                 ),
             )
+    # A family payment appears for the part allocated to this student.
+    parts: dict[int, Decimal] = {}
+    for a in await PaymentAllocation.filter(
+        student_id=student.id, payment__family_id__isnull=False
+    ):
+        assert a.payment_id is not None
+        parts[a.payment_id] = parts.get(a.payment_id, ZERO) + Decimal(a.amount)
+    for p in await Payment.filter(id__in=list(parts)) if parts else []:
+        add(
+            1,
+            p.recorded_at,
+            Entry(
+                p.paid_on,
+                EntryKind.PAYMENT,
+                p.receipt_number,
+                f"Family payment ({p.method})",
+                student.id,
+                None,
+                parts[p.id],
+                ZERO,
+                payment_id=p.id,
+                created=p.recorded_at,
+            ),
+        )
     for n in notes:
         add(
             1,

@@ -223,6 +223,10 @@ async def reverse_payment(caller: Caller, payment_id: int | None, *, reason: str
         )
         if locked.student_id is not None:
             await apply_credit(connection, locked.school_id, locked.student_id)
+        if locked.family_id is not None:
+            from domain.money.family import apply_family_credit
+
+            await apply_family_credit(connection, locked.family_id)
         await audit.record(
             caller,
             AuditAction.REVERSED_PAYMENT,

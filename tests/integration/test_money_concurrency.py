@@ -108,3 +108,93 @@ async def test_a_reversal_racing_new_payments_and_notes_leaves_the_ledger_exact(
     ]
     assert sum(owed, D("0")) == D("300.00")
     await assert_money_exact()
+
+
+async def test_ten_concurrent_payments_for_one_family_never_over_allocate(
+    factory: Factory,
+) -> None:
+    # given two siblings owing 1,000.00 together on three invoices
+    from domain.models import Family, Student
+    from domain.money import family as family_money
+
+    s, elder, actor, _ = await _student_with_invoices(factory, ["300.00", "300.00"])
+    younger = await factory.student(s.school, s.classes[0])
+    term = await Term.create(
+        school=s.school, name="TY", start_date=date(2025, 1, 1), end_date=date(2025, 2, 1)
+    )
+    await factory.invoice(
+        s, younger, lines=[("Tuition", D("400.00"))], term=term, due_date=date(2026, 1, 5)
+    )
+    family = await Family.create(school=s.school, name="Otieno")
+    await Student.filter(id__in=[elder.id, younger.id]).update(family_id=family.id)
+
+    # when ten family payments of 150.00 arrive at once
+    async def pay(i: int) -> Payment:
+        return await family_money.receive_family_payment(
+            actor.caller,
+            family.id,
+            amount=D("150.00"),
+            paid_on=date(2026, 2, 1),
+            method="M-Pesa",
+            reference=f"F{i}",
+        )
+
+    done = await asyncio.gather(*(pay(i) for i in range(10)))
+    # then exactly 1,000.00 is allocated, 500.00 stays the family's credit, all invoices PAID
+    allocated = sum((D(a.amount) for a in await PaymentAllocation.all()), D("0"))
+    assert allocated == D("1000.00")
+    credit = sum((D(p.unallocated_amount) for p in await Payment.all()), D("0"))
+    assert credit == D("500.00")
+    statuses = {i.status for i in await Invoice.filter(student_id__in=[elder.id, younger.id])}
+    assert statuses == {"PAID"}
+    assert sorted(p.receipt_number for p in done) == [f"RCT-2026-{n:06d}" for n in range(1, 11)]
+    assert (await family_money.family_ledger(family)).unallocated_credit == D("500.00")
+    await assert_money_exact()
+
+
+async def test_payments_and_reversals_racing_a_run_never_spend_credit_twice(
+    factory: Factory,
+) -> None:
+    # given six students, each with 20,000.00 of credit, and a confirmed run over them
+    from domain.billing.scope import ScopeSpec
+    from domain.models import ScopeKind
+    from tests.billing_helpers import confirmed
+
+    account = await factory.account()
+    s = await factory.school(account)
+    actor = await factory.actor(account, Role.FINANCE, [s.school])
+    students = [await factory.student(s.school, s.classes[0]) for _ in range(6)]
+    credits = [
+        await payments.receive_payment(
+            actor.caller, st.id, amount=D("20000.00"), paid_on=date(2025, 12, 1), method="Cash"
+        )
+        for st in students
+    ]
+    run, recorder = await confirmed(
+        actor, s, ScopeSpec(ScopeKind.MANUAL, student_ids=[st.id for st in students])
+    )
+
+    # when the run generates while half the credits bounce and new money arrives for all
+    async def reverse(p: Payment) -> None:
+        await payments.reverse_payment(actor.caller, p.id, reason="Bounced")
+
+    async def receive(i: int) -> None:
+        await payments.receive_payment(
+            actor.caller, students[i].id, amount=D("50.00"), paid_on=date(2026, 1, 6), method="M"
+        )
+
+    await asyncio.gather(
+        recorder.drain(),
+        *(reverse(p) for p in credits[:3]),
+        *(receive(i) for i in range(6)),
+    )
+    # then no reversed payment pays anything, every invoice is covered by live money only,
+    # and every payment's allocations plus its credit equal its amount
+    for p in credits[:3]:
+        assert await PaymentAllocation.filter(payment_id=p.id).count() == 0
+    invoices = await Invoice.filter(billing_run_id=run.id)
+    assert len(invoices) == 6
+    for p in credits[3:]:
+        mine = next(i for i in invoices if i.student_id == p.student_id)
+        assert mine.status == "PAID"
+    await assert_money_exact()

@@ -123,8 +123,7 @@ BY_TYPE: dict[str, Any] = {
     "DateTime": "2099-01-01T00:00:00Z",
 }
 #: Argument names whose object type is not the name itself.
-#: No Family exists before the pricing work (issue 11): a family id is tried with a Student's.
-ALIASES = {"Token": "ApiToken", "Family": "Student", "Transaction": "MobileMoneyTransaction"}
+ALIASES = {"Token": "ApiToken", "Transaction": "MobileMoneyTransaction"}
 #: Optional arguments left out: they carry no reference to an object.
 SKIPPED = {"after"}
 
