@@ -26,9 +26,9 @@ from domain.models import (
 from domain.models.audit import AuditAction
 from domain.money.allocation import ZERO, invoice_balance, move_invoice_money
 from domain.money.ledger import Entry, EntryKind, Ledger, student_ledger
-from domain.money.numbers import lock_school_money, next_number
+from domain.money.numbers import lock_school_money
 from domain.money.payment_input import Foreign, PaymentIn, clean_payment
-from domain.money.payments import PAYMENT_ROLE
+from domain.money.payments import PAYMENT_ROLE, create_payment
 
 
 async def _part(
@@ -126,26 +126,8 @@ async def receive_for_family(
 ) -> Payment:
     """Record money for a family and allocate it across its students; the rest stays the
     family's credit. The caller holds the school's money lock."""
-    number = await next_number(
-        connection, family.school_id, "last_receipt_number", "RCT", payment.paid_on
-    )
-    foreign = payment.foreign
-    row = await Payment.create(
-        school_id=family.school_id,
-        student_id=None,
-        family_id=family.id,
-        receipt_number=number,
-        channel=payment.channel,
-        amount=payment.amount,
-        unallocated_amount=payment.amount,
-        paid_on=payment.paid_on,
-        method=payment.method,
-        reference=payment.reference,
-        received_amount=foreign.amount if foreign else None,
-        received_currency=foreign.currency if foreign else None,
-        exchange_rate=foreign.rate if foreign else None,
-        recorded_by_id=user_id,
-        using_db=connection,
+    row = await create_payment(
+        connection, family.school_id, None, payment, user_id=user_id, family_id=family.id
     )
     left = await allocate_family(connection, row, payment.amount)
     if left != payment.amount:

@@ -42,19 +42,22 @@ REASON_MAX = 500
 async def create_payment(
     connection: BaseDBAsyncClient,
     school_id: int,
-    student_id: int,
+    student_id: int | None,
     payment: PaymentIn,
     *,
     user_id: int | None,
     invoice_id: int | None = None,
+    family_id: int | None = None,
 ) -> Payment:
-    """Record a payment with the next receipt number, wholly unallocated (the caller
-    allocates it). The caller holds the school's money lock."""
+    """Record a payment of a student (or of a family: no student) with the next receipt
+    number, wholly unallocated (the caller allocates it). The caller holds the school's
+    money lock."""
     number = await next_number(connection, school_id, "last_receipt_number", "RCT", payment.paid_on)
     foreign = payment.foreign
     return await Payment.create(
         school_id=school_id,
         student_id=student_id,
+        family_id=family_id,
         invoice_id=invoice_id,
         receipt_number=number,
         channel=payment.channel,
