@@ -211,7 +211,8 @@ async def _has_pending(connection: BaseDBAsyncClient, run_id: int) -> bool:
 
 
 async def _insert_lines(connection: BaseDBAsyncClient, run: BillingRun, chunk: int) -> None:
-    """Each new invoice of the chunk gets the lines its student was frozen with at confirm."""
+    """Each new invoice of the chunk gets the lines its student was frozen with at confirm
+    (those of the student priced alike that confirm froze them as)."""
     await execute(
         connection,
         f"""INSERT INTO invoice_line
@@ -220,7 +221,8 @@ async def _insert_lines(connection: BaseDBAsyncClient, run: BillingRun, chunk: i
         FROM billing_run_item it
         JOIN invoice i ON i.student_id = it.student_id AND i.fee_structure_id = $3
                       AND i.term_id = $4 AND i.status <> {literal(InvoiceStatus.CANCELLED)}
-        JOIN billing_run_line l ON l.run_id = $1 AND l.student_id = it.student_id
+        JOIN billing_run_line l
+          ON l.run_id = $1 AND l.student_id = COALESCE(it.priced_as, it.student_id)
         WHERE it.run_id = $1 AND it.chunk = $2 AND it.status = {literal(ItemStatus.PENDING)}""",
         [run.id, chunk, run.fee_structure_id, run.term_id],
     )

@@ -188,6 +188,9 @@ class PreviewLine(Model):
     discount_amount = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
     exclusion_reason = fields.CharEnumField(ExclusionReason, max_length=24, null=True)
     existing_invoice_id = fields.BigIntField(null=True)
+    #: The student whose PreviewCharge lines this student's are (same grade, category,
+    #: subscriptions and discounts: same lines); null on previews from before it existed.
+    priced_as = fields.IntField(null=True)
 
     class Meta:
         table = "billing_preview_line"
@@ -209,6 +212,9 @@ class BillingRunItem(Model):
     invoice_id = fields.BigIntField(null=True)
     message = fields.TextField(null=True)
     processed_at = fields.DatetimeField(null=True)
+    #: The student whose RunLine rows this student's invoice copies (null: the student's own,
+    #: on runs confirmed before it existed).
+    priced_as = fields.IntField(null=True)
 
     class Meta:
         table = "billing_run_item"
@@ -217,7 +223,8 @@ class BillingRunItem(Model):
 
 
 class PricedLine(Model):
-    """One priced line of a student in a run: a CHARGE of a fee item or a DISCOUNT."""
+    """One priced line of a student in a run: a CHARGE of a fee item or a DISCOUNT; also the
+    line of every student priced as this one (`priced_as`)."""
 
     id = fields.BigIntField(primary_key=True)
     run_id = fields.IntField()
