@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from domain import audit
 from domain.access import Caller
-from domain.billing.pricing import LINE_POSITION, batch_settings, write_priced
+from domain.billing.pricing import batch_settings, write_priced
 from domain.billing.rows import get_run, lock_run
 from domain.billing.sql import amount_from_cents, cents, fetch, literal
 from domain.errors import DomainError, ErrorCode, Problems
@@ -68,12 +68,8 @@ async def confirm_billing_run(
             SELECT $1, (ROW_NUMBER() OVER (ORDER BY student_id) - 1) / {int(chunk_size)},
                    student_id, priced_as, {literal(ItemStatus.PENDING)}, {money("gross - discount")}
             FROM eligibility WHERE reason IS NULL""",
-            lines=f"""INSERT INTO billing_run_line
-                (run_id, student_id, position, kind, fee_item_id, discount_id, description, amount)
-            SELECT $1, student_id, {LINE_POSITION}, kind, fee_item_id, discount_id, description,
-                   {money("cents")}
-            FROM lines""",
             table="billing_run_item",
+            lines_to="billing_run_line",
         )
         totals = await fetch(
             connection,

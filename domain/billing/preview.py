@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 
 from domain import audit
 from domain.access import Caller
-from domain.billing.pricing import LINE_POSITION, batch_settings, write_priced
+from domain.billing.pricing import batch_settings, write_priced
 from domain.billing.rows import check_students, get_run, lock_run, require_draft
 from domain.billing.scope import MAX_MANUAL_STUDENTS
 from domain.billing.sql import amount_from_cents, cents, fetch, literal
@@ -119,12 +119,8 @@ async def store_preview(connection: BaseDBAsyncClient, run: BillingRun) -> None:
                {money("gross - discount")}, {money("gross")}, {money("discount")},
                reason, existing_invoice_id
         FROM eligibility""",
-        lines=f"""INSERT INTO billing_preview_charge
-            (run_id, student_id, position, kind, fee_item_id, discount_id, description, amount)
-        SELECT $1, student_id, {LINE_POSITION}, kind, fee_item_id, discount_id, description,
-               {money("cents")}
-        FROM lines""",
         table="billing_preview_line",
+        lines_to="billing_preview_charge",
     )
     counts = {
         "invoiced": ExclusionReason.ALREADY_INVOICED,

@@ -26,7 +26,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.billing.pricing_rules import CHARGES, LINES, discounts
 from domain.billing.scope import RunScope
-from domain.billing.sql import execute, literal
+from domain.billing.sql import amount_from_cents, execute, literal
 from domain.db import is_postgres
 from domain.models import BillingRun, InvoiceStatus, StudentStatus
 from domain.models.billing import ExclusionReason
@@ -188,13 +188,22 @@ def priced_students(
     """
 
 
+#: The position of a line on its student's invoice, for an INSERT ... SELECT FROM lines.
+_LINE_POSITION = "ROW_NUMBER() OVER (PARTITION BY student_id ORDER BY part, sort1, sort2)"
+
+
 async def write_priced(
-    connection: BaseDBAsyncClient, run: BillingRun, *, students: str, lines: str, table: str
+    connection: BaseDBAsyncClient, run: BillingRun, *, students: str, table: str, lines_to: str
 ) -> None:
     """Price the run once and write it: `students`, an INSERT INTO `table` (with run_id
-    and priced_as columns) ... SELECT ... FROM eligibility, then `lines`, an INSERT ...
-    SELECT ... FROM lines, of the students priced as someone `students` wrote."""
+    and priced_as columns) ... SELECT ... FROM eligibility, then into `lines_to` (a table
+    of `PricedLine`s) the lines of the students priced as someone `students` wrote."""
     params = pricing_params(run)
+    lines = f"""INSERT INTO {lines_to}
+        (run_id, student_id, position, kind, fee_item_id, discount_id, description, amount)
+    SELECT $1, student_id, {_LINE_POSITION}, kind, fee_item_id, discount_id, description,
+           {amount_from_cents(connection, "cents")}
+    FROM lines"""
     if is_postgres(connection):
         # One statement: both writes read one snapshot, so the lines always add up to the
         # students' amounts, even while a bursar edits a discount (READ COMMITTED takes a
@@ -236,7 +245,3 @@ def pricing_params(run: BillingRun) -> list[Any]:
     """$1 run, $2 school, $3 term, $4 fee structure, $5 scope reference (or NULL)."""
     scope = RunScope.of(run)
     return [run.id, run.school_id, run.term_id, run.fee_structure_id, scope.ref_id]
-
-
-#: The position of a line on its student's invoice, for an INSERT ... SELECT FROM lines.
-LINE_POSITION = "ROW_NUMBER() OVER (PARTITION BY student_id ORDER BY part, sort1, sort2)"

@@ -96,24 +96,25 @@ async def _new_run(s: Seeded) -> tuple[Any, BillingRun]:
 
 
 async def explain_preview(s: Seeded, path: Path) -> None:
-    """EXPLAIN (ANALYZE, BUFFERS) of every statement a preview writes with, saved to `path`
+    """EXPLAIN (ANALYZE, BUFFERS) of the statements a preview prices with, saved to `path`
     (PostgreSQL): run on the data as the seeding left it, before the timed preview."""
-    from domain.billing import preview
+    from domain.billing import pricing
+    from domain.billing.sql import fetch
 
     caller, run = await _new_run(s)
     plans: list[str] = []
-    original = preview.execute
+    original = pricing.execute
 
     async def explained(connection: Any, text: str, params: list[Any]) -> int:
-        rows = await preview.fetch(connection, "EXPLAIN (ANALYZE, BUFFERS) " + text, params)
+        rows = await fetch(connection, "EXPLAIN (ANALYZE, BUFFERS) " + text, params)
         plans.append("\n".join(str(r["QUERY PLAN"]) for r in rows))
         return 0
 
-    preview.execute = explained  # type: ignore[assignment]
+    pricing.execute = explained  # type: ignore[assignment]
     try:
-        await preview.preview_billing_run(caller, run.id)
+        await preview_billing_run(caller, run.id)
     finally:
-        preview.execute = original  # type: ignore[assignment]
+        pricing.execute = original  # type: ignore[assignment]
     await BillingRun.filter(id=run.id).delete()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n\n".join(plans) + "\n")  # noqa: ASYNC240
