@@ -15,4 +15,13 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name="BillingRunItem", name="priced_as", field=fields.IntField(null=True)
         ),
+        # Rows written before: each student's lines were their own.
+        ops.RunSQL(
+            "UPDATE billing_preview_line SET priced_as = student_id WHERE priced_as IS NULL",
+            reverse_sql="SELECT 1",
+        ),
+        ops.RunSQL(
+            "UPDATE billing_run_item SET priced_as = student_id WHERE priced_as IS NULL",
+            reverse_sql="SELECT 1",
+        ),
     ]

@@ -221,8 +221,10 @@ async def _insert_lines(connection: BaseDBAsyncClient, run: BillingRun, chunk: i
         FROM billing_run_item it
         JOIN invoice i ON i.student_id = it.student_id AND i.fee_structure_id = $3
                       AND i.term_id = $4 AND i.status <> {literal(InvoiceStatus.CANCELLED)}
-        JOIN billing_run_line l
-          ON l.run_id = $1 AND l.student_id = COALESCE(it.priced_as, it.student_id)
+        -- Joined on the item's columns, not $1: the index lookup takes both, whatever the
+        -- statistics of the fresh lines say (with `l.run_id = $1` and none, the planner
+        -- rescans all the run's lines for every item).
+        JOIN billing_run_line l ON l.run_id = it.run_id AND l.student_id = it.priced_as
         WHERE it.run_id = $1 AND it.chunk = $2 AND it.status = {literal(ItemStatus.PENDING)}""",
         [run.id, chunk, run.fee_structure_id, run.term_id],
     )

@@ -176,10 +176,10 @@ async def preview_totals(run_id: int, kind: LineKind) -> list[PreviewTotal]:
                    CAST(SUM({cents("c.amount")} * n.students) AS BIGINT) AS cents,
                    MIN(c.position) AS first
             FROM billing_preview_charge c
-            JOIN (SELECT COALESCE(priced_as, student_id) AS priced_as, COUNT(*) AS students
+            JOIN (SELECT priced_as, COUNT(*) AS students
                   FROM billing_preview_line
                   WHERE run_id = $1 AND status = {literal(PreviewStatus.TO_BILL)}
-                  GROUP BY COALESCE(priced_as, student_id)) AS n
+                  GROUP BY priced_as) AS n
               ON n.priced_as = c.student_id
             WHERE c.run_id = $1 AND c.kind = {literal(kind)} AND c.{ref} IS NOT NULL
             GROUP BY c.{ref} ORDER BY MIN(c.position), c.{ref}""",

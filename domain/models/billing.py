@@ -189,7 +189,7 @@ class PreviewLine(Model):
     exclusion_reason = fields.CharEnumField(ExclusionReason, max_length=24, null=True)
     existing_invoice_id = fields.BigIntField(null=True)
     #: The student whose PreviewCharge lines this student's are (same grade, category,
-    #: subscriptions and discounts: same lines); null on previews from before it existed.
+    #: subscriptions and discounts: same lines); null only while a preview is written.
     priced_as = fields.IntField(null=True)
 
     class Meta:
@@ -212,8 +212,8 @@ class BillingRunItem(Model):
     invoice_id = fields.BigIntField(null=True)
     message = fields.TextField(null=True)
     processed_at = fields.DatetimeField(null=True)
-    #: The student whose RunLine rows this student's invoice copies (null: the student's own,
-    #: on runs confirmed before it existed).
+    #: The student whose RunLine rows this student's invoice copies (migration 0012 set the
+    #: student's own on runs confirmed before it existed).
     priced_as = fields.IntField(null=True)
 
     class Meta:

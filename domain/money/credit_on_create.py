@@ -10,10 +10,15 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from domain.billing.sql import amount_from_cents, cents, execute
 from domain.models import InvoiceStatus
 
-#: The chunk's new invoices (its items are still PENDING while generation runs).
-NEW = """(SELECT i.id FROM invoice i WHERE i.billing_run_id = $1 AND i.student_id IN (
-            SELECT it.student_id FROM billing_run_item it
-            WHERE it.run_id = $1 AND it.chunk = $2 AND it.status = 'PENDING'))"""
+#: The chunk's new invoices ($1 run, $2 chunk; its items are still PENDING while generation
+#: runs), found from the chunk's items by student. The run's own filter is wrapped so that
+#: no index serves it: the run's invoices are fresh, without statistics, so the planner
+#: takes them for one row and, given an index on the run, scans them all once per item
+#: (a chunk of 2,000 went from 0.1 s to 18 s as the run grew).
+NEW = """(SELECT i.id FROM invoice i
+          WHERE i.student_id IN (SELECT it.student_id FROM billing_run_item it
+                                 WHERE it.run_id = $1 AND it.chunk = $2 AND it.status = 'PENDING')
+            AND COALESCE(i.billing_run_id, 0) = $1)"""
 
 
 async def spend_credit_on_new_invoices(

@@ -299,7 +299,7 @@ async def test_invoices_carry_the_lines_frozen_at_confirm_whatever_changes_after
     lines_of: dict[int, list[RunLine]] = {}
     for f in await RunLine.filter(run_id=run_id).order_by("position"):
         lines_of.setdefault(f.student_id, []).append(f)
-    frozen = [(i.student_id, f) for i in items for f in lines_of[i.priced_as or i.student_id]]
+    frozen = [(i.student_id, f) for i in items for f in lines_of[i.priced_as]]
     # when fees and discounts change before generation
     await _change_discount(world)
     await _change_category(world)
