@@ -62,12 +62,12 @@ def _covers_term(alias: str) -> str:
         AND ({alias}.until_term_id IS NULL OR {alias}.until_term_id IN (SELECT id FROM unended))"""
 
 
-def _joined(connection: BaseDBAsyncClient, text: str, order: str) -> str:
-    """The values `text` of a group as one string (in `order` on PostgreSQL; in the order
-    of the grouped subquery on SQLite, whose group_concat takes no ORDER BY: another order
-    only splits a profile in two, it never merges two)."""
+def _joined(connection: BaseDBAsyncClient, text: str) -> str:
+    """The values `text` of a group as one string, in the order the rows come (both
+    databases keep a sorted subquery's order; another order would only split a profile in
+    two, never merge two)."""
     if is_postgres(connection):
-        return f"string_agg({text}, ',' ORDER BY {order})"
+        return f"string_agg({text}, ',')"
     return f"group_concat({text}, ',')"
 
 
@@ -95,41 +95,48 @@ def _grants(connection: BaseDBAsyncClient) -> str:
         WHERE s.school_id = $2 AND s.family_id IS NOT NULL
           AND s.status = {literal(StudentStatus.ACTIVE)}
     ),
+    sibling_discounts AS MATERIALIZED (
+        -- A handful of rows, read once: the join by position has no equality, so it loops
+        -- over them for every sibling, and should not scan the discount table each time.
+        SELECT id, sibling_position FROM discount
+        WHERE school_id = $2 AND sibling_position IS NOT NULL
+    ),
     grants AS MATERIALIZED (
         SELECT sd.student_id, sd.discount_id, 0 AS source, sd.id AS seq
-        FROM student_discount sd JOIN scoped sc ON sc.student_id = sd.student_id
+        FROM student_discount sd
         WHERE {_covers_term("sd")}
         UNION ALL
         SELECT sb.student_id, d.id, 1, d.sibling_position
-        FROM siblings sb
-        JOIN discount d ON d.school_id = $2 AND d.sibling_position IS NOT NULL
-                       AND sb.position >= d.sibling_position
+        FROM siblings sb JOIN sibling_discounts d ON sb.position >= d.sibling_position
     )"""
 
 
 def _profiles(connection: BaseDBAsyncClient) -> str:
     """Every student's profile, and one student priced per profile (`priced`)."""
-    items = _joined(connection, "CAST(fee_item_id AS TEXT)", "fee_item_id")
-    # A grant's rank is its place in the order discounts apply (source, then seq): the
-    # same discounts in another order take off different amounts, so the rank is keyed.
-    granted = _joined(connection, "CAST(discount_id AS TEXT) || '@' || CAST(rank AS TEXT)", "rank")
+    # A profile: grade, category, then the items subscribed and the discounts granted, in
+    # one sorted list. A grant's rank is its place in the order discounts apply (source,
+    # then seq): the same discounts in another order take off different amounts.
     return f"""
+    parts AS (
+        SELECT student_id, 0 AS kind, fee_item_id AS ord, CAST(fee_item_id AS TEXT) AS part
+        FROM subscribed
+        UNION ALL
+        SELECT student_id, 1, rank, CAST(discount_id AS TEXT) || '@' || CAST(rank AS TEXT)
+        FROM (SELECT student_id, discount_id,
+                     ROW_NUMBER() OVER (PARTITION BY student_id
+                                        ORDER BY source, seq, discount_id) AS rank
+              FROM grants) AS g
+    ),
     profiles AS MATERIALIZED (
         SELECT sc.student_id,
                CAST(COALESCE(sc.grade_id, 0) AS TEXT) || ':'
                || CAST(COALESCE(sc.fee_category_id, 0) AS TEXT) || ':'
-               || COALESCE(sk.k, '') || ':' || COALESCE(gk.k, '') AS profile
+               || COALESCE(k.k, '') AS profile
         FROM scoped sc
-        LEFT JOIN (SELECT student_id, {items} AS k
-                   FROM (SELECT student_id, fee_item_id FROM subscribed
-                         ORDER BY student_id, fee_item_id) AS o
-                   GROUP BY student_id) AS sk ON sk.student_id = sc.student_id
-        LEFT JOIN (SELECT student_id, {granted} AS k
-                   FROM (SELECT student_id, discount_id,
-                                ROW_NUMBER() OVER (PARTITION BY student_id
-                                                   ORDER BY source, seq, discount_id) AS rank
-                         FROM grants ORDER BY student_id, rank) AS o
-                   GROUP BY student_id) AS gk ON gk.student_id = sc.student_id
+        LEFT JOIN (SELECT student_id, {_joined(connection, "part")} AS k
+                   FROM (SELECT student_id, part FROM parts
+                         ORDER BY student_id, kind, ord) AS o
+                   GROUP BY student_id) AS k ON k.student_id = sc.student_id
     ),
     reps AS MATERIALIZED (
         SELECT profile, MIN(student_id) AS priced_as FROM profiles GROUP BY profile

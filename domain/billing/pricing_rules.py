@@ -75,7 +75,8 @@ def discounts() -> str:
     covered AS (
         SELECT gr.student_id, gr.discount_id, gr.source, gr.seq,
                CAST(SUM(ch.cents) AS BIGINT) AS cents, MAX(ch.gross) AS gross
-        FROM grants gr
+        FROM priced p
+        JOIN grants gr ON gr.student_id = p.student_id
         JOIN discount_items di ON di.discount_id = gr.discount_id
         JOIN charges ch ON ch.student_id = gr.student_id AND ch.fee_item_id = di.fee_item_id
         GROUP BY gr.student_id, gr.discount_id, gr.source, gr.seq

@@ -1,5 +1,5 @@
 """A student's credit pays the invoices a billing run creates, in the chunk's transaction:
-set-based, one statement per table, like `set_previous_balances`."""
+set-based, one statement per table."""
 
 from __future__ import annotations
 
