@@ -7,7 +7,7 @@ from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from domain.billing.sql import amount_from_cents, cents, execute
+from domain.billing.sql import amount_from_cents, cents, execute, fetch
 from domain.models import InvoiceStatus
 
 #: The chunk's new invoices ($1 run, $2 chunk; its items are still PENDING while generation
@@ -29,7 +29,7 @@ async def spend_credit_on_new_invoices(
     then from its family's credit. Runs under the school's lock (taken first by generation,
     as by every money write)."""
     take = "CASE WHEN r.avail < r.owed - r.before THEN r.avail ELSE r.owed - r.before END"
-    await execute(
+    own = await fetch(
         connection,
         f"""WITH fresh AS (
             SELECT i.id AS invoice_id, i.student_id, {cents("i.total")} AS owed
@@ -56,10 +56,13 @@ async def spend_credit_on_new_invoices(
             (school_id, student_id, payment_id, invoice_id, amount, created_at)
         SELECT $3, r.student_id, r.payment_id, r.invoice_id,
                {amount_from_cents(connection, take)}, $4
-        FROM r WHERE r.owed - r.before > 0""",
+        FROM r WHERE r.owed - r.before > 0
+        RETURNING 1""",
         [run_id, chunk, school_id, now],
     )
-    await _spend_family_credit(connection, run_id, chunk, school_id, now)
+    family = await _spend_family_credit(connection, run_id, chunk, school_id, now)
+    if not (own or family):
+        return  # no credit paid anything: the balances below are unchanged
     spent = f"""SELECT a.{{col}}, SUM({cents("a.amount")}) AS c FROM payment_allocation a
         WHERE a.invoice_id IN {NEW} {{extra}} GROUP BY a.{{col}}"""
     await execute(
@@ -103,11 +106,12 @@ async def spend_credit_on_new_invoices(
 
 async def _spend_family_credit(
     connection: BaseDBAsyncClient, run_id: int, chunk: int, school_id: int, now: datetime
-) -> None:
+) -> bool:
     """What the students' own credit left owing on the chunk's new invoices is paid from
     their families' payments: invoices by due date then number, payments by paid_on then id,
-    each allocation the overlap of the two running ranges (one statement)."""
-    await execute(
+    each allocation the overlap of the two running ranges (one statement). True when it
+    paid anything."""
+    paid = await fetch(
         connection,
         f"""WITH owing AS (
             SELECT i.id, i.student_id, s.family_id, i.due_date, i.number,
@@ -136,6 +140,8 @@ async def _spend_family_credit(
         INSERT INTO payment_allocation
             (school_id, student_id, payment_id, invoice_id, amount, created_at)
         SELECT $3, student_id, payment_id, invoice_id, {amount_from_cents(connection, "c")}, $4
-        FROM overlap WHERE c > 0""",
+        FROM overlap WHERE c > 0
+        RETURNING 1""",
         [run_id, chunk, school_id, now],
     )
+    return bool(paid)
