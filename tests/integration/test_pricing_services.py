@@ -331,3 +331,24 @@ async def test_a_deleted_draft_leaves_no_preview_lines_behind(world: World) -> N
     await delete_billing_run(world.owner.caller, run_id)
     # then
     assert await PreviewCharge.filter(run_id=run_id).count() == 0
+
+
+async def test_students_priced_alike_share_one_set_of_preview_lines(world: World) -> None:
+    # given three students of one class, one of them given a discount
+    from domain.models import PreviewCharge, PreviewLine
+
+    same = world.students[:3]
+    await Student.filter(id__in=[st.id for st in same]).update(
+        school_class_id=world.s.classes[0].id
+    )
+    await _change_discount(world)  # students[2]
+    # when
+    run_id, _, _ = await _previewed(world)
+    # then the two alike point at one student's lines, the discounted one at its own
+    rows = {r.student_id: r for r in await PreviewLine.filter(run_id=run_id)}
+    alike = {rows[st.id].priced_as for st in same[:2]}
+    assert len(alike) == 1 and alike <= {same[0].id, same[1].id}
+    assert rows[same[2].id].priced_as == same[2].id
+    priced = {c.student_id for c in await PreviewCharge.filter(run_id=run_id)}
+    assert priced == {r.priced_as for r in rows.values()}
+    assert rows[same[0].id].amount == rows[same[1].id].amount != rows[same[2].id].amount
