@@ -72,6 +72,7 @@ async def test_subscribing_to_a_finished_or_foreign_run(served: str, factory: Fa
     assert [u["data"]["billingRunUpdated"]["status"] for u in once] == ["COMPLETED"]
     foreign = await subscribe(ws_url(served), stranger.token, WATCH, {"id": run_id})
     assert foreign[0]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert foreign[0]["errors"][0]["path"] == ["billingRunUpdated"]
 
 
 async def test_a_fast_run_shows_processing_to_its_subscriber(served: str, factory: Factory) -> None:
