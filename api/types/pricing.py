@@ -15,7 +15,7 @@ from domain import models
 
 if TYPE_CHECKING:
     from api.types.fees import FeeItem
-    from api.types.money import Ledger
+    from api.types.ledgers import Ledger
     from api.types.students import Student
 
 FeeItemKind: TypeAlias = models.FeeItemKind
@@ -108,8 +108,9 @@ class Family(Node):
         "its whole amount; balance = the students' balances less the family's credit, "
         "unallocatedCredit = that credit."
     )
-    async def ledger(self, info: Info) -> Annotated[Ledger, strawberry.lazy("api.types.money")]:
-        from api.types.money import Ledger, currency_of
+    async def ledger(self, info: Info) -> Annotated[Ledger, strawberry.lazy("api.types.ledgers")]:
+        from api.types.ledgers import Ledger
+        from api.types.money import currency_of
         from domain.money.family import family_ledger
 
         found = await family_ledger(self.model)

@@ -15,7 +15,7 @@ from domain import models
 
 if TYPE_CHECKING:
     from api.types.invoices import Invoice
-    from api.types.money import Ledger
+    from api.types.ledgers import Ledger
     from api.types.pricing import Family, FeeCategory, FeeSubscription, StudentDiscount
 
 # serve_enum registers the domain enum itself; the alias keeps it a type for mypy.
@@ -62,8 +62,8 @@ class Student(Node):
         return await invoice_connection(qs, first, after)
 
     @strawberry.field(description="What the student owes and has paid, entry by entry.")
-    async def ledger(self, info: Info) -> Annotated[Ledger, strawberry.lazy("api.types.money")]:
-        from api.types.money import student_ledger
+    async def ledger(self, info: Info) -> Annotated[Ledger, strawberry.lazy("api.types.ledgers")]:
+        from api.types.ledgers import student_ledger
 
         return await student_ledger(info, self.model.id)
 
