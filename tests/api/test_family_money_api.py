@@ -11,7 +11,7 @@ from api.ids import encode_id
 from domain.models import Family, Payment, Role, Student, Term
 from tests.client import GraphQLClient
 from tests.factories import Factory
-from tests.money_invariants import assert_money_exact
+from tests.invariants import assert_money_exact
 
 RECEIVE = """mutation($input: ReceivePaymentInput!) { receivePayment(input: $input) {
   payment { receiptNumber student { admissionNumber } family { name }

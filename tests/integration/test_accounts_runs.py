@@ -11,7 +11,7 @@ from domain.money import credit_notes, opening, payments
 from domain.money.receivables import run_money
 from tests.billing_helpers import bill, new_run
 from tests.factories import Factory
-from tests.money_invariants import assert_money_exact
+from tests.invariants import assert_money_exact
 
 D = Decimal
 

@@ -15,7 +15,7 @@ from domain.money import family as family_money
 from domain.money import ledger, opening, payments
 from tests.factories import Actor, Factory, SchoolSet
 from tests.integration.test_accounts import _invoice, _school
-from tests.money_invariants import assert_money_exact
+from tests.invariants import assert_money_exact
 
 D = Decimal
 PAID_ON = date(2026, 3, 1)

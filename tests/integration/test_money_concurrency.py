@@ -13,7 +13,7 @@ from domain import db as dbmod
 from domain.models import Invoice, Payment, PaymentAllocation, Role, Term
 from domain.money import credit_notes, payments
 from tests.factories import Factory
-from tests.money_invariants import assert_money_exact
+from tests.invariants import assert_money_exact
 
 D = Decimal
 
