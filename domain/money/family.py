@@ -3,8 +3,7 @@ together, and the family's ledger (its students' entries, each family payment on
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Unpack, cast
 
@@ -21,7 +20,7 @@ from domain.models import (
 )
 from domain.models.audit import AuditAction
 from domain.money.allocation import ZERO, pay_debts
-from domain.money.ledger import Entry, EntryKind, Ledger, student_ledger
+from domain.money.ledger import Entries, EntryKind, Ledger, student_ledger
 from domain.money.numbers import lock_school_money
 from domain.money.payment_input import PaymentIn, PaymentTerms
 from domain.money.payments import audit_payment, create_payment, paid_for
@@ -99,50 +98,18 @@ async def family_ledger(family: Family, on: date | None = None) -> Ledger:
         for a in await PaymentAllocation.filter(payment__family_id=family.id).order_by("-id")
     }
     family_payments = {p.id for p in payments}
-    raw: list[tuple[tuple[object, ...], Entry]] = []
-    epoch = datetime.min.replace(tzinfo=UTC)
+    book = Entries()
     for lg in ledgers:
         for e in lg.entries:
             if e.kind == EntryKind.PAYMENT and e.payment_id in family_payments:
                 continue  # a family payment's part: the whole payment is added below
-            order = 0 if e.kind == EntryKind.OPENING_BALANCE else 1
-            raw.append(((e.date, order, e.created or epoch, len(raw)), e))
+            book.add(e)
     default_student = students[0].id if students else 0
     for p in payments:
         student_id = first_student.get(p.id, default_student)
-        entry = Entry(
-            p.paid_on,
-            EntryKind.PAYMENT,
-            p.receipt_number,
-            f"Family payment ({p.method})",
-            student_id,
-            None,
-            Decimal(p.amount),
-            ZERO,
-            payment_id=p.id,
-            created=p.recorded_at,
-        )
-        raw.append(((entry.date, 1, p.recorded_at or epoch, len(raw)), entry))
-        if p.reversed_at is not None:
-            back = Entry(
-                p.reversed_at.astimezone(UTC).date(),
-                EntryKind.PAYMENT_REVERSAL,
-                p.receipt_number,
-                f"Reversed: {p.reversal_reason or ''}".strip(),
-                student_id,
-                Decimal(p.amount),
-                None,
-                ZERO,
-                payment_id=p.id,
-                created=p.reversed_at,
-            )
-            raw.append(((back.date, 1, p.reversed_at, len(raw)), back))
-    raw.sort(key=lambda pair: pair[0])  # type: ignore[arg-type, return-value]
-    running = ZERO
-    entries = []
-    for _, entry in raw:
-        running += entry.net
-        entries.append(replace(entry, balance=running))
+        book.add_payment(p, student_id, f"Family payment ({p.method})", Decimal(p.amount))
+        book.add_reversal(p, student_id)
+    entries, _ = book.balanced()
     credit = sum((Decimal(p.unallocated_amount) for p in payments if p.reversed_at is None), ZERO)
     balance = sum((lg.balance for lg in ledgers), ZERO) - credit
     return Ledger(
