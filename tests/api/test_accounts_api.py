@@ -8,9 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from api.ids import encode_id
-from domain.models import AuditEvent, Invoice, Payment, Role, Term
+from domain.models import AuditEvent, Invoice, Payment, Role, Student, Term
 from tests.client import GraphQLClient
-from tests.factories import Factory
+from tests.factories import Actor, Factory
 from tests.invariants import assert_money_exact
 
 RECEIVE = """mutation($input: ReceivePaymentInput!) { receivePayment(input: $input) {
@@ -27,6 +27,21 @@ LEDGER = """query($id: ID!, $from: Date!, $to: Date!) { node(id: $id) { ... on S
     statement(from: $from, to: $to) { from to openingBalance { amount } totalInvoiced { amount }
             totalPaid { amount } totalCredited { amount } closingBalance { amount }
             entries { kind reference } } } } } }"""
+
+
+async def _receive(
+    gql: GraphQLClient, actor: Actor, student: Student, amount: str, **more: Any
+) -> dict[str, Any]:
+    """receivePayment of `amount` in cash on 2026-01-10 for the student, by the actor."""
+    input = {
+        "studentId": encode_id("Student", student.id),
+        "amount": amount,
+        "paidOn": "2026-01-10",
+        "method": "Cash",
+        **more,
+    }
+    body: dict[str, Any] = await gql(RECEIVE, {"input": input}, actor.token)
+    return body
 
 
 async def _world(factory: Factory) -> dict[str, Any]:
@@ -182,32 +197,20 @@ async def test_over_the_balance_and_bad_foreign_amounts_are_refused(
     assert body["data"]["recordPayment"]["errors"] == [
         {"code": "EXCEEDS_BALANCE", "field": ["input", "amount"]}
     ]
-    body = await gql(
-        RECEIVE,
-        {
-            "input": {
-                "studentId": encode_id("Student", w["student"].id),
-                "amount": "10.00",
-                "paidOn": "2026-01-10",
-                "method": "Cash",
-                "received": {"amount": "270", "currency": "ZWG", "rate": "0.0372"},
-            }
-        },
-        w["finance"].token,
+    body = await _receive(
+        gql,
+        w["finance"],
+        w["student"],
+        "10.00",
+        received={"amount": "270", "currency": "ZWG", "rate": "0.0372"},
     )
     assert body["data"]["receivePayment"]["errors"][0]["field"] == ["input", "amount"]
-    body = await gql(
-        RECEIVE,
-        {
-            "input": {
-                "studentId": encode_id("Student", w["student"].id),
-                "amount": "10.04",
-                "paidOn": "2026-01-10",
-                "method": "Cash",
-                "received": {"amount": "270", "currency": "ZWG", "rate": "0.0372"},
-            }
-        },
-        w["finance"].token,
+    body = await _receive(
+        gql,
+        w["finance"],
+        w["student"],
+        "10.04",
+        received={"amount": "270", "currency": "ZWG", "rate": "0.0372"},
     )
     payment = body["data"]["receivePayment"]["payment"]
     assert payment["receivedAmount"] == {"amount": "270.00", "currency": "ZWG"}
@@ -218,18 +221,7 @@ async def test_over_the_balance_and_bad_foreign_amounts_are_refused(
 
 async def test_a_viewer_may_read_but_not_move_money(gql: GraphQLClient, factory: Factory) -> None:
     w = await _world(factory)
-    body = await gql(
-        RECEIVE,
-        {
-            "input": {
-                "studentId": encode_id("Student", w["student"].id),
-                "amount": "10.00",
-                "paidOn": "2026-01-10",
-                "method": "Cash",
-            }
-        },
-        w["viewer"].token,
-    )
+    body = await _receive(gql, w["viewer"], w["student"], "10.00")
     assert [e["code"] for e in body["data"]["receivePayment"]["errors"]] == ["PERMISSION_DENIED"]
     body = await gql(
         """mutation($input: IssueCreditNoteInput!) { issueCreditNote(input: $input) {
@@ -251,18 +243,7 @@ async def test_a_viewer_may_read_but_not_move_money(gql: GraphQLClient, factory:
 async def test_receivables_age_what_is_owed(gql: GraphQLClient, factory: Factory) -> None:
     # given 600 due 2025-10-01 (paid 100 on 2026-01-10) and 400 due 2026-02-05
     w = await _world(factory)
-    await gql(
-        RECEIVE,
-        {
-            "input": {
-                "studentId": encode_id("Student", w["student"].id),
-                "amount": "100.00",
-                "paidOn": "2026-01-10",
-                "method": "Cash",
-            }
-        },
-        w["finance"].token,
-    )
+    await _receive(gql, w["finance"], w["student"], "100.00")
     query = """query($as: Date) { schools { receivables(asOf: $as) { asOf total { amount }
         buckets { label invoiceCount amount { amount } }
         byGrade { grade { name } amount { amount } studentCount } } } }"""

@@ -4,20 +4,17 @@ shaped the same over WebSocket as over HTTP."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-import websockets
 
 from api.app import create_app
 from api.ids import encode_id
 from tests.factories import Actor, Factory
 from tests.servers import serve_app, ws_url
-from tests.ws_client import PROTOCOL
+from tests.ws_client import first_answer
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
@@ -118,15 +115,7 @@ async def base(db: str) -> AsyncIterator[str]:
 
 
 async def _over_websocket(base: str, token: str, query: str) -> dict[str, Any]:
-    async with websockets.connect(
-        ws_url(base), subprotocols=[websockets.Subprotocol(PROTOCOL)], open_timeout=10
-    ) as ws:
-        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
-        await ws.send(json.dumps(init))
-        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
-        answer: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), 10))
-        return answer
+    return await first_answer(ws_url(base), token, query)
 
 
 async def test_errors_over_websocket_carry_path_and_locations_as_over_http(

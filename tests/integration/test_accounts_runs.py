@@ -18,9 +18,7 @@ D = Decimal
 
 async def test_a_run_invoice_carries_the_students_previous_balance(factory: Factory) -> None:
     # given a student owing an opening 100 and an older invoice of 500, paid 200, credited 50
-    account = await factory.account()
-    s = await factory.school(account)
-    actor = await factory.actor(account)
+    s, actor = await factory.school_with_admin()
     student = await factory.student(s.school, s.classes[0])
     fresh = await factory.student(s.school, s.classes[0])
     older_term = await Term.create(
@@ -61,16 +59,10 @@ async def test_a_family_payments_part_counts_in_a_siblings_previous_balance(
     factory: Factory,
 ) -> None:
     # given two siblings owing 500 and 300 on older invoices, a family payment of 600
-    from domain.models import Family, Student
     from domain.money import family as family_money
 
-    account = await factory.account()
-    s = await factory.school(account)
-    actor = await factory.actor(account)
-    elder = await factory.student(s.school, s.classes[0])
-    younger = await factory.student(s.school, s.classes[0])
-    family = await Family.create(school=s.school, name="Achieng")
-    await Student.filter(id__in=[elder.id, younger.id]).update(family_id=family.id)
+    s, actor = await factory.school_with_admin()
+    family, elder, younger = await factory.siblings(s, "Achieng")
     older_term = await Term.create(
         school=s.school, name="Term 3 2025", start_date=date(2025, 9, 1), end_date=date(2025, 11, 1)
     )
@@ -102,9 +94,7 @@ async def test_credit_pays_the_invoices_a_run_creates(factory: Factory) -> None:
     # payment of 100; no credit at all
     from domain.models import Payment, PaymentAllocation
 
-    account = await factory.account()
-    s = await factory.school(account)
-    actor = await factory.actor(account)
+    s, actor = await factory.school_with_admin()
     rich = await factory.student(s.school, s.classes[0])
     some = await factory.student(s.school, s.classes[0])
     none = await factory.student(s.school, s.classes[0])
@@ -158,16 +148,11 @@ async def test_a_familys_credit_pays_its_students_run_invoices_after_their_own(
     factory: Factory,
 ) -> None:
     # given two siblings: the family's 20,000.00 of credit, and 1,000.00 of the elder's own
-    from domain.models import Family, Payment, PaymentAllocation, Student
+    from domain.models import Payment, PaymentAllocation
     from domain.money import family as family_money
 
-    account = await factory.account()
-    s = await factory.school(account)
-    actor = await factory.actor(account)
-    elder = await factory.student(s.school, s.classes[0])
-    younger = await factory.student(s.school, s.classes[0])
-    family = await Family.create(school=s.school, name="Mwangi")
-    await Student.filter(id__in=[elder.id, younger.id]).update(family_id=family.id)
+    s, actor = await factory.school_with_admin()
+    family, elder, younger = await factory.siblings(s, "Mwangi")
     together = await family_money.receive_family_payment(
         actor.caller, family.id, amount=D("20000.00"), paid_on=date(2025, 12, 1), method="Cash"
     )

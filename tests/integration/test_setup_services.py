@@ -29,9 +29,7 @@ from tests.factories import Factory
 
 async def test_term_is_created_with_trimmed_name(factory: Factory) -> None:
     # given
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     # when
     term = await schools.create_term(
         admin.caller,
@@ -51,9 +49,7 @@ async def test_term_is_created_with_trimmed_name(factory: Factory) -> None:
 
 
 async def test_term_ending_before_it_starts_is_refused(factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     with pytest.raises(DomainError) as caught:
         await schools.create_term(
             admin.caller,
@@ -88,9 +84,7 @@ async def test_term_name_is_unique_within_the_school_only(factory: Factory) -> N
 
 
 async def test_grade_level_may_not_be_negative(factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     grade = await schools.create_grade(admin.caller, school_id=s.school.id, name="PP1", level=0)
     assert (grade.name, grade.level) == ("PP1", 0)
     with pytest.raises(DomainError) as caught:
@@ -111,9 +105,7 @@ async def test_finance_may_not_shape_a_school(factory: Factory) -> None:
 
 
 async def test_class_takes_grade_and_stream_of_its_school(factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     klass = await schools.create_school_class(
         admin.caller,
         school_id=s.school.id,
@@ -151,9 +143,7 @@ async def test_class_with_grade_of_a_sibling_school_is_mismatched(factory: Facto
 
 
 async def test_unknown_stream_id_is_not_found_not_ignored(factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     with pytest.raises(DomainError) as caught:
         await schools.create_school_class(
             admin.caller,
@@ -198,9 +188,7 @@ async def test_user_gets_grants_and_a_token_that_authenticates(factory: Factory)
 
 
 async def test_admin_user_gets_no_grants(factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     new = await users.create_user(
         admin.caller, email="a2@example.org", name=None, role=Role.ADMIN, school_ids=[UNKNOWN_ID]
     )
@@ -333,9 +321,7 @@ async def test_student_batch_is_all_or_nothing_with_every_row_error(factory: Fac
 
 
 async def test_admission_number_given_twice_in_a_batch_is_duplicate(factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     with pytest.raises(DomainError) as caught:
         await students.create_students(
             admin.caller, school_id=s.school.id, students=[_row("A"), _row("B"), _row("A")]
@@ -352,9 +338,7 @@ async def test_admission_number_given_twice_in_a_batch_is_duplicate(factory: Fac
 
 @pytest.mark.parametrize(("size", "message"), [(0, "Give at least one student.")])
 async def test_empty_batch_is_refused(factory: Factory, size: int, message: str) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     with pytest.raises(DomainError) as caught:
         await students.create_students(
             admin.caller, school_id=s.school.id, students=[_row(str(i)) for i in range(size)]
@@ -363,9 +347,7 @@ async def test_empty_batch_is_refused(factory: Factory, size: int, message: str)
 
 
 async def test_a_thousand_students_fit_in_one_call(factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     created = await students.create_students(
         admin.caller, school_id=s.school.id, students=[_row(f"S{i:04d}") for i in range(1000)]
     )
@@ -436,9 +418,7 @@ async def test_update_student_refuses_blank_name_and_foreign_class(factory: Fact
 
 
 async def test_update_student_can_take_the_student_out_of_a_class(factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     student = await factory.student(s.school, s.classes[0])
     await students.update_student(
         admin.caller,
@@ -580,9 +560,7 @@ async def test_fee_structure_reports_every_bad_item_and_writes_nothing(factory: 
 
 
 async def test_fee_structure_needs_an_item_and_a_free_name(factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     with pytest.raises(DomainError) as empty:
         await fees.create_fee_structure(admin.caller, school_id=s.school.id, name="X", items=[])
     assert empty.value.problems == [
