@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from api.ids import encode_id
-from domain.models import AuditEvent, Invoice, Payment, Role, Student, Term
+from domain.models import AuditEvent, Invoice, Payment, Role, Student
 from tests.client import GraphQLClient
 from tests.factories import Actor, Factory
 from tests.invariants import assert_money_exact
@@ -48,23 +48,19 @@ async def _world(factory: Factory) -> dict[str, Any]:
     account = await factory.account()
     s = await factory.school(account)
     student = await factory.student(s.school, s.classes[0])
-    older = await Term.create(
-        school=s.school, name="Term 3 2025", start_date=date(2025, 9, 1), end_date=date(2025, 11, 1)
-    )
+    older = await factory.older_term(s)
+    tuition = [("Tuition", Decimal("600.00"))]
     first = await factory.invoice(
         s,
         student,
-        lines=[("Tuition", Decimal("600.00"))],
+        lines=tuition,
         term=older,
         invoice_date=date(2025, 9, 1),
         due_date=date(2025, 10, 1),
     )
+    tuition = [("Tuition", Decimal("400.00"))]
     second = await factory.invoice(
-        s,
-        student,
-        lines=[("Tuition", Decimal("400.00"))],
-        invoice_date=date(2026, 1, 5),
-        due_date=date(2026, 2, 5),
+        s, student, lines=tuition, invoice_date=date(2026, 1, 5), due_date=date(2026, 2, 5)
     )
     return {
         "s": s,
@@ -197,21 +193,10 @@ async def test_over_the_balance_and_bad_foreign_amounts_are_refused(
     assert body["data"]["recordPayment"]["errors"] == [
         {"code": "EXCEEDS_BALANCE", "field": ["input", "amount"]}
     ]
-    body = await _receive(
-        gql,
-        w["finance"],
-        w["student"],
-        "10.00",
-        received={"amount": "270", "currency": "ZWG", "rate": "0.0372"},
-    )
+    zig = {"amount": "270", "currency": "ZWG", "rate": "0.0372"}
+    body = await _receive(gql, w["finance"], w["student"], "10.00", received=zig)
     assert body["data"]["receivePayment"]["errors"][0]["field"] == ["input", "amount"]
-    body = await _receive(
-        gql,
-        w["finance"],
-        w["student"],
-        "10.04",
-        received={"amount": "270", "currency": "ZWG", "rate": "0.0372"},
-    )
+    body = await _receive(gql, w["finance"], w["student"], "10.04", received=zig)
     payment = body["data"]["receivePayment"]["payment"]
     assert payment["receivedAmount"] == {"amount": "270.00", "currency": "ZWG"}
     assert payment["exchangeRate"] == "0.0372"

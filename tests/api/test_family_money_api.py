@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from api.ids import encode_id
-from domain.models import Payment, Role, Term
+from domain.models import Payment, Role
 from tests.client import GraphQLClient
 from tests.factories import Factory
 from tests.invariants import assert_money_exact
@@ -29,9 +29,7 @@ async def _world(factory: Factory) -> dict[str, Any]:
     account = await factory.account()
     s = await factory.school(account)
     family, elder, younger = await factory.siblings(s, "Wanjiru")
-    older = await Term.create(
-        school=s.school, name="Term 3 2025", start_date=date(2025, 9, 1), end_date=date(2025, 11, 1)
-    )
+    older = await factory.older_term(s)
     await factory.invoice(
         s, younger, lines=[("Tuition", Decimal("600.00"))], term=older, due_date=date(2025, 10, 1)
     )

@@ -312,9 +312,7 @@ async def test_create_user_refuses_taken_email_and_bad_school(
 
 
 async def test_finance_may_not_create_users(gql: GraphQLClient, factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    finance = await factory.actor(account, Role.FINANCE, [s.school])
+    _, finance = await factory.school_with(Role.FINANCE)
     body = await gql(
         CREATE_USER,
         {"input": {"email": "x@example.org", "role": "VIEWER"}},
@@ -338,9 +336,7 @@ def _student(number: str, **extra: Any) -> dict[str, Any]:
 
 async def test_create_students_as_finance(gql: GraphQLClient, factory: Factory) -> None:
     # given
-    account = await factory.account()
-    s = await factory.school(account, name="Alpha")
-    finance = await factory.actor(account, Role.FINANCE, [s.school])
+    s, finance = await factory.school_with(Role.FINANCE, name="Alpha")
     # when
     body = await gql(
         CREATE_STUDENTS,
@@ -522,9 +518,7 @@ async def test_update_student_changes_given_fields_and_keeps_the_rest(
     gql: GraphQLClient, factory: Factory
 ) -> None:
     # given
-    account = await factory.account()
-    s = await factory.school(account, name="Alpha")
-    finance = await factory.actor(account, Role.FINANCE, [s.school])
+    s, finance = await factory.school_with(Role.FINANCE, name="Alpha")
     student = await factory.student(s.school, s.classes[0], last_name="Otieno")
     # when
     body = await gql(

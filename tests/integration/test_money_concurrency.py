@@ -162,9 +162,7 @@ async def test_payments_and_reversals_racing_a_run_never_spend_credit_twice(
     from domain.models import ScopeKind
     from tests.billing_helpers import confirmed
 
-    account = await factory.account()
-    s = await factory.school(account)
-    actor = await factory.actor(account, Role.FINANCE, [s.school])
+    s, actor = await factory.school_with(Role.FINANCE)
     students = [await factory.student(s.school, s.classes[0]) for _ in range(6)]
     credits = [
         await payments.receive_payment(

@@ -68,10 +68,7 @@ async def test_term_ending_before_it_starts_is_refused(factory: Factory) -> None
 
 
 async def test_term_name_is_unique_within_the_school_only(factory: Factory) -> None:
-    account = await factory.account()
-    first = await factory.school(account)
-    second = await factory.school(account)
-    admin = await factory.actor(account)
+    (first, second), admin = await factory.schools_with_admin(2)
     args = {"name": "Term 1 2026", "start_date": date(2026, 1, 5), "end_date": date(2026, 4, 3)}
     with pytest.raises(DomainError) as caught:
         await schools.create_term(admin.caller, school_id=first.school.id, **args)  # type: ignore[arg-type]
@@ -95,9 +92,7 @@ async def test_grade_level_may_not_be_negative(factory: Factory) -> None:
 
 
 async def test_finance_may_not_shape_a_school(factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    finance = await factory.actor(account, Role.FINANCE, [s.school])
+    s, finance = await factory.school_with(Role.FINANCE)
     with pytest.raises(DomainError) as caught:
         await schools.create_stream(finance.caller, school_id=s.school.id, name="South")
     assert caught.value.code == ErrorCode.PERMISSION_DENIED
@@ -240,9 +235,7 @@ def _row(number: str, **extra: object) -> students.NewStudent:
 
 async def test_students_are_created_in_the_order_given(factory: Factory) -> None:
     # given
-    account = await factory.account()
-    s = await factory.school(account)
-    finance = await factory.actor(account, Role.FINANCE, [s.school])
+    s, finance = await factory.school_with(Role.FINANCE)
     # when
     created = await students.create_students(
         finance.caller,
@@ -273,10 +266,7 @@ async def test_students_are_created_in_the_order_given(factory: Factory) -> None
 
 async def test_student_batch_is_all_or_nothing_with_every_row_error(factory: Factory) -> None:
     # given an existing student and a sibling school's class
-    account = await factory.account()
-    s = await factory.school(account)
-    sibling = await factory.school(account)
-    admin = await factory.actor(account)
+    (s, sibling), admin = await factory.schools_with_admin(2)
     existing = await factory.student(s.school)
     # when
     with pytest.raises(DomainError) as caught:
@@ -357,9 +347,7 @@ async def test_a_thousand_students_fit_in_one_call(factory: Factory) -> None:
 
 async def test_update_student_changes_only_what_is_given(factory: Factory) -> None:
     # given
-    account = await factory.account()
-    s = await factory.school(account)
-    finance = await factory.actor(account, Role.FINANCE, [s.school])
+    s, finance = await factory.school_with(Role.FINANCE)
     student = await factory.student(s.school, s.classes[0])
     # when
     await students.update_student(
@@ -479,9 +467,7 @@ async def test_find_students_of_an_invisible_school_is_not_found(factory: Factor
 
 async def test_fee_structure_is_stored_with_items_in_order(factory: Factory) -> None:
     # given
-    account = await factory.account()
-    s = await factory.school(account)
-    finance = await factory.actor(account, Role.FINANCE, [s.school])
+    s, finance = await factory.school_with(Role.FINANCE)
     # when
     structure = await fees.create_fee_structure(
         finance.caller,
@@ -513,10 +499,7 @@ async def test_fee_structure_is_stored_with_items_in_order(factory: Factory) -> 
 
 
 async def test_fee_structure_reports_every_bad_item_and_writes_nothing(factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    sibling = await factory.school(account)
-    admin = await factory.actor(account)
+    (s, sibling), admin = await factory.schools_with_admin(2)
     before = (await FeeStructure.all().count(), await FeeItem.all().count())
     with pytest.raises(DomainError) as caught:
         await fees.create_fee_structure(

@@ -126,12 +126,8 @@ async def base(db: str) -> AsyncIterator[str]:
         yield url
 
 
-async def _answer(base: str, token: str, query: str) -> dict[str, Any]:
-    return await first_answer(ws_url(base), token, query)
-
-
 async def test_the_cost_limit_holds_over_websocket(base: str, world: World) -> None:
-    answer = await _answer(base, world.owner.token, NESTED)
+    answer = await first_answer(ws_url(base), world.owner.token, NESTED)
     assert answer["type"] == "error", answer
     assert answer["payload"][0]["extensions"]["code"] == "MAX_COST_EXCEEDED"
 
@@ -140,6 +136,6 @@ async def test_the_time_limit_holds_over_websocket(
     base: str, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(deadline, "MAX_QUERY_SECONDS", 0.0)
-    answer = await _answer(base, world.owner.token, "{ schools { id } }")
+    answer = await first_answer(ws_url(base), world.owner.token, "{ schools { id } }")
     assert answer["type"] == "error", answer
     assert answer["payload"][0]["extensions"]["code"] == "TIMEOUT"
