@@ -8,7 +8,15 @@ from typing import Annotated
 import strawberry
 
 from api.context import Context
-from api.types.common import AfterArg, Connection, FirstArg, Money, money, paginate_list
+from api.types.common import (
+    AfterArg,
+    Connection,
+    FirstArg,
+    Money,
+    money,
+    money_field,
+    paginate_list,
+)
 from api.types.enums import serve_enum
 from api.types.money import (
     CreditNote,
@@ -96,40 +104,35 @@ class LedgerEntry:
 
 @strawberry.type(description="A period of a ledger with its totals.")
 class Statement:
+    start: date = strawberry.field(name="from", description="First day covered.")
+    end: date = strawberry.field(name="to", description="Last day covered.")
+    opening_balance: Money = money_field(
+        "opening_balance", "The balance at the end of the day before `from`."
+    )
+    entries: list[LedgerEntry] = strawberry.field(
+        description="The entries of the period, in order."
+    )
+    total_invoiced: Money = money_field(
+        "total_invoiced", "INVOICE and OPENING_BALANCE debits of the period."
+    )
+    total_paid: Money = money_field(
+        "total_paid", "PAYMENT credits less PAYMENT_REVERSAL debits of the period."
+    )
+    total_credited: Money = money_field(
+        "total_credited", "CREDIT_NOTE and OPENING_BALANCE credits of the period."
+    )
+    closing_balance: Money = money_field(
+        "closing_balance", "openingBalance + totalInvoiced - totalPaid - totalCredited."
+    )
     model: strawberry.Private[ledgers.Statement]
     currency: strawberry.Private[str]
 
-    @strawberry.field(name="from", description="First day covered.")
-    def start(self) -> date:
-        return self.model.start
-
-    @strawberry.field(name="to", description="Last day covered.")
-    def end(self) -> date:
-        return self.model.end
-
-    @strawberry.field(description="The balance at the end of the day before `from`.")
-    def opening_balance(self) -> Money:
-        return money(self.model.opening_balance, self.currency)
-
-    @strawberry.field(description="The entries of the period, in order.")
-    def entries(self) -> list[LedgerEntry]:
-        return [LedgerEntry.of(e, self.currency) for e in self.model.entries]
-
-    @strawberry.field(description="INVOICE and OPENING_BALANCE debits of the period.")
-    def total_invoiced(self) -> Money:
-        return money(self.model.total_invoiced, self.currency)
-
-    @strawberry.field(description="PAYMENT credits less PAYMENT_REVERSAL debits of the period.")
-    def total_paid(self) -> Money:
-        return money(self.model.total_paid, self.currency)
-
-    @strawberry.field(description="CREDIT_NOTE and OPENING_BALANCE credits of the period.")
-    def total_credited(self) -> Money:
-        return money(self.model.total_credited, self.currency)
-
-    @strawberry.field(description="openingBalance + totalInvoiced - totalPaid - totalCredited.")
-    def closing_balance(self) -> Money:
-        return money(self.model.closing_balance, self.currency)
+    @classmethod
+    def of(cls, model: ledgers.Statement, currency: str) -> Statement:
+        entries = [LedgerEntry.of(e, currency) for e in model.entries]
+        return cls(
+            start=model.start, end=model.end, entries=entries, model=model, currency=currency
+        )
 
 
 @strawberry.type(description="Money in and out of a student's account, in order.")
@@ -137,24 +140,23 @@ class Ledger:
     model: strawberry.Private[ledgers.Ledger]
     currency: strawberry.Private[str]
 
-    @strawberry.field(
-        description="What is owed now: invoices and the opening balance, less payments and "
-        "credit notes; negative when in credit."
+    balance: Money = money_field(
+        "balance",
+        "What is owed now: invoices and the opening balance, less payments and "
+        "credit notes; negative when in credit.",
     )
-    def balance(self) -> Money:
-        return money(self.model.balance, self.currency)
 
-    @strawberry.field(description="Received and not yet allocated to an invoice.")
-    def unallocated_credit(self) -> Money:
-        return money(self.model.unallocated_credit, self.currency)
+    unallocated_credit: Money = money_field(
+        "unallocated_credit", "Received and not yet allocated to an invoice."
+    )
 
-    @strawberry.field(description="The part of balance that is past its due date.")
-    def overdue_amount(self) -> Money:
-        return money(self.model.overdue_amount, self.currency)
+    overdue_amount: Money = money_field(
+        "overdue_amount", "The part of balance that is past its due date."
+    )
 
-    @strawberry.field(description="The opening balance (0 when none was set).")
-    def opening_balance(self) -> Money:
-        return money(self.model.opening_balance, self.currency)
+    opening_balance: Money = money_field(
+        "opening_balance", "The opening balance (0 when none was set)."
+    )
 
     @strawberry.field(
         description="The entries, oldest first, optionally within dates (both included)."
@@ -183,7 +185,7 @@ class Ledger:
         from_: Annotated[date, strawberry.argument(name="from", description="First day.")],
         to: Annotated[date, strawberry.argument(description="Last day.")],
     ) -> Statement:
-        return Statement(model=ledgers.statement(self.model, from_, to), currency=self.currency)
+        return Statement.of(ledgers.statement(self.model, from_, to), self.currency)
 
 
 def _entry_identity(entry: ledgers.Entry) -> str:
