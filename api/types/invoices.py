@@ -30,9 +30,9 @@ from api.types.payments import Payment
 from api.types.prefetch import later, load_all, ready, selects
 from api.types.pricing import Discount, InvoiceLineKind, fee_item_of
 from api.types.school import (
-    load_owner_school,
     load_school,
     load_term,
+    owner_school,
     school_money,
     school_money_now,
 )
@@ -103,7 +103,7 @@ class Invoice(Node):
     cancellation_reason: str | None = strawberry.field(description="Why it was cancelled.")
     model: strawberry.Private[models.Invoice]
 
-    school = strawberry.field(resolver=load_owner_school, description="The school that issued it.")
+    school = owner_school("The school that issued it.")
 
     @strawberry.field(
         description="A link to the invoice's PDF that needs no token, for a guardian's SMS or "

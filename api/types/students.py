@@ -10,7 +10,7 @@ from api.context import Info
 from api.types.common import AfterArg, Connection, FirstArg, Node, linked, linked_required, optional
 from api.types.enums import serve_enum
 from api.types.prefetch import later, ready
-from api.types.school import SchoolClass, load_owner_school
+from api.types.school import SchoolClass, owner_school
 from domain import models
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ class Student(Node):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
-    school = strawberry.field(resolver=load_owner_school, description="The student's school.")
+    school = owner_school("The student's school.")
 
     @strawberry.field(description="The student's invoices, newest first.")
     async def invoices(

@@ -54,8 +54,9 @@ async def _invoice(factory: Factory, sc: School, days_past_due: int) -> Invoice:
     return await factory.invoice(sc.s, student, due_date=TODAY - timedelta(days=days_past_due))
 
 
-def _senders(smtp_url: str, gw_url: str) -> NoticeSenders:
-    return notice_senders_for(Settings(smtp_url=smtp_url, sms_gateway_url=gw_url))
+def _senders(smtp: tuple[Mailbox, str], gateway: tuple[Gateway, str]) -> NoticeSenders:
+    """Senders to the local SMTP server and SMS gateway of the fixtures."""
+    return notice_senders_for(Settings(smtp_url=smtp[1], sms_gateway_url=gateway[1]))
 
 
 async def _reminding(
@@ -65,10 +66,9 @@ async def _reminding(
     policy: list[Stage] = POLICY,
 ) -> tuple[School, Mailbox, Gateway, NoticeSenders]:
     """A school with `policy`, the local mailbox and gateway, and senders to them."""
-    (box, smtp_url), (gw, gw_url) = smtp, gateway
     sc = await _school(factory)
     await set_reminder_policy(sc.finance.caller, sc.s.school.id, policy)
-    return sc, box, gw, _senders(smtp_url, gw_url)
+    return sc, smtp[0], gateway[0], _senders(smtp, gateway)
 
 
 async def _rows() -> set[tuple[int, int, str, str]]:
@@ -229,8 +229,6 @@ async def test_the_api_sets_reads_and_turns_off_the_policy_and_lists_reminders(
     smtp: tuple[Mailbox, str],
     gateway: tuple[Gateway, str],
 ) -> None:
-    _, smtp_url = smtp
-    _, gw_url = gateway
     sc = await _school(factory)
     gid = encode_id("School", sc.s.school.id)
     stages = [
@@ -245,7 +243,7 @@ async def test_the_api_sets_reads_and_turns_off_the_policy_and_lists_reminders(
         {"daysAfterDue": 30, "channels": ["EMAIL", "SMS"]},
     ]
     invoice = await _invoice(factory, sc, 30)
-    await reminders.run_reminders(TODAY, senders=_senders(smtp_url, gw_url))
+    await reminders.run_reminders(TODAY, senders=_senders(smtp, gateway))
     body = await gql(REMINDERS, {"id": encode_id("Invoice", invoice.id)}, sc.viewer.token)
     listed = body["data"]["node"]["reminders"]
     assert [(r["stage"], r["channel"], r["status"]) for r in listed] == [
