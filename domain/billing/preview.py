@@ -16,7 +16,7 @@ from domain.access import Caller
 from domain.billing.pricing import batch_settings, write_priced
 from domain.billing.rows import check_students, get_run, lock_run, require_draft
 from domain.billing.scope import MAX_MANUAL_STUDENTS
-from domain.billing.sql import amount_from_cents, cents, fetch, literal
+from domain.billing.sql import amount_from_cents, binary, cents, fetch, literal
 from domain.db import conn
 from domain.errors import DomainError, ErrorCode
 from domain.models import (
@@ -106,6 +106,10 @@ async def store_preview(connection: BaseDBAsyncClient, run: BillingRun) -> None:
     await batch_settings(connection)
     to_bill = literal(PreviewStatus.TO_BILL)
     money = partial(amount_from_cents, connection)
+    by_name = ", ".join(
+        f"{column}{binary(connection)}"
+        for column in ("last_name", "first_name", "admission_number")
+    )
     await write_priced(
         connection,
         run,
@@ -113,7 +117,7 @@ async def store_preview(connection: BaseDBAsyncClient, run: BillingRun) -> None:
             (run_id, position, student_id, priced_as, status, amount, gross_amount,
              discount_amount, exclusion_reason, existing_invoice_id)
         SELECT $1,
-               ROW_NUMBER() OVER (ORDER BY last_name, first_name, admission_number, student_id),
+               ROW_NUMBER() OVER (ORDER BY {by_name}, student_id),
                student_id, priced_as,
                CASE WHEN reason IS NULL THEN {to_bill} ELSE {literal(PreviewStatus.EXCLUDED)} END,
                {money("gross - discount")}, {money("gross")}, {money("discount")},

@@ -26,7 +26,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.billing.pricing_rules import CHARGES, LINES, discounts
 from domain.billing.scope import RunScope
-from domain.billing.sql import amount_from_cents, execute, literal
+from domain.billing.sql import amount_from_cents, binary, execute, literal
 from domain.db import is_postgres
 from domain.models import BillingRun, InvoiceStatus, StudentStatus
 from domain.models.billing import ExclusionReason
@@ -62,17 +62,23 @@ def _covers_term(alias: str) -> str:
         AND ({alias}.until_term_id IS NULL OR {alias}.until_term_id IN (SELECT id FROM unended))"""
 
 
-def _joined(connection: BaseDBAsyncClient, text: str) -> str:
-    """The values `text` of a group as one string, in the order the rows come (both
+def _listed(connection: BaseDBAsyncClient, value: str) -> str:
+    """The integers `value` of a group as one list, in the order the rows come (both
     databases keep a sorted subquery's order; another order would only split a profile in
-    two, never merge two)."""
+    two, never merge two): an integer array on PostgreSQL, which hashes and compares
+    without building text, a string on SQLite."""
     if is_postgres(connection):
-        return f"string_agg({text}, ',')"
-    return f"group_concat({text}, ',')"
+        return f"array_agg({value})"
+    return f"group_concat({value}, ',')"
+
+
+def _no_list(connection: BaseDBAsyncClient) -> str:
+    """The list of a student with no rows, as `_listed` writes lists."""
+    return "CAST('{}' AS INTEGER[])" if is_postgres(connection) else "''"
 
 
 def _grants(connection: BaseDBAsyncClient) -> str:
-    binary = ' COLLATE "C"' if is_postgres(connection) else ""
+    c = binary(connection)
     return f"""
     items AS MATERIALIZED (
         SELECT fi.id, fi.name, fi.position, fi.kind, fi.amount
@@ -88,7 +94,7 @@ def _grants(connection: BaseDBAsyncClient) -> str:
                ROW_NUMBER() OVER (
                    PARTITION BY s.family_id
                    ORDER BY CASE WHEN g.level IS NULL THEN 1 ELSE 0 END, g.level DESC,
-                            s.admission_number{binary}, s.id) AS position
+                            s.admission_number{c}, s.id) AS position
         FROM student s
         LEFT JOIN school_class c ON c.id = s.school_class_id
         LEFT JOIN grade g ON g.id = c.grade_id
@@ -113,33 +119,35 @@ def _grants(connection: BaseDBAsyncClient) -> str:
 
 def _profiles(connection: BaseDBAsyncClient) -> str:
     """Every student's profile, and one student priced per profile (`priced`)."""
-    # A profile: grade, category, then the items subscribed and the discounts granted, in
-    # one sorted list. A grant's rank is its place in the order discounts apply (source,
-    # then seq): the same discounts in another order take off different amounts.
+    # A profile: grade, category, the items subscribed (sorted) and the discounts granted in
+    # the order they apply (source, then seq): the same discounts in another order take off
+    # different amounts. Each list is one GROUP BY over narrow rows of integers, and a
+    # profile is four columns compared as they are, not a string built per student.
     return f"""
-    parts AS (
-        SELECT student_id, 0 AS kind, fee_item_id AS ord, CAST(fee_item_id AS TEXT) AS part
-        FROM subscribed
-        UNION ALL
-        SELECT student_id, 1, rank, CAST(discount_id AS TEXT) || '@' || CAST(rank AS TEXT)
-        FROM (SELECT student_id, discount_id,
-                     ROW_NUMBER() OVER (PARTITION BY student_id
-                                        ORDER BY source, seq, discount_id) AS rank
-              FROM grants) AS g
+    subscription_lists AS MATERIALIZED (
+        SELECT student_id, {_listed(connection, "fee_item_id")} AS items
+        FROM (SELECT student_id, fee_item_id FROM subscribed
+              ORDER BY student_id, fee_item_id) AS o
+        GROUP BY student_id
+    ),
+    grant_lists AS MATERIALIZED (
+        SELECT student_id, {_listed(connection, "discount_id")} AS discounts
+        FROM (SELECT student_id, discount_id FROM grants
+              ORDER BY student_id, source, seq, discount_id) AS o
+        GROUP BY student_id
     ),
     profiles AS MATERIALIZED (
-        SELECT sc.student_id,
-               CAST(COALESCE(sc.grade_id, 0) AS TEXT) || ':'
-               || CAST(COALESCE(sc.fee_category_id, 0) AS TEXT) || ':'
-               || COALESCE(k.k, '') AS profile
+        SELECT sc.student_id, COALESCE(sc.grade_id, 0) AS grade_key,
+               COALESCE(sc.fee_category_id, 0) AS category_key,
+               COALESCE(sl.items, {_no_list(connection)}) AS items,
+               COALESCE(gl.discounts, {_no_list(connection)}) AS discounts
         FROM scoped sc
-        LEFT JOIN (SELECT student_id, {_joined(connection, "part")} AS k
-                   FROM (SELECT student_id, part FROM parts
-                         ORDER BY student_id, kind, ord) AS o
-                   GROUP BY student_id) AS k ON k.student_id = sc.student_id
+        LEFT JOIN subscription_lists sl ON sl.student_id = sc.student_id
+        LEFT JOIN grant_lists gl ON gl.student_id = sc.student_id
     ),
     reps AS MATERIALIZED (
-        SELECT profile, MIN(student_id) AS priced_as FROM profiles GROUP BY profile
+        SELECT grade_key, category_key, items, discounts, MIN(student_id) AS priced_as
+        FROM profiles GROUP BY grade_key, category_key, items, discounts
     ),
     priced AS MATERIALIZED (
         SELECT sc.student_id, sc.grade_id, sc.fee_category_id
@@ -162,7 +170,8 @@ _ELIGIBILITY = f"""
                                         THEN {literal(ExclusionReason.NO_CHARGES)} END) AS reason
         FROM scoped sc
         JOIN profiles p ON p.student_id = sc.student_id
-        JOIN reps r ON r.profile = p.profile
+        JOIN reps r ON r.grade_key = p.grade_key AND r.category_key = p.category_key
+                   AND r.items = p.items AND r.discounts = p.discounts
         LEFT JOIN totals t ON t.student_id = r.priced_as
     )"""
 

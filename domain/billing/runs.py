@@ -19,6 +19,7 @@ from domain.models import (
     BillingRunScopeStudent,
     FeeStructure,
     PreviewCharge,
+    PreviewLine,
     Role,
     RunStatus,
     Term,
@@ -173,7 +174,9 @@ async def delete_billing_run(caller: Caller, run_id: int | None) -> int:
     async with in_transaction():
         deleted = await BillingRun.filter(id=run.id, status=RunStatus.DRAFT).delete()
         if deleted:
-            # Preview lines are kept without a foreign key (bulk writes skip its checks).
+            # A preview's rows and lines are kept without a foreign key (bulk writes skip its
+            # checks): they go with their run here.
+            await PreviewLine.filter(run_id=run.id).delete()
             await PreviewCharge.filter(run_id=run.id).delete()
             await audit.record(caller, audit.AuditAction.DELETED_RUN, run, school_id=run.school_id)
     if not deleted:

@@ -22,6 +22,7 @@ from domain.models import (
     Invoice,
     InvoiceLine,
     InvoiceStatus,
+    PreviewCharge,
     PreviewLine,
     RunStatus,
     ScopeKind,
@@ -319,3 +320,25 @@ async def test_only_draft_runs_can_be_changed_or_deleted(factory: Factory) -> No
         assert err.value.code == ErrorCode.INVALID_STATE
     assert await delete_billing_run(admin.caller, draft.id) == draft.id
     assert not await BillingRun.exists(id=draft.id)
+
+
+async def test_deleting_a_previewed_run_takes_its_preview_rows_and_lines_with_it(
+    factory: Factory,
+) -> None:
+    # given two previewed runs of one school (preview rows keep their run without a
+    # foreign key: nothing in the database would remove them)
+    s, admin = await setup(factory, 1)
+    gone = await new_run(admin, s)
+    kept = await new_run(admin, s)
+    await preview_billing_run(admin.caller, gone.id)
+    await preview_billing_run(admin.caller, kept.id)
+    kept_rows = await PreviewLine.filter(run_id=kept.id).count()
+    kept_lines = await PreviewCharge.filter(run_id=kept.id).count()
+    assert await PreviewLine.filter(run_id=gone.id).count() == kept_rows > 0
+    # when
+    await delete_billing_run(admin.caller, gone.id)
+    # then nothing of the deleted run is left, and the other run's preview is whole
+    assert await PreviewLine.filter(run_id=gone.id).count() == 0
+    assert await PreviewCharge.filter(run_id=gone.id).count() == 0
+    assert await PreviewLine.filter(run_id=kept.id).count() == kept_rows
+    assert await PreviewCharge.filter(run_id=kept.id).count() == kept_lines > 0

@@ -32,7 +32,7 @@ import httpx
 
 from api.ids import decode_id, encode_id
 from domain import db
-from domain.models import BillingRun, School
+from domain.models import BillingRun, PreviewCharge, PreviewLine, School
 from tests.perf.enrol import enrol_students
 from tests.perf.floor import floor_seconds, naive_seconds, remove_invoices
 from tests.perf.load import load_run
@@ -143,6 +143,8 @@ async def reset(s: Seeded, run_pk: int | None) -> None:
     if run_pk is not None:
         await remove_invoices(s, run_id=run_pk)
         await BillingRun.filter(id=run_pk).delete()
+        await PreviewLine.filter(run_id=run_pk).delete()
+        await PreviewCharge.filter(run_id=run_pk).delete()
     await School.filter(id=s.school_id).update(last_invoice_number=s.students // 10)
 
 

@@ -15,7 +15,7 @@ from domain.billing.preview import preview_billing_run
 from domain.billing.runs import create_billing_run
 from domain.billing.scope import ScopeSpec
 from domain.db import conn
-from domain.models import BillingRun, ScopeKind
+from domain.models import BillingRun, PreviewCharge, PreviewLine, ScopeKind
 from tests.perf.floor import remove_invoices
 from tests.perf.seed import Seeded
 
@@ -116,6 +116,8 @@ async def explain_preview(s: Seeded, path: Path) -> None:
     finally:
         pricing.execute = original  # type: ignore[assignment]
     await BillingRun.filter(id=run.id).delete()
+    await PreviewLine.filter(run_id=run.id).delete()
+    await PreviewCharge.filter(run_id=run.id).delete()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n\n".join(plans) + "\n")  # noqa: ASYNC240
 
@@ -137,6 +139,8 @@ async def statements_per_chunk(s: Seeded) -> int:
         await generate_chunk(run.id, chunk)
     await remove_invoices(s, run_id=run.id)
     await BillingRun.filter(id=run.id).delete()
+    await PreviewLine.filter(run_id=run.id).delete()
+    await PreviewCharge.filter(run_id=run.id).delete()
     from domain.models import School
 
     await School.filter(id=s.school_id).update(last_invoice_number=s.students // 10)
