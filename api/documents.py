@@ -1,4 +1,5 @@
-"""GET /documents/...: invoice PDFs, one invoice or every live invoice of a billing run.
+"""GET /documents/...: PDFs of an invoice, of every live invoice of a billing run, of a
+payment's receipt, and of a student's or family's statement.
 
 Bearer token and tenancy as for /graphql (401 without a good token, 404 for an id the caller
 may not see); an invoice's signed share link (Invoice.shareUrl) opens its PDF without a token.
@@ -16,11 +17,12 @@ from urllib.parse import urlencode
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from api.ids import decode_id, encode_id
-from domain import invoice_documents, share_links
+from api.ids import decode_any, decode_id, encode_id
+from domain import invoice_documents, receipt_documents, share_links, statement_documents
 from domain.access import Caller, authenticate, bearer
 from domain.errors import DomainError
 from domain.invoice_documents import InvoiceRenderer
+from domain.invoice_search import today
 from domain.settings import get_settings
 
 logger = logging.getLogger("billing.api")
@@ -32,8 +34,11 @@ PDF = "application/pdf"
 NO_STORE = {"Cache-Control": "private, no-store"}
 
 
-def _error(status: int, code: str, message: str) -> Response:
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+def _error(status: int, code: str, message: str, field: tuple[str, ...] | None = None) -> Response:
+    extensions: dict[str, object] = {"code": code}
+    if field:
+        extensions["field"] = list(field)
+    body = {"errors": [{"message": message, "extensions": extensions}]}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, headers=headers)
 
@@ -59,6 +64,10 @@ def _render_failed(what: str) -> Response:
 async def _caller(request: Request) -> Caller | None:
     token = bearer(request.headers.get("authorization"))
     return await authenticate(token) if token else None
+
+
+def _unauthenticated() -> Response:
+    return _error(401, "UNAUTHENTICATED", "Missing, unknown, expired or revoked token.")
 
 
 def _renderer(request: Request) -> InvoiceRenderer:
@@ -98,7 +107,7 @@ async def invoice_pdf(request: Request) -> Response:
     else:
         caller = await _caller(request)
         if caller is None:
-            return _error(401, "UNAUTHENTICATED", "Missing, unknown, expired or revoked token.")
+            return _unauthenticated()
         try:
             invoice = await invoice_documents.visible_invoice(caller, pk)
         except DomainError:
@@ -127,7 +136,7 @@ async def billing_run_pdf(request: Request) -> Response:
     """Every live invoice of a run in number order, built in batches into a temporary file."""
     caller = await _caller(request)
     if caller is None:
-        return _error(401, "UNAUTHENTICATED", "Missing, unknown, expired or revoked token.")
+        return _unauthenticated()
     pk = decode_id(request.path_params["run_id"], "BillingRun")
     try:
         run = await invoice_documents.visible_run(caller, pk)
@@ -151,6 +160,47 @@ async def billing_run_pdf(request: Request) -> Response:
         **NO_STORE,
     }
     return StreamingResponse(_chunks(spool), media_type=PDF, headers=headers)
+
+
+async def receipt_pdf(request: Request) -> Response:
+    """A payment's receipt: its amounts, payer, channel, allocations and any reversal."""
+    caller = await _caller(request)
+    if caller is None:
+        return _unauthenticated()
+    pk = decode_id(request.path_params["payment_id"], "Payment")
+    try:
+        payment = await receipt_documents.visible_payment(caller, pk)
+    except DomainError:
+        return _not_found("Payment")
+    try:
+        body = await receipt_documents.receipt_pdf(request.app.state.invoice_renderer, payment)
+    except Exception:
+        return _render_failed(f"receipt of payment {payment.id}")
+    return _pdf(body, f"{payment.receipt_number}.pdf")
+
+
+async def statement_pdf(request: Request) -> Response:
+    """A student's or family's statement from `from` to `to` (both days, YYYY-MM-DD)."""
+    caller = await _caller(request)
+    if caller is None:
+        return _unauthenticated()
+    kind, pk = decode_any(request.path_params["account_id"]) or ("", None)
+    try:
+        account = await statement_documents.visible_account(caller, kind, pk)
+    except DomainError:
+        return _not_found("Student or family")
+    params = request.query_params
+    try:
+        start, end = statement_documents.parse_period(params.get("from"), params.get("to"))
+        body = await statement_documents.statement_pdf(
+            request.app.state.invoice_renderer, account, start, end, today()
+        )
+    except DomainError as refused:  # the period (bad days, `from` after `to`, too long)
+        problem = refused.problems[0]
+        return _error(400, problem.code.value, problem.message, problem.field)
+    except Exception:
+        return _render_failed(f"statement of {kind} {pk}")
+    return _pdf(body, f"statement-{start.isoformat()}-{end.isoformat()}.pdf")
 
 
 async def _chunks(spool: BinaryIO) -> AsyncIterator[bytes]:

@@ -15,12 +15,13 @@ from typing import BinaryIO, Protocol
 
 from domain.access import Caller, get_visible
 from domain.invoice_search import balance_of
-from domain.locales import country_of, format_day, format_money, format_phone, locale_of
+from domain.letterheads import Letterhead, letterhead, writer_for
 from domain.models import (
     BillingRun,
     Invoice,
     InvoiceLine,
     InvoiceStatus,
+    LineKind,
     Role,
     School,
     SchoolClass,
@@ -34,6 +35,8 @@ RUN_BATCH = 25
 #: Batches typeset at once while the next are read (the renderer decides on how many threads).
 RENDER_AHEAD = 2
 
+ZERO = Decimal(0)
+
 #: The status a guardian sees printed; an ISSUED or SENT invoice simply says nothing.
 STATUS_WORDS = {
     InvoiceStatus.PARTIALLY_PAID: "PARTLY PAID",
@@ -44,17 +47,21 @@ STATUS_WORDS = {
 
 @dataclass(frozen=True)
 class SheetLine:
+    """A charge, or a discount (a negative amount)."""
+
     description: str
     amount: str
 
 
 @dataclass(frozen=True)
 class InvoiceSheet:
-    """Everything one printed invoice says, as text ready to print."""
+    """Everything one printed invoice says, as text ready to print.
 
-    school_name: str
-    address_lines: list[str]
-    contact_lines: list[str]
+    `total` = `gross` - `discount`; `balance` = `total` - `amount_paid` - `credited`; and
+    `total_due` = `balance` + `previous_balance` (older debt when the invoice was issued).
+    """
+
+    head: Letterhead
     number: str
     status: str
     invoice_date: str
@@ -65,10 +72,14 @@ class InvoiceSheet:
     class_name: str
     guardian_name: str | None
     lines: list[SheetLine]
+    gross: str
+    discount: str
     total: str
     amount_paid: str
+    credited: str
     balance: str
-    payment_instructions: str | None
+    previous_balance: str
+    total_due: str
 
 
 class DocumentBundle(Protocol):
@@ -113,7 +124,8 @@ def invoice_renderer() -> InvoiceRenderer:
 
 async def sheets_of(school: School, invoices: Sequence[Invoice]) -> list[InvoiceSheet]:
     """The printed form of some invoices of one school, in the order given (4 queries)."""
-    locale = locale_of(country_of(school))
+    write = writer_for(school)
+    head = letterhead(school)
     ids = [i.id for i in invoices]
     students = {
         s.id: s for s in await Student.filter(id__in=list({i.student_id for i in invoices}))
@@ -127,36 +139,34 @@ async def sheets_of(school: School, invoices: Sequence[Invoice]) -> list[Invoice
     ):
         lines.setdefault(line.invoice_id, []).append(line)
 
-    def money(amount: Decimal) -> str:
-        return format_money(Decimal(amount), school.currency, locale)
-
-    contacts = [c for c in (school.phone and format_phone(school.phone), school.email) if c]
-    address = (school.address or "").split("\n") if school.address else []
+    money = write.money
     sheets = []
     for invoice in invoices:
         student = students[invoice.student_id]
+        own = lines.get(invoice.id, [])
+        discount = -sum((Decimal(x.amount) for x in own if x.kind == LineKind.DISCOUNT), ZERO)
+        balance = balance_of(invoice)
         sheets.append(
             InvoiceSheet(
-                school_name=school.name,
-                address_lines=address,
-                contact_lines=contacts,
+                head=head,
                 number=invoice.number,
                 status=STATUS_WORDS.get(invoice.status, ""),
-                invoice_date=format_day(invoice.invoice_date, locale),
-                due_date=format_day(invoice.due_date, locale),
+                invoice_date=write.day(invoice.invoice_date),
+                due_date=write.day(invoice.due_date),
                 term=terms.get(invoice.term_id, ""),
                 student_name=f"{student.first_name} {student.last_name}",
                 admission_number=student.admission_number,
                 class_name=classes.get(student.school_class_id or 0, ""),
                 guardian_name=student.guardian_name,
-                lines=[
-                    SheetLine(line.description, money(line.amount))
-                    for line in lines.get(invoice.id, [])
-                ],
+                lines=[SheetLine(x.description, money(x.amount)) for x in own],
+                gross=money(Decimal(invoice.total) + discount),
+                discount=money(discount),
                 total=money(invoice.total),
                 amount_paid=money(invoice.amount_paid),
-                balance=money(balance_of(invoice)),
-                payment_instructions=school.payment_instructions,
+                credited=money(invoice.credited_amount),
+                balance=money(balance),
+                previous_balance=money(invoice.previous_balance),
+                total_due=money(balance + Decimal(invoice.previous_balance)),
             )
         )
     return sheets

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -13,7 +15,10 @@ from api.app import create_app
 from api.ids import encode_id
 from domain import share_links
 from domain.invoice_documents import DocumentBundle, InvoiceSheet
-from domain.models import Invoice, Role
+from domain.invoices import record_payment
+from domain.models import Invoice, Payment, Role
+from domain.receipt_documents import ReceiptSheet
+from domain.statement_documents import StatementSheet
 from tests.billing_helpers import bill, new_run, populate
 from tests.factories import Factory
 
@@ -22,6 +27,12 @@ class BrokenRenderer:
     """A renderer whose typesetting fails, as a broken template or font would."""
 
     async def render(self, sheets: Sequence[InvoiceSheet]) -> bytes:
+        raise RuntimeError("typst: unknown variable: oops")
+
+    async def render_receipt(self, sheet: ReceiptSheet) -> bytes:
+        raise RuntimeError("typst: unknown variable: oops")
+
+    async def render_statement(self, sheet: StatementSheet) -> bytes:
         raise RuntimeError("typst: unknown variable: oops")
 
     def bundle(self) -> DocumentBundle:
@@ -38,6 +49,10 @@ async def test_a_render_failure_is_a_logged_503_with_a_code_on_every_route(
     run = await bill(admin, await new_run(admin, s))
     invoice = await Invoice.filter(billing_run_id=run.id).first()
     assert invoice is not None
+    await record_payment(
+        admin.caller, invoice.id, amount=Decimal(5), paid_on=date(2026, 1, 9), method="Cash"
+    )
+    payment = await Payment.get(invoice_id=invoice.id)
     app = create_app(manage_runtime=False)
     app.state.invoice_renderer = BrokenRenderer()
     signed = share_links.sign_invoice(invoice.id)
@@ -46,6 +61,12 @@ async def test_a_render_failure_is_a_logged_503_with_a_code_on_every_route(
         (invoice_path, admin.token),
         (f"{invoice_path}?expires={signed.expires}&signature={signed.signature}", None),
         (f"/documents/billing-runs/{encode_id('BillingRun', run.id)}.pdf", admin.token),
+        (f"/documents/receipts/{encode_id('Payment', payment.id)}.pdf", admin.token),
+        (
+            f"/documents/statements/{encode_id('Student', invoice.student_id)}.pdf"
+            "?from=2026-01-01&to=2026-12-31",
+            admin.token,
+        ),
     ]
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
