@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from babel import Locale
 
@@ -31,10 +32,17 @@ class Writer:
     locale: Locale
 
     def money(self, amount: Decimal, currency: str | None = None) -> str:
-        return format_money(Decimal(amount), currency or self.currency, self.locale)
+        return _money(Decimal(amount), currency or self.currency, self.locale)
 
     def day(self, day: date) -> str:
         return format_day(day, self.locale)
+
+
+@lru_cache(maxsize=4096)
+def _money(amount: Decimal, currency: str, locale: Locale) -> str:
+    """Babel's formatting, remembered: a run's invoices print the same few fee amounts
+    thousands of times, and formatting them was most of the CPU of reading a run."""
+    return format_money(amount, currency, locale)
 
 
 def letterhead(school: School) -> Letterhead:
