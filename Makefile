@@ -41,4 +41,5 @@ schema: $(VENV)/.installed
 ## The performance benchmark (PostgreSQL and Redis; not part of the tests). See README.
 bench: $(VENV)/.installed
 	$(BIN)/python -m tests.perf.bench $(BENCH_ARGS)
+	$(BIN)/python -m tests.perf.many_schools $(MANY_ARGS)
 	$(BIN)/python -m tests.perf.documents_bench $(DOCUMENTS_BENCH_ARGS)
