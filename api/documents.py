@@ -15,8 +15,9 @@ from typing import BinaryIO
 from urllib.parse import urlencode
 
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
+from api.http_errors import answers_domain_errors, error_response, not_found, unauthenticated
 from api.ids import decode_any, decode_id, encode_id
 from domain import invoice_documents, receipt_documents, share_links, statement_documents
 from domain.access import Caller, authenticate, bearer
@@ -34,19 +35,6 @@ PDF = "application/pdf"
 NO_STORE = {"Cache-Control": "private, no-store"}
 
 
-def _error(status: int, code: str, message: str, field: tuple[str, ...] | None = None) -> Response:
-    extensions: dict[str, object] = {"code": code}
-    if field:
-        extensions["field"] = list(field)
-    body = {"errors": [{"message": message, "extensions": extensions}]}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, headers=headers)
-
-
-def _not_found(what: str) -> Response:
-    return _error(404, "NOT_FOUND", f"{what} not found.")
-
-
 #: Seconds a client is told to wait before asking again for a document that failed to render.
 RETRY_AFTER = 30
 
@@ -54,7 +42,7 @@ RETRY_AFTER = 30
 def _render_failed(what: str) -> Response:
     """A renderer fault: logged with its trace; the caller gets 503 and a code, never a 500."""
     logger.exception("rendering %s failed", what)
-    response = _error(
+    response = error_response(
         503, "DOCUMENT_UNAVAILABLE", "The document could not be produced now; try again later."
     )
     response.headers["Retry-After"] = str(RETRY_AFTER)
@@ -64,10 +52,6 @@ def _render_failed(what: str) -> Response:
 async def _caller(request: Request) -> Caller | None:
     token = bearer(request.headers.get("authorization"))
     return await authenticate(token) if token else None
-
-
-def _unauthenticated() -> Response:
-    return _error(401, "UNAUTHENTICATED", "Missing, unknown, expired or revoked token.")
 
 
 def _renderer(request: Request) -> InvoiceRenderer:
@@ -92,6 +76,7 @@ def _pdf(body: bytes, filename: str) -> Response:
     return Response(body, media_type=PDF, headers=headers)
 
 
+@answers_domain_errors
 async def invoice_pdf(request: Request) -> Response:
     """One invoice's PDF: with a bearer token, or with a valid signed share link."""
     pk = decode_id(request.path_params["invoice_id"], "Invoice")
@@ -103,15 +88,12 @@ async def invoice_pdf(request: Request) -> Response:
         )
         invoice = await invoice_documents.shared_invoice(pk) if ok else None
         if invoice is None:
-            return _not_found("Invoice")
+            return not_found("Invoice")
     else:
         caller = await _caller(request)
         if caller is None:
-            return _unauthenticated()
-        try:
-            invoice = await invoice_documents.visible_invoice(caller, pk)
-        except DomainError:
-            return _not_found("Invoice")
+            return unauthenticated()
+        invoice = await invoice_documents.visible_invoice(caller, pk)
     try:
         body = await invoice_documents.invoice_pdf(_renderer(request), invoice)
     except Exception:
@@ -124,7 +106,7 @@ async def short_link_pdf(request: Request) -> Response:
     pk = share_links.verify_short(request.path_params["token"])
     invoice = await invoice_documents.shared_invoice(pk) if pk is not None else None
     if invoice is None:
-        return _not_found("Invoice")
+        return not_found("Invoice")
     try:
         body = await invoice_documents.invoice_pdf(_renderer(request), invoice)
     except Exception:
@@ -132,16 +114,14 @@ async def short_link_pdf(request: Request) -> Response:
     return _pdf(body, f"{invoice.number}.pdf")
 
 
+@answers_domain_errors
 async def billing_run_pdf(request: Request) -> Response:
     """Every live invoice of a run in number order, built in batches into a temporary file."""
     caller = await _caller(request)
     if caller is None:
-        return _unauthenticated()
+        return unauthenticated()
     pk = decode_id(request.path_params["run_id"], "BillingRun")
-    try:
-        run = await invoice_documents.visible_run(caller, pk)
-    except DomainError:
-        return _not_found("BillingRun")
+    run = await invoice_documents.visible_run(caller, pk)
     # On disk, not in memory: a run of 100,000 invoices is a large file.
     spool = tempfile.TemporaryFile(prefix="billing-run-", suffix=".pdf")
     try:
@@ -162,16 +142,14 @@ async def billing_run_pdf(request: Request) -> Response:
     return StreamingResponse(_chunks(spool), media_type=PDF, headers=headers)
 
 
+@answers_domain_errors
 async def receipt_pdf(request: Request) -> Response:
     """A payment's receipt: its amounts, payer, channel, allocations and any reversal."""
     caller = await _caller(request)
     if caller is None:
-        return _unauthenticated()
+        return unauthenticated()
     pk = decode_id(request.path_params["payment_id"], "Payment")
-    try:
-        payment = await receipt_documents.visible_payment(caller, pk)
-    except DomainError:
-        return _not_found("Payment")
+    payment = await receipt_documents.visible_payment(caller, pk)
     try:
         body = await receipt_documents.receipt_pdf(request.app.state.invoice_renderer, payment)
     except Exception:
@@ -179,25 +157,23 @@ async def receipt_pdf(request: Request) -> Response:
     return _pdf(body, f"{payment.receipt_number}.pdf")
 
 
+@answers_domain_errors
 async def statement_pdf(request: Request) -> Response:
-    """A student's or family's statement from `from` to `to` (both days, YYYY-MM-DD)."""
+    """A student's or family's statement from `from` to `to` (both days, YYYY-MM-DD); a bad
+    period is 400 with its code (INVALID_INPUT, INVALID_DATE_RANGE), as in the API."""
     caller = await _caller(request)
     if caller is None:
-        return _unauthenticated()
+        return unauthenticated()
     kind, pk = decode_any(request.path_params["account_id"]) or ("", None)
-    try:
-        account = await statement_documents.visible_account(caller, kind, pk)
-    except DomainError:
-        return _not_found("Student or family")
+    account = await statement_documents.visible_account(caller, kind, pk)
     params = request.query_params
+    start, end = statement_documents.parse_period(params.get("from"), params.get("to"))
     try:
-        start, end = statement_documents.parse_period(params.get("from"), params.get("to"))
         body = await statement_documents.statement_pdf(
             request.app.state.invoice_renderer, account, start, end, today()
         )
-    except DomainError as refused:  # the period (bad days, `from` after `to`, too long)
-        problem = refused.problems[0]
-        return _error(400, problem.code.value, problem.message, problem.field)
+    except DomainError:  # the period refused by the ledger's statement: answered as such
+        raise
     except Exception:
         return _render_failed(f"statement of {kind} {pk}")
     return _pdf(body, f"statement-{start.isoformat()}-{end.isoformat()}.pdf")

@@ -78,15 +78,37 @@ class Source:
 async def allocate(connection: BaseDBAsyncClient, source: Source, amount: Decimal) -> Decimal:
     """Pay the student's debts from `amount`: the opening balance first, then invoices by due
     date then number. Returns what is left. The caller holds the school's money lock."""
+    return await pay_debts(
+        connection, source.school_id, source.payment_id, [source.student_id], amount
+    )
+
+
+async def pay_debts(
+    connection: BaseDBAsyncClient,
+    school_id: int,
+    payment_id: int | None,
+    student_ids: list[int],
+    amount: Decimal,
+) -> Decimal:
+    """Pay the students' debts together from `amount`: their opening balances first (by day,
+    then student; only a payment pays them, not credit), then all their invoices by due date
+    then number. Each part is allocated to the debt's student. Returns what is left (never
+    below 0). The caller holds the school's money lock."""
     left = amount
-    if left <= 0:
-        return ZERO
-    opening = await OpeningBalance.filter(student_id=source.student_id).using_db(connection).first()
-    if opening is not None and source.payment_id is not None:
-        owed = Decimal(opening.amount) - Decimal(opening.allocated)
-        if owed > 0:
+    if not student_ids or left <= 0:
+        return max(left, ZERO)
+    if payment_id is not None:
+        openings = (
+            await OpeningBalance.filter(student_id__in=student_ids)
+            .using_db(connection)
+            .order_by("as_of", "student_id")
+        )
+        for opening in openings:
+            owed = Decimal(opening.amount) - Decimal(opening.allocated)
+            if owed <= 0 or left <= 0:
+                continue
             take = min(owed, left)
-            await _allocation(connection, source, None, take)
+            await _allocation(connection, school_id, payment_id, opening.student_id, None, take)
             await (
                 OpeningBalance.filter(id=opening.id)
                 .using_db(connection)
@@ -96,7 +118,7 @@ async def allocate(connection: BaseDBAsyncClient, source: Source, amount: Decima
     if left <= 0:
         return left
     invoices = (
-        await Invoice.filter(student_id=source.student_id)
+        await Invoice.filter(student_id__in=student_ids)
         .exclude(status=InvoiceStatus.CANCELLED)
         .using_db(connection)
         .order_by("due_date", "number")
@@ -106,7 +128,7 @@ async def allocate(connection: BaseDBAsyncClient, source: Source, amount: Decima
         if owed <= 0:
             continue
         take = min(owed, left)
-        await _allocation(connection, source, invoice.id, take)
+        await _allocation(connection, school_id, payment_id, invoice.student_id, invoice.id, take)
         await move_invoice_money(connection, invoice, paid=take)
         left -= take
         if left <= 0:
@@ -115,12 +137,17 @@ async def allocate(connection: BaseDBAsyncClient, source: Source, amount: Decima
 
 
 async def _allocation(
-    connection: BaseDBAsyncClient, source: Source, invoice_id: int | None, amount: Decimal
+    connection: BaseDBAsyncClient,
+    school_id: int,
+    payment_id: int | None,
+    student_id: int,
+    invoice_id: int | None,
+    amount: Decimal,
 ) -> None:
     await PaymentAllocation.create(
-        school_id=source.school_id,
-        student_id=source.student_id,
-        payment_id=source.payment_id,
+        school_id=school_id,
+        student_id=student_id,
+        payment_id=payment_id,
         invoice_id=invoice_id,
         amount=amount,
         using_db=connection,

@@ -16,10 +16,10 @@ from api.ids import encode_id
 from domain import share_links
 from domain.invoice_documents import DocumentBundle, InvoiceSheet
 from domain.invoices import record_payment
-from domain.models import Invoice, Payment, Role
+from domain.models import Payment
 from domain.receipt_documents import ReceiptSheet
 from domain.statement_documents import StatementSheet
-from tests.billing_helpers import bill, new_run, populate
+from tests.billing_helpers import billed_invoice
 from tests.factories import Factory
 
 
@@ -42,13 +42,7 @@ class BrokenRenderer:
 async def test_a_render_failure_is_a_logged_503_with_a_code_on_every_route(
     factory: Factory, db: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    await populate(factory, s, per_class=1)
-    admin = await factory.actor(account, Role.ADMIN)
-    run = await bill(admin, await new_run(admin, s))
-    invoice = await Invoice.filter(billing_run_id=run.id).first()
-    assert invoice is not None
+    admin, run, invoice = await billed_invoice(factory)
     await record_payment(
         admin.caller, invoice.id, amount=Decimal(5), paid_on=date(2026, 1, 9), method="Cash"
     )

@@ -29,7 +29,7 @@ from tests.billing_helpers import Recorder, new_run
 from tests.factories import SchoolSet
 from tests.pricing_oracle import Priced, World, price
 from tests.pricing_world import Built, build, money, worlds
-from tests.tables import tables
+from tests.tables import empty_tables
 
 
 @pytest.fixture(scope="module")
@@ -66,12 +66,7 @@ async def _check(url: str, world: World) -> None:
 
     await dbmod.init_db(url)
     try:
-        conn = dbmod.conn()
-        if dbmod.is_postgres(conn):
-            await conn.execute_script(f"TRUNCATE {', '.join(tables())} RESTART IDENTITY CASCADE")
-        else:
-            for table in tables():
-                await conn.execute_script(f"DELETE FROM {table}")
+        await empty_tables()
         built = await build(world)
         expected = price(world)
         school = SchoolSet(await _school(built), await _term(built), [], [], [], await _fee(built))
@@ -83,9 +78,9 @@ async def _check(url: str, world: World) -> None:
         # the preview: every student in scope, with reason, amounts and lines
         for i, p in enumerate(expected):
             sid = built.students[i]
-            charges = await PreviewCharge.filter(run_id=run.id, student_id=sid)
-            assert _stored(charges) == _expected_lines(built, p), (i, p)
             line = await PreviewLine.get(run_id=run.id, student_id=sid)
+            charges = await PreviewCharge.filter(run_id=run.id, student_id=line.priced_as)
+            assert _stored(charges) == _expected_lines(built, p), (i, p)
             assert (line.exclusion_reason, line.amount, line.gross_amount) == (
                 p.reason,
                 money(p.net),
@@ -110,9 +105,9 @@ async def _check(url: str, world: World) -> None:
         )
         for i in billed:
             sid = built.students[i]
-            frozen = await RunLine.filter(run_id=run.id, student_id=sid)
-            assert _stored(frozen) == _expected_lines(built, expected[i]), (i, expected[i])
             item = await BillingRunItem.get(run_id=run.id, student_id=sid)
+            frozen = await RunLine.filter(run_id=run.id, student_id=item.priced_as)
+            assert _stored(frozen) == _expected_lines(built, expected[i]), (i, expected[i])
             assert item.amount == money(expected[i].net)
         await recorder.drain()
         done = await BillingRun.get(pk=run.id)
