@@ -42,3 +42,4 @@ schema: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python -m tests.perf.bench $(BENCH_ARGS)
 	$(BIN)/python -m tests.perf.many_schools $(MANY_ARGS)
+	$(BIN)/python -m tests.perf.documents_bench $(DOCUMENTS_BENCH_ARGS)

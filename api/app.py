@@ -18,7 +18,13 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from adapters import renderer_for
 from api.cors import cors_middleware
-from api.documents import billing_run_pdf, invoice_pdf, short_link_pdf
+from api.documents import (
+    billing_run_pdf,
+    invoice_pdf,
+    receipt_pdf,
+    short_link_pdf,
+    statement_pdf,
+)
 from api.exports import invoices_csv
 from api.graphiql import static_mount
 from api.http_errors import unauthenticated
@@ -184,6 +190,8 @@ def create_app(
             ),
             Route("/documents/invoices/{invoice_id}.pdf", invoice_pdf, methods=["GET"]),
             Route("/documents/billing-runs/{run_id}.pdf", billing_run_pdf, methods=["GET"]),
+            Route("/documents/receipts/{payment_id}.pdf", receipt_pdf, methods=["GET"]),
+            Route("/documents/statements/{account_id}.pdf", statement_pdf, methods=["GET"]),
             Route("/d/{token}", short_link_pdf, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             static_mount(),

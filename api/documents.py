@@ -1,4 +1,5 @@
-"""GET /documents/...: invoice PDFs, one invoice or every live invoice of a billing run.
+"""GET /documents/...: PDFs of an invoice, of every live invoice of a billing run, of a
+payment's receipt, and of a student's or family's statement.
 
 Bearer token and tenancy as for /graphql (401 without a good token, 404 for an id the caller
 may not see); an invoice's signed share link (Invoice.shareUrl) opens its PDF without a token.
@@ -17,10 +18,12 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response, StreamingResponse
 
 from api.http_errors import answers_domain_errors, error_response, not_found, unauthenticated
-from api.ids import decode_id, encode_id
-from domain import invoice_documents, share_links
+from api.ids import decode_any, decode_id, encode_id
+from domain import invoice_documents, receipt_documents, share_links, statement_documents
 from domain.access import Caller, authenticate, bearer
+from domain.errors import DomainError
 from domain.invoice_documents import InvoiceRenderer
+from domain.invoice_search import today
 from domain.settings import get_settings
 
 logger = logging.getLogger("billing.api")
@@ -137,6 +140,43 @@ async def billing_run_pdf(request: Request) -> Response:
         **NO_STORE,
     }
     return StreamingResponse(_chunks(spool), media_type=PDF, headers=headers)
+
+
+@answers_domain_errors
+async def receipt_pdf(request: Request) -> Response:
+    """A payment's receipt: its amounts, payer, channel, allocations and any reversal."""
+    caller = await _caller(request)
+    if caller is None:
+        return unauthenticated()
+    pk = decode_id(request.path_params["payment_id"], "Payment")
+    payment = await receipt_documents.visible_payment(caller, pk)
+    try:
+        body = await receipt_documents.receipt_pdf(request.app.state.invoice_renderer, payment)
+    except Exception:
+        return _render_failed(f"receipt of payment {payment.id}")
+    return _pdf(body, f"{payment.receipt_number}.pdf")
+
+
+@answers_domain_errors
+async def statement_pdf(request: Request) -> Response:
+    """A student's or family's statement from `from` to `to` (both days, YYYY-MM-DD); a bad
+    period is 400 with its code (INVALID_INPUT, INVALID_DATE_RANGE), as in the API."""
+    caller = await _caller(request)
+    if caller is None:
+        return unauthenticated()
+    kind, pk = decode_any(request.path_params["account_id"]) or ("", None)
+    account = await statement_documents.visible_account(caller, kind, pk)
+    params = request.query_params
+    start, end = statement_documents.parse_period(params.get("from"), params.get("to"))
+    try:
+        body = await statement_documents.statement_pdf(
+            request.app.state.invoice_renderer, account, start, end, today()
+        )
+    except DomainError:  # the period refused by the ledger's statement: answered as such
+        raise
+    except Exception:
+        return _render_failed(f"statement of {kind} {pk}")
+    return _pdf(body, f"statement-{start.isoformat()}-{end.isoformat()}.pdf")
 
 
 async def _chunks(spool: BinaryIO) -> AsyncIterator[bytes]:

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -19,9 +19,15 @@ Route = Callable[[Request], Awaitable[Response]]
 UNAUTHENTICATED_MESSAGE = "Missing, unknown, expired or revoked token."
 
 
-def error_response(status: int, code: str, message: str) -> Response:
-    """`{"errors": [{"message", "extensions": {"code"}}]}`; a 401 also names the Bearer scheme."""
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+def error_response(
+    status: int, code: str, message: str, field: Sequence[str] | None = None
+) -> Response:
+    """`{"errors": [{"message", "extensions": {"code", "field"?}}]}` (`field`: the input at
+    fault, as a payload's UserError says it); a 401 also names the Bearer scheme."""
+    extensions: dict[str, object] = {"code": code}
+    if field:
+        extensions["field"] = list(field)
+    body = {"errors": [{"message": message, "extensions": extensions}]}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, headers=headers)
 
@@ -46,6 +52,8 @@ def answers_domain_errors(route: Route) -> Route:
             return await route(request)
         except DomainError as error:
             status = 404 if error.code == ErrorCode.NOT_FOUND else 400
-            return error_response(status, error.code.value, error.problems[0].message)
+            problem = error.problems[0]
+            field = problem.field if status == 400 else None  # a 404 names nothing
+            return error_response(status, problem.code.value, problem.message, field)
 
     return answered

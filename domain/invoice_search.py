@@ -29,9 +29,14 @@ def today() -> date:
 def balance_of(invoice: Invoice) -> Decimal:
     """What is still owed, exact to the cent: total less paid less credited; nothing on a
     CANCELLED invoice (its credit note takes the whole balance)."""
-    if invoice.status == InvoiceStatus.CANCELLED:
+    return owed(invoice.status, invoice.total, invoice.amount_paid, invoice.credited_amount)
+
+
+def owed(status: str, total: Decimal, paid: Decimal, credited: Decimal) -> Decimal:
+    """balance_of for an invoice read as plain values."""
+    if status == InvoiceStatus.CANCELLED:
         return Decimal("0.00")
-    return Decimal(invoice.total) - Decimal(invoice.amount_paid) - Decimal(invoice.credited_amount)
+    return Decimal(total) - Decimal(paid) - Decimal(credited)
 
 
 # Overdue, the one definition: an unpaid status, money still owed, and the due date

@@ -3,18 +3,15 @@
 The mutation records what was asked (`RunNotices`) and enqueues one message; a worker then
 walks the run's live invoices in id order, batch by batch: it marks them SENT, writes their
 delivery rows (the claim: a SENT row is never sent again) and delivers each, keeping to
-the configured rate per channel. A worker killed midway leaves the message unacknowledged:
+the configured rate per channel (domain/send_rate.py). A worker killed midway leaves the message unacknowledged:
 the next worker starts the walk again and finds the delivered rows already SENT. After each
 batch the progress is recounted from the rows and pushed to the run's subscribers.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
@@ -35,7 +32,7 @@ from domain.notifications import (
     deliver_invoice_notices,
     queue_deliveries,
 )
-from domain.settings import get_settings
+from domain.send_rate import SendThrottle, send_throttle
 
 logger = logging.getLogger("billing.notify")
 
@@ -109,35 +106,6 @@ async def send_run_invoices(
     return run
 
 
-@dataclass
-class Throttle:
-    """At most `per_second` sends per channel from this worker (0: unlimited)."""
-
-    per_second: dict[DeliveryChannel, float]
-    clock: Callable[[], float] = time.monotonic
-    _next: dict[DeliveryChannel, float] = field(default_factory=dict)
-
-    @classmethod
-    def from_settings(cls) -> Throttle:
-        s = get_settings()
-        return cls(
-            {
-                DeliveryChannel.EMAIL: s.notify_email_per_second,
-                DeliveryChannel.SMS: s.notify_sms_per_second,
-            }
-        )
-
-    async def __call__(self, channel: DeliveryChannel) -> None:
-        rate = self.per_second.get(channel, 0.0)
-        if rate <= 0:
-            return
-        now = self.clock()
-        at = max(now, self._next.get(channel, now))
-        self._next[channel] = at + 1.0 / rate
-        if at > now:
-            await asyncio.sleep(at - now)
-
-
 async def recount(run_id: int, channels: Sequence[DeliveryChannel]) -> tuple[int, int, int, int]:
     """(sent, failed, no contact, pending) invoices of the run, from their delivery rows.
 
@@ -181,14 +149,14 @@ async def deliver_run_notices(
     *,
     senders: NoticeSenders | None = None,
     renderer: InvoiceRenderer | None = None,
-    throttle: Throttle | None = None,
+    throttle: SendThrottle | None = None,
 ) -> int:
     """Send the run's live invoices that are not sent yet; how many notices went out."""
     notices = await RunNotices.get_or_none(run_id=run_id)
     if notices is None:
         return 0
     channels = notices.channel_list()
-    wait = throttle or Throttle.from_settings()
+    wait = throttle or send_throttle()
     after, sent = 0, 0
     while True:
         async with in_transaction() as connection:

@@ -47,9 +47,9 @@ class Settings(BaseSettings):
     sms_gateway_url: str | None = None
     #: Seconds one SMTP or gateway call may take before the delivery counts as failed.
     notify_timeout_seconds: float = 15.0
-    #: Most e-mails a worker sends per second while sending a run's invoices (0: no limit).
+    #: Most e-mails sent per second while sending runs, by every worker sharing REDIS_URL (0: no limit).
     notify_email_per_second: float = 10.0
-    #: Most SMS a worker sends per second while sending a run's invoices (0: no limit).
+    #: Most SMS sent per second while sending runs, by every worker sharing REDIS_URL (0: no limit).
     notify_sms_per_second: float = 5.0
     #: Seconds a worker holds a notice while sending before another may take it over (one
     #: killed mid-send); only then can a notice go out twice.

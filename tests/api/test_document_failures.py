@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -13,6 +15,10 @@ from api.app import create_app
 from api.ids import encode_id
 from domain import share_links
 from domain.invoice_documents import DocumentBundle, InvoiceSheet
+from domain.invoices import record_payment
+from domain.models import Payment
+from domain.receipt_documents import ReceiptSheet
+from domain.statement_documents import StatementSheet
 from tests.billing_helpers import billed_invoice
 from tests.factories import Factory
 
@@ -23,6 +29,12 @@ class BrokenRenderer:
     async def render(self, sheets: Sequence[InvoiceSheet]) -> bytes:
         raise RuntimeError("typst: unknown variable: oops")
 
+    async def render_receipt(self, sheet: ReceiptSheet) -> bytes:
+        raise RuntimeError("typst: unknown variable: oops")
+
+    async def render_statement(self, sheet: StatementSheet) -> bytes:
+        raise RuntimeError("typst: unknown variable: oops")
+
     def bundle(self) -> DocumentBundle:
         return TypstInvoiceRenderer(threads=1).bundle()
 
@@ -31,6 +43,10 @@ async def test_a_render_failure_is_a_logged_503_with_a_code_on_every_route(
     factory: Factory, db: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     admin, run, invoice = await billed_invoice(factory)
+    await record_payment(
+        admin.caller, invoice.id, amount=Decimal(5), paid_on=date(2026, 1, 9), method="Cash"
+    )
+    payment = await Payment.get(invoice_id=invoice.id)
     app = create_app(manage_runtime=False)
     app.state.invoice_renderer = BrokenRenderer()
     signed = share_links.sign_invoice(invoice.id)
@@ -39,6 +55,12 @@ async def test_a_render_failure_is_a_logged_503_with_a_code_on_every_route(
         (invoice_path, admin.token),
         (f"{invoice_path}?expires={signed.expires}&signature={signed.signature}", None),
         (f"/documents/billing-runs/{encode_id('BillingRun', run.id)}.pdf", admin.token),
+        (f"/documents/receipts/{encode_id('Payment', payment.id)}.pdf", admin.token),
+        (
+            f"/documents/statements/{encode_id('Student', invoice.student_id)}.pdf"
+            "?from=2026-01-01&to=2026-12-31",
+            admin.token,
+        ),
     ]
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -49,3 +50,21 @@ def test_the_benchmark_runs_end_to_end_at_ci_size() -> None:
     assert results["sqlite_1000"]["run_over_floor"] > 0
     assert {"trivial", "billing_runs", "invoice_page"} <= set(results["load"])
     assert results["server_peak_rss_mb"] > 0 and results["worker_peak_rss_mb"] > 0
+
+
+def test_the_documents_benchmark_runs_end_to_end_at_ci_size() -> None:
+    if not services.postgres_available():
+        pytest.skip("the benchmark needs PostgreSQL")
+    env = {
+        **os.environ,
+        "BILLING_BENCH_DB_NAME": os.environ.get("BILLING_TEST_DB_NAME", "billing_test") + "_bench",
+    }
+    command = [sys.executable, "-m", "tests.perf.documents_bench", "--invoices", "60"]
+    command += ["--repeats", "1"]
+    done = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    counts = dict(re.findall(r"^(invoices|pages) +(\d+)$", done.stdout, re.M))
+    assert counts["invoices"] == counts["pages"] and int(counts["pages"]) > 0, done.stdout
+    assert re.search(r"^server peak memory +\d+ MB$", done.stdout, re.M), done.stdout

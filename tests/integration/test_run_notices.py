@@ -25,7 +25,8 @@ from domain.models.notifications import (
     RunNotices,
 )
 from domain.notices import Notice, NoticeSenders
-from domain.run_notices import NoticesPending, Throttle
+from domain.run_notices import NoticesPending
+from domain.send_rate import Throttle
 from domain.settings import Settings
 from tests.billing_helpers import bill, new_run, populate
 from tests.client import GraphQLClient

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m tests.perf.documents_bench [--invoices 5000] [--repeats 3]
 
-Seeds a school on PostgreSQL (database `billing_bench_docs`), bills it in-process, then
+Seeds a school on PostgreSQL (database `$BILLING_BENCH_DB_NAME`_docs), bills it in-process, then
 builds the run's document over HTTP against a real `billing serve`, and reports the time to
 the last byte, the file's size and pages, and the server's peak memory (VmHWM). Targets:
 at most 15 s and under 300 MB for 5,000 invoices.
@@ -75,7 +75,9 @@ async def bill_run(students: int) -> tuple[str, int, str]:
 
 
 async def main_async(args: argparse.Namespace) -> None:
-    url = await recreate_pg_database("billing_bench_docs")
+    url = await recreate_pg_database(
+        os.environ.get("BILLING_BENCH_DB_NAME", "billing_bench") + "_docs"
+    )
     await db.migrate_db(url)
     await db.init_db(url)
     # 10% of the seeded school is already invoiced and 2% inactive: seed enough to bill N.

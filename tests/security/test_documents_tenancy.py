@@ -1,6 +1,7 @@
-"""The document routes keep tenancy as the API does: Alpha's invoices and runs, asked for by
-someone who may not see Alpha (another account's ADMIN, or FINANCE of a sibling school),
-answer 404 exactly as ids that never existed; Alpha's owner gets the PDFs."""
+"""The document routes keep tenancy as the API does: Alpha's invoices, runs, receipts and
+statements, asked for by someone who may not see Alpha (another account's ADMIN, or FINANCE
+of a sibling school), answer 404 exactly as ids that never existed; Alpha's owner gets the
+PDFs."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from api.ids import encode_id
 from tests.tables import changed, snapshot
 from tests.world import World
 
+PERIOD = "?from=2025-01-01&to=2026-12-31"
+
 
 def _paths(world: World) -> list[str]:
     past = world.history
@@ -19,6 +22,8 @@ def _paths(world: World) -> list[str]:
         f"/documents/invoices/{encode_id('Invoice', past.unpaid.id)}.pdf",
         f"/documents/billing-runs/{encode_id('BillingRun', past.completed.id)}.pdf",
         f"/documents/billing-runs/{encode_id('BillingRun', past.draft.id)}.pdf",
+        f"/documents/receipts/{encode_id('Payment', past.payment.id)}.pdf",
+        f"/documents/statements/{encode_id('Student', past.paid.student_id)}.pdf{PERIOD}",
     ]
 
 
@@ -30,12 +35,15 @@ async def test_documents_of_a_school_the_caller_may_not_see_are_not_found(
     never = {
         "invoices": encode_id("Invoice", 2**40),
         "billing-runs": encode_id("BillingRun", 2**30),
+        "receipts": encode_id("Payment", 2**40),
+        "statements": encode_id("Student", 2**30),
     }
     before = await snapshot()
     for path in _paths(world):
         kind = path.split("/")[2]
         response = await http.get(path, headers=headers)
-        absent = await http.get(f"/documents/{kind}/{never[kind]}.pdf", headers=headers)
+        query = PERIOD if kind == "statements" else ""
+        absent = await http.get(f"/documents/{kind}/{never[kind]}.pdf{query}", headers=headers)
         assert response.status_code == absent.status_code == 404, (who, path)
         assert response.json() == absent.json(), (who, path)
         assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"

@@ -10,13 +10,12 @@ from pypdf import PdfReader
 from adapters.pdf import typst_renderer
 from adapters.pdf.typst_renderer import TypstInvoiceRenderer
 from domain.invoice_documents import InvoiceSheet, SheetLine
+from domain.letterheads import Letterhead
 
 
 def sheet(n: int) -> InvoiceSheet:
     return InvoiceSheet(
-        school_name="Riverside Academy",
-        address_lines=["P.O. Box 1"],
-        contact_lines=["+254 712 345678"],
+        head=Letterhead("Riverside Academy", ["P.O. Box 1"], ["+254 712 345678"], None),
         number=f"INV-2026-{n:06d}",
         status="",
         invoice_date="5 January 2026",
@@ -27,10 +26,14 @@ def sheet(n: int) -> InvoiceSheet:
         class_name="Grade 1 East",
         guardian_name=None,
         lines=[SheetLine("Tuition", "KES 1,000.00")],
+        gross="KES 1,000.00",
+        discount="KES 0.00",
         total="KES 1,000.00",
         amount_paid="KES 0.00",
+        credited="KES 0.00",
         balance="KES 1,000.00",
-        payment_instructions=None,
+        previous_balance="KES 0.00",
+        total_due="KES 1,000.00",
     )
 
 
