@@ -5,7 +5,7 @@ transfer and a bounced cheque, each through the path the API and the webhook use
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from domain.access import Caller, caller_for_user
@@ -18,6 +18,7 @@ from domain.models import (
     FeeStructure,
     Invoice,
     MpesaWebhook,
+    Payment,
     School,
     SchoolClass,
     ScopeKind,
@@ -38,6 +39,7 @@ BILLED_CLASS = "Grade 8 North"
 OPENING_AS_OF = date(2025, 12, 31)
 INVOICE_DATE = date(2026, 1, 5)
 DUE_DATE = date(2026, 2, 5)
+CHEQUE_RETURNED_AT = datetime(2026, 2, 8, 9, 30, tzinfo=UTC)
 #: What one parent typed as M-Pesa account: no student or invoice, so it waits to be assigned.
 UNMATCHED_ACCOUNT = "school fees"
 
@@ -60,8 +62,8 @@ async def create_riverside_money(school: School, admin: User, bursar: User) -> N
         account = _typed(student.admission_number, n)
         if n == 3:  # one parent typed the invoice number instead
             account = by_student[student.id].number.lower()
-        await _mpesa(school, hook, student, account, Decimal(5000 * rng.randint(2, 5)), n, rng)
-    await _mpesa(school, hook, paying[0], UNMATCHED_ACCOUNT, Decimal("7500.00"), 90, rng)
+        when = f"202601{12 + n % 16:02d}{8 + n % 9:02d}{rng.randint(0, 59):02d}00"
+        await _mpesa(school, hook, student, account, Decimal(5000 * rng.randint(2, 5)), when, rng)
     waived = by_student[billed[1].id]  # not paying by M-Pesa: its balance is all there
     await issue_credit_note(
         actor,
@@ -88,6 +90,12 @@ async def create_riverside_money(school: School, admin: User, bursar: User) -> N
         reference="CHQ 004512",
     )
     await reverse_payment(actor, cheque.id, reason="Cheque returned unpaid by the bank")
+    # The bank returned it on 8 February: the reversal is dated then, not the day of the demo.
+    await Payment.filter(id=cheque.id).update(reversed_at=CHEQUE_RETURNED_AT)
+    # The same parent then pays by M-Pesa, typing no admission number: it waits for the bursar.
+    await _mpesa(
+        school, hook, students[-1], UNMATCHED_ACCOUNT, Decimal("12000.00"), "20260210071432", rng
+    )
 
 
 async def _billed_students(school: School) -> list[Student]:
@@ -145,7 +153,7 @@ async def _mpesa(
     student: Student,
     account: str,
     amount: Decimal,
-    n: int,
+    trans_time: str,
     rng: random.Random,
 ) -> None:
     """A Daraja C2B confirmation, recorded and allocated exactly as the webhook does."""
@@ -153,8 +161,7 @@ async def _mpesa(
     body = {
         "TransactionType": "Pay Bill",
         "TransID": "UA" + "".join(rng.choices("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789", k=8)),
-        "TransTime": f"202601{12 + n % 16:02d}{8 + n % 9:02d}{rng.randint(0, 59):02d}"
-        f"{rng.randint(0, 59):02d}",
+        "TransTime": trans_time,
         "TransAmount": f"{amount:.2f}",
         "BusinessShortCode": school.mpesa_short_code,
         "BillRefNumber": account,
