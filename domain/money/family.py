@@ -20,12 +20,13 @@ from domain.models import (
     OpeningBalance,
     Payment,
     PaymentAllocation,
+    ReversedPart,
     School,
     Student,
 )
 from domain.models.audit import AuditAction
 from domain.money.allocation import ZERO, invoice_balance, move_invoice_money
-from domain.money.ledger import Entry, EntryKind, Ledger, student_ledger
+from domain.money.ledger import Entry, EntryKind, Ledger, payment_entries, student_ledger
 from domain.money.numbers import lock_school_money
 from domain.money.payment_input import Foreign, PaymentIn, clean_payment
 from domain.money.payments import PAYMENT_ROLE, create_payment
@@ -117,6 +118,23 @@ async def apply_family_credit(connection: BaseDBAsyncClient, family_id: int) -> 
             break
 
 
+async def keep_reversed_parts(connection: BaseDBAsyncClient, payment: Payment) -> None:
+    """Before a family payment's allocations are removed, keep each student's part of it:
+    their ledgers go on showing the part paid, and its reversal."""
+    parts: dict[int, Decimal] = {}
+    for a in await PaymentAllocation.filter(payment_id=payment.id).using_db(connection):
+        parts[a.student_id] = parts.get(a.student_id, ZERO) + Decimal(a.amount)
+    await ReversedPart.bulk_create(
+        [
+            ReversedPart(
+                school_id=payment.school_id, payment_id=payment.id, student_id=s, amount=amount
+            )
+            for s, amount in parts.items()
+        ],
+        using_db=connection,
+    )
+
+
 async def receive_for_family(
     connection: BaseDBAsyncClient,
     family: Family,
@@ -184,40 +202,16 @@ async def family_ledger(family: Family, on: date | None = None) -> Ledger:
     epoch = datetime.min.replace(tzinfo=UTC)
     for lg in ledgers:
         for e in lg.entries:
-            if e.kind == EntryKind.PAYMENT and e.payment_id in family_payments:
-                continue  # a family payment's part: the whole payment is added below
+            if e.payment_id in family_payments:
+                continue  # a family payment's part (or its reversal): the whole is added below
             order = 0 if e.kind == EntryKind.OPENING_BALANCE else 1
             raw.append(((e.date, order, e.created or epoch, len(raw)), e))
     default_student = students[0].id if students else 0
     for p in payments:
+        what = f"Family payment ({p.method})"
         student_id = first_student.get(p.id, default_student)
-        entry = Entry(
-            p.paid_on,
-            EntryKind.PAYMENT,
-            p.receipt_number,
-            f"Family payment ({p.method})",
-            student_id,
-            None,
-            Decimal(p.amount),
-            ZERO,
-            payment_id=p.id,
-            created=p.recorded_at,
-        )
-        raw.append(((entry.date, 1, p.recorded_at or epoch, len(raw)), entry))
-        if p.reversed_at is not None:
-            back = Entry(
-                p.reversed_at.astimezone(UTC).date(),
-                EntryKind.PAYMENT_REVERSAL,
-                p.receipt_number,
-                f"Reversed: {p.reversal_reason or ''}".strip(),
-                student_id,
-                Decimal(p.amount),
-                None,
-                ZERO,
-                payment_id=p.id,
-                created=p.reversed_at,
-            )
-            raw.append(((back.date, 1, p.reversed_at, len(raw)), back))
+        for entry in payment_entries(p, student_id, Decimal(p.amount), what):
+            raw.append(((entry.date, 1, entry.created or epoch, len(raw)), entry))
     raw.sort(key=lambda pair: pair[0])  # type: ignore[arg-type, return-value]
     running = ZERO
     entries = []

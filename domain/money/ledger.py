@@ -17,6 +17,7 @@ from domain.models import (
     OpeningBalance,
     Payment,
     PaymentAllocation,
+    ReversedPart,
     Student,
 )
 from domain.money.allocation import ZERO, invoice_balance
@@ -67,6 +68,37 @@ class Ledger:
     opening_balance: Decimal
 
 
+def payment_entries(p: Payment, student_id: int, amount: Decimal, what: str) -> list[Entry]:
+    """A payment's credit in a ledger and, once reversed, its reversal's debit that day."""
+    paid = Entry(
+        p.paid_on,
+        EntryKind.PAYMENT,
+        p.receipt_number,
+        what,
+        student_id,
+        None,
+        amount,
+        ZERO,
+        payment_id=p.id,
+        created=p.recorded_at,
+    )
+    if p.reversed_at is None:
+        return [paid]
+    back = Entry(
+        p.reversed_at.astimezone(UTC).date(),
+        EntryKind.PAYMENT_REVERSAL,
+        p.receipt_number,
+        f"Reversed: {p.reversal_reason or ''}".strip(),
+        student_id,
+        amount,
+        None,
+        ZERO,
+        payment_id=p.id,
+        created=p.reversed_at,
+    )
+    return [paid, back]
+
+
 async def student_ledger(student: Student, on: date | None = None) -> Ledger:
     """Every entry of one student, by date then creation, with running balances."""
     opening = await OpeningBalance.filter(student_id=student.id).first()
@@ -113,63 +145,20 @@ async def student_ledger(student: Student, on: date | None = None) -> Ledger:
             ),
         )
     for p in payments:
-        add(
-            1,
-            p.recorded_at,
-            Entry(
-                p.paid_on,
-                EntryKind.PAYMENT,
-                p.receipt_number,
-                f"Payment ({p.method})",
-                student.id,
-                None,
-                Decimal(p.amount),
-                ZERO,
-                payment_id=p.id,
-                created=p.recorded_at,
-            ),
-        )
-        if p.reversed_at is not None:
-            add(
-                1,
-                p.reversed_at,
-                Entry(
-                    p.reversed_at.astimezone(UTC).date(),
-                    EntryKind.PAYMENT_REVERSAL,
-                    p.receipt_number,
-                    f"Reversed: {p.reversal_reason or ''}".strip(),
-                    student.id,
-                    Decimal(p.amount),
-                    None,
-                    ZERO,
-                    payment_id=p.id,
-                    created=p.reversed_at,
-                ),
-            )
-    # A family payment appears for the part allocated to this student.
+        for entry in payment_entries(p, student.id, Decimal(p.amount), f"Payment ({p.method})"):
+            add(1, entry.created, entry)
+    # A family payment appears for the part allocated to this student (kept when reversed).
     parts: dict[int, Decimal] = {}
     for a in await PaymentAllocation.filter(
         student_id=student.id, payment__family_id__isnull=False
     ):
         assert a.payment_id is not None
         parts[a.payment_id] = parts.get(a.payment_id, ZERO) + Decimal(a.amount)
+    for r in await ReversedPart.filter(student_id=student.id):
+        parts[r.payment_id] = parts.get(r.payment_id, ZERO) + Decimal(r.amount)
     for p in await Payment.filter(id__in=list(parts)) if parts else []:
-        add(
-            1,
-            p.recorded_at,
-            Entry(
-                p.paid_on,
-                EntryKind.PAYMENT,
-                p.receipt_number,
-                f"Family payment ({p.method})",
-                student.id,
-                None,
-                parts[p.id],
-                ZERO,
-                payment_id=p.id,
-                created=p.recorded_at,
-            ),
-        )
+        for entry in payment_entries(p, student.id, parts[p.id], f"Family payment ({p.method})"):
+            add(1, entry.created, entry)
     for n in notes:
         add(
             1,
