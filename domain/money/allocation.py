@@ -37,14 +37,9 @@ def invoice_balance(invoice: Invoice) -> Decimal:
     return Decimal(invoice.total) - Decimal(invoice.amount_paid) - Decimal(invoice.credited_amount)
 
 
-async def move_invoice_money(
-    connection: BaseDBAsyncClient,
-    invoice: Invoice,
-    *,
-    paid: Decimal = ZERO,
-    credited: Decimal = ZERO,
-) -> Invoice:
-    """Add to (or, negative, take from) an invoice's paid and credited sums; status follows."""
+def settle(invoice: Invoice, *, paid: Decimal = ZERO, credited: Decimal = ZERO) -> Invoice:
+    """Add to (or, negative, take from) an invoice's paid and credited sums in memory; its
+    status follows. Never below a balance of 0."""
     invoice.amount_paid = Decimal(invoice.amount_paid) + paid
     invoice.credited_amount = Decimal(invoice.credited_amount) + credited
     assert invoice_balance(invoice) >= 0, f"invoice {invoice.id} would be overpaid"
@@ -54,6 +49,18 @@ async def move_invoice_money(
         Decimal(invoice.credited_amount),
         sent=invoice.sent_at is not None,
     )
+    return invoice
+
+
+async def move_invoice_money(
+    connection: BaseDBAsyncClient,
+    invoice: Invoice,
+    *,
+    paid: Decimal = ZERO,
+    credited: Decimal = ZERO,
+) -> Invoice:
+    """Add to (or, negative, take from) an invoice's paid and credited sums; status follows."""
+    settle(invoice, paid=paid, credited=credited)
     await (
         Invoice.filter(id=invoice.id)
         .using_db(connection)
@@ -75,42 +82,76 @@ class Source:
     payment_id: int | None
 
 
-async def allocate(connection: BaseDBAsyncClient, source: Source, amount: Decimal) -> Decimal:
-    """Pay the student's debts from `amount`: the opening balance first, then invoices by due
-    date then number. Returns what is left. The caller holds the school's money lock."""
-    left = amount
-    if left <= 0:
-        return ZERO
-    opening = await OpeningBalance.filter(student_id=source.student_id).using_db(connection).first()
-    if opening is not None and source.payment_id is not None:
-        owed = Decimal(opening.amount) - Decimal(opening.allocated)
-        if owed > 0:
-            take = min(owed, left)
-            await _allocation(connection, source, None, take)
-            await (
-                OpeningBalance.filter(id=opening.id)
-                .using_db(connection)
-                .update(allocated=Decimal(opening.allocated) + take)
-            )
-            left -= take
-    if left <= 0:
-        return left
+@dataclass
+class Debt:
+    """Something a student owes: their opening balance or one live invoice, and how much."""
+
+    student_id: int
+    owed: Decimal
+    invoice: Invoice | None = None
+    opening: OpeningBalance | None = None
+
+
+async def open_debts(
+    connection: BaseDBAsyncClient, student_ids: list[int], *, with_opening: bool
+) -> dict[int, list[Debt]]:
+    """Each student's debts in the order money pays them: the opening balance first (paid by
+    payments, not by opening credit), then live invoices by due date then number."""
+    debts: dict[int, list[Debt]] = {s: [] for s in student_ids}
+    if with_opening:
+        for ob in await OpeningBalance.filter(student_id__in=student_ids).using_db(connection):
+            owed = Decimal(ob.amount) - Decimal(ob.allocated)
+            if owed > 0:
+                debts[ob.student_id].append(Debt(ob.student_id, owed, opening=ob))
     invoices = (
-        await Invoice.filter(student_id=source.student_id)
+        await Invoice.filter(student_id__in=student_ids)
         .exclude(status=InvoiceStatus.CANCELLED)
         .using_db(connection)
-        .order_by("due_date", "number")
+        .order_by("student_id", "due_date", "number")
     )
     for invoice in invoices:
         owed = invoice_balance(invoice)
-        if owed <= 0:
-            continue
-        take = min(owed, left)
-        await _allocation(connection, source, invoice.id, take)
-        await move_invoice_money(connection, invoice, paid=take)
-        left -= take
+        if owed > 0:
+            debts[invoice.student_id].append(Debt(invoice.student_id, owed, invoice=invoice))
+    return debts
+
+
+def spread(amount: Decimal, debts: list[Debt]) -> tuple[list[tuple[Debt, Decimal]], Decimal]:
+    """Pay debts in their order from `amount` (each debt's `owed` goes down by what it took);
+    what each took, and what is left."""
+    takes: list[tuple[Debt, Decimal]] = []
+    left = amount
+    for debt in debts:
         if left <= 0:
             break
+        take = min(debt.owed, left)
+        if take <= 0:
+            continue
+        debt.owed -= take
+        left -= take
+        takes.append((debt, take))
+    return takes, left
+
+
+async def allocate(connection: BaseDBAsyncClient, source: Source, amount: Decimal) -> Decimal:
+    """Pay the student's debts from `amount`: the opening balance first, then invoices by due
+    date then number. Returns what is left. The caller holds the school's money lock."""
+    if amount <= 0:
+        return ZERO
+    debts = await open_debts(
+        connection, [source.student_id], with_opening=source.payment_id is not None
+    )
+    takes, left = spread(amount, debts[source.student_id])
+    for debt, take in takes:
+        await _allocation(connection, source, debt.invoice.id if debt.invoice else None, take)
+        if debt.invoice is not None:
+            await move_invoice_money(connection, debt.invoice, paid=take)
+        elif debt.opening is not None:
+            await (
+                OpeningBalance.filter(id=debt.opening.id)
+                .using_db(connection)
+                .update(allocated=Decimal(debt.opening.allocated) + take)
+            )
     return left
 
 
