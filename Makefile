@@ -38,6 +38,8 @@ lint: $(VENV)/.installed
 schema: $(VENV)/.installed
 	$(BIN)/billing export-schema schema.graphql
 
-## The performance benchmark (PostgreSQL and Redis; not part of the tests). See README.
+## The performance benchmarks (PostgreSQL and Redis; not part of the tests). See README.
+## Billing runs, then accounts (statements, receivables, credit spent inside a run).
 bench: $(VENV)/.installed
 	$(BIN)/python -m tests.perf.bench $(BENCH_ARGS)
+	$(BIN)/python -m tests.perf.accounts_bench $(ACCOUNTS_BENCH_ARGS)
