@@ -10,10 +10,17 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from domain.billing.sql import amount_from_cents, cents, execute
 from domain.models import InvoiceStatus
 
-#: The chunk's new invoices (its items are still PENDING while generation runs).
-NEW = """(SELECT i.id FROM invoice i WHERE i.billing_run_id = $1 AND i.student_id IN (
-            SELECT it.student_id FROM billing_run_item it
-            WHERE it.run_id = $1 AND it.chunk = $2 AND it.status = 'PENDING'))"""
+#: The chunk's new invoices ($1 the run, $2 the chunk; its items are still PENDING while
+#: generation runs): each is its student's live invoice for the run's fee structure and term,
+#: found from the items through that index. Never by `billing_run_id`: with statistics that
+#: do not know the run's fresh invoices, PostgreSQL nests a scan of all of them inside the
+#: chunk's items (quadratic over a run: 12 s a chunk at 18,000 invoices).
+NEW = """(SELECT i.id FROM billing_run_item it
+            JOIN billing_run r ON r.id = it.run_id
+            JOIN invoice i ON i.student_id = it.student_id
+                AND i.fee_structure_id = r.fee_structure_id AND i.term_id = r.term_id
+                AND i.status <> 'CANCELLED'
+            WHERE it.run_id = $1 AND it.chunk = $2 AND it.status = 'PENDING')"""
 
 
 async def spend_credit_on_new_invoices(

@@ -6,6 +6,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.billing.sql import amount_from_cents, cents
 from domain.db import sql
+from domain.money.credit_on_create import NEW
 
 
 async def set_previous_balances(connection: BaseDBAsyncClient, run_id: int, chunk: int) -> None:
@@ -30,9 +31,7 @@ async def set_previous_balances(connection: BaseDBAsyncClient, run_id: int, chun
         sql(
             connection,
             f"""UPDATE invoice SET previous_balance = {amount_from_cents(connection, others)}
-            WHERE billing_run_id = $1 AND student_id IN (
-                SELECT it.student_id FROM billing_run_item it
-                WHERE it.run_id = $1 AND it.chunk = $2 AND it.status = 'PENDING')""",
+            WHERE id IN {NEW}""",
         ),
         [run_id, chunk],
     )

@@ -6,7 +6,8 @@ A school of N students (tests.perf.seed) is billed twice in this process, each r
 from confirm to COMPLETED against the set-based floor for the same rows: first with no
 credit, then after 25% of the students were given unallocated credit that the run spends
 (target: at most 1.5x the floor). The second run is kept; half-payments, opening balances
-and one student with 5 years of history (15 invoices, 60 payments) are added, and a real
+and one student with 5 years of history (15 invoices, 60 payments) are added; a 20,000-row
+statement is imported and confirmed (against recording its rows one by one); and a real
 `billing serve` answers `School.receivables` (target: 1 s) and that student's statement
 (target: 50 ms) over HTTP. Prints a table and one JSON line of medians. Not a test.
 """
@@ -24,14 +25,27 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+from tortoise.transactions import in_transaction
 
 from api.ids import encode_id
 from domain import db
 from domain.access import Caller, authenticate
 from domain.billing.confirm import confirm_billing_run
 from domain.billing.preview import preview_billing_run
-from domain.models import BillingRun, Invoice, InvoiceLine, School, Student, Term
-from domain.money.payments import receive_payment
+from domain.models import (
+    BillingRun,
+    ImportFormat,
+    Invoice,
+    InvoiceLine,
+    PaymentImportLine,
+    School,
+    Student,
+    Term,
+)
+from domain.money.imports import confirm_import, create_payment_import
+from domain.money.numbers import lock_school_money
+from domain.money.payment_input import PaymentIn
+from domain.money.payments import receive_for_student, receive_payment
 from tests.billing_helpers import Recorder, draft_run
 from tests.perf.floor import floor_seconds, remove_invoices
 from tests.perf.seed import Seeded, seed_school
@@ -156,6 +170,40 @@ async def five_years(caller: Caller, s: Seeded) -> int:
     return student.id
 
 
+class _Undo(Exception):
+    """Raised to roll the one-by-one sample back."""
+
+
+async def import_times(caller: Caller, s: Seeded, rows: int, sample: int) -> tuple[float, float]:
+    """confirmPaymentImport of `rows` matched rows; and the one-by-one path (a payment
+    recorded and allocated per row, as before) on a sample, rolled back, scaled to `rows`."""
+    content = "date,amount,reference,account\n" + "".join(
+        f"2026-02-{10 + n % 18:02d},1500.00,IMP{n:06d},ADM{1 + n * 37 % s.students}\n"
+        for n in range(rows)
+    )
+    fmt = ImportFormat.SIMPLE_CSV
+    imp = await create_payment_import(caller, s.school_id, fmt, content)
+    lines = await PaymentImportLine.filter(payment_import_id=imp.id, status="MATCHED").limit(sample)
+    started = time.perf_counter()
+    try:
+        async with in_transaction() as connection:
+            await lock_school_money(connection, s.school_id)
+            for line in lines:
+                assert line.student_id is not None and line.paid_on is not None
+                paid = PaymentIn(Decimal(line.amount or 0), line.paid_on, "Cash", None)
+                await receive_for_student(
+                    connection, s.school_id, line.student_id, paid, user_id=None
+                )
+            raise _Undo
+    except _Undo:
+        one_by_one = (time.perf_counter() - started) * imp.matched_count / max(len(lines), 1)
+    started = time.perf_counter()
+    confirmed = await confirm_import(caller, imp.id)
+    seconds = time.perf_counter() - started
+    assert confirmed.status == "CONFIRMED" and confirmed.matched_count == rows
+    return seconds, one_by_one
+
+
 async def http_times(base: str, token: str, query: str, gid: str, n: int) -> list[float]:
     times = []
     headers = {"Authorization": f"Bearer {token}"}
@@ -202,6 +250,13 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     )
     await add_money(s, run_id)
     student_id = await five_years(caller, s)
+    confirm_s, one_by_one_s = await import_times(caller, s, args.import_rows, sample=2000)
+    results.update(
+        import_rows=args.import_rows,
+        import_confirm_s=confirm_s,
+        import_one_by_one_s=one_by_one_s,
+        one_by_one_over_confirm=one_by_one_s / confirm_s,
+    )
     await db.close_db()
     with BillingProcesses(database_url=url) as procs:
         base = procs.serve("accounts-bench")
@@ -224,6 +279,7 @@ def main() -> None:
     )
     parser.add_argument("--students", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--import-rows", type=int, default=20_000)
     args = parser.parse_args()
     results = asyncio.run(bench(args))
     results["machine"] = f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
