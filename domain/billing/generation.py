@@ -137,7 +137,7 @@ async def _generate(
                e.amount, {amount_from_cents(connection, "0")}, $10
         FROM eligible e WHERE 1 = 1
         ON CONFLICT DO NOTHING
-        RETURNING number, total""",
+        RETURNING id, number, total""",
         [
             run_id,
             school_id,
@@ -164,8 +164,10 @@ async def _generate(
             [last + count, school_id],
         )
         await _insert_lines(connection, run, chunk)
-        await set_previous_balances(connection, run_id, chunk)
-        await spend_credit_on_new_invoices(connection, run_id, chunk, school_id, now)
+        ids = [int(r["id"]) for r in inserted]
+        new = (min(ids), max(ids))
+        await set_previous_balances(connection, run_id, new)
+        await spend_credit_on_new_invoices(connection, run_id, new, school_id, now)
     amount = sum((Decimal(str(r["total"])) for r in inserted), Decimal("0"))
     # The item's invoice is found by (billing_run_id, student_id); linking it here would
     # cost a lookup per item.

@@ -10,21 +10,19 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from domain.billing.sql import amount_from_cents, cents, execute
 from domain.models import InvoiceStatus
 
-#: The chunk's new invoices ($1 the run, $2 the chunk; its items are still PENDING while
-#: generation runs): each is its student's live invoice for the run's fee structure and term,
-#: found from the items through that index. Never by `billing_run_id`: with statistics that
-#: do not know the run's fresh invoices, PostgreSQL nests a scan of all of them inside the
-#: chunk's items (quadratic over a run: 12 s a chunk at 18,000 invoices).
-NEW = """(SELECT i.id FROM billing_run_item it
-            JOIN billing_run r ON r.id = it.run_id
-            JOIN invoice i ON i.student_id = it.student_id
-                AND i.fee_structure_id = r.fee_structure_id AND i.term_id = r.term_id
-                AND i.status <> 'CANCELLED'
-            WHERE it.run_id = $1 AND it.chunk = $2 AND it.status = 'PENDING')"""
+#: The chunk's new invoices: the run's invoices with ids from $2 to $3, the first and last
+#: the chunk's INSERT returned (the school's lock keeps any other invoice of the run out of
+#: that range). A range of the primary key is planned well even before statistics know the
+#: fresh rows; joining them by run or from the chunk's items was not (a scan of the run's
+#: invoices per item, or of every invoice per statement).
+NEW = "(SELECT i.id FROM invoice i WHERE i.billing_run_id = $1 AND i.id BETWEEN $2 AND $3)"
+
+#: (first, last) id of a chunk's new invoices.
+IdRange = tuple[int, int]
 
 
 async def spend_credit_on_new_invoices(
-    connection: BaseDBAsyncClient, run_id: int, chunk: int, school_id: int, now: datetime
+    connection: BaseDBAsyncClient, run_id: int, new: IdRange, school_id: int, now: datetime
 ) -> None:
     """Each new invoice of the chunk is paid from its student's credit as `apply_credit`
     would: a negative opening balance first, then unallocated payments by paid_on then id;
@@ -56,12 +54,12 @@ async def spend_credit_on_new_invoices(
         )
         INSERT INTO payment_allocation
             (school_id, student_id, payment_id, invoice_id, amount, created_at)
-        SELECT $3, r.student_id, r.payment_id, r.invoice_id,
-               {amount_from_cents(connection, take)}, $4
+        SELECT $4, r.student_id, r.payment_id, r.invoice_id,
+               {amount_from_cents(connection, take)}, $5
         FROM r WHERE r.owed - r.before > 0""",
-        [run_id, chunk, school_id, now],
+        [run_id, *new, school_id, now],
     )
-    await _spend_family_credit(connection, run_id, chunk, school_id, now)
+    await _spend_family_credit(connection, run_id, new, school_id, now)
     spent = f"""SELECT a.{{col}}, SUM({cents("a.amount")}) AS c FROM payment_allocation a
         WHERE a.invoice_id IN {NEW} {{extra}} GROUP BY a.{{col}}"""
     await execute(
@@ -75,7 +73,7 @@ async def spend_credit_on_new_invoices(
             )
         }
         WHERE id IN (SELECT a.payment_id FROM payment_allocation a WHERE a.invoice_id IN {NEW})""",
-        [run_id, chunk],
+        [run_id, *new],
     )
     await execute(
         connection,
@@ -89,7 +87,7 @@ async def spend_credit_on_new_invoices(
         }
         WHERE student_id IN (SELECT a.student_id FROM payment_allocation a
                              WHERE a.payment_id IS NULL AND a.invoice_id IN {NEW})""",
-        [run_id, chunk],
+        [run_id, *new],
     )
     paid = f"""(SELECT SUM({cents("a.amount")}) FROM payment_allocation a
                 WHERE a.invoice_id = invoice.id)"""
@@ -99,12 +97,12 @@ async def spend_credit_on_new_invoices(
                status = CASE WHEN {paid} = {cents("total")} THEN '{InvoiceStatus.PAID.value}'
                              ELSE '{InvoiceStatus.PARTIALLY_PAID.value}' END
         WHERE id IN (SELECT a.invoice_id FROM payment_allocation a WHERE a.invoice_id IN {NEW})""",
-        [run_id, chunk],
+        [run_id, *new],
     )
 
 
 async def _spend_family_credit(
-    connection: BaseDBAsyncClient, run_id: int, chunk: int, school_id: int, now: datetime
+    connection: BaseDBAsyncClient, run_id: int, new: IdRange, school_id: int, now: datetime
 ) -> None:
     """What the students' own credit left owing on the chunk's new invoices is paid from
     their families' payments: invoices by due date then number, payments by paid_on then id,
@@ -137,7 +135,7 @@ async def _spend_family_credit(
         )
         INSERT INTO payment_allocation
             (school_id, student_id, payment_id, invoice_id, amount, created_at)
-        SELECT $3, student_id, payment_id, invoice_id, {amount_from_cents(connection, "c")}, $4
+        SELECT $4, student_id, payment_id, invoice_id, {amount_from_cents(connection, "c")}, $5
         FROM overlap WHERE c > 0""",
-        [run_id, chunk, school_id, now],
+        [run_id, *new, school_id, now],
     )

@@ -6,11 +6,11 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain.billing.sql import amount_from_cents, cents
 from domain.db import sql
-from domain.money.credit_on_create import NEW
+from domain.money.credit_on_create import NEW, IdRange
 
 
-async def set_previous_balances(connection: BaseDBAsyncClient, run_id: int, chunk: int) -> None:
-    """Stamp the new invoices of a generation chunk (items still PENDING) with their students'
+async def set_previous_balances(connection: BaseDBAsyncClient, run_id: int, new: IdRange) -> None:
+    """Stamp the new invoices of a generation chunk (ids `new`, first to last) with their students'
     balance before them: opening balance and other invoices, less live payments (of a family
     payment, the part allocated to the student) and credit notes. One set-based statement;
     each sum is an index lookup by student, in cents so that SQLite (which keeps decimals as
@@ -33,5 +33,5 @@ async def set_previous_balances(connection: BaseDBAsyncClient, run_id: int, chun
             f"""UPDATE invoice SET previous_balance = {amount_from_cents(connection, others)}
             WHERE id IN {NEW}""",
         ),
-        [run_id, chunk],
+        [run_id, *new],
     )
