@@ -39,7 +39,9 @@ schema: $(VENV)/.installed
 	$(BIN)/billing export-schema schema.graphql
 
 ## The performance benchmarks (PostgreSQL and Redis; not part of the tests). See README.
-## Billing runs, then accounts (statements, receivables, credit spent inside a run).
+## Billing runs, many schools at once, then accounts (statements, receivables, credit spent
+## inside a run).
 bench: $(VENV)/.installed
 	$(BIN)/python -m tests.perf.bench $(BENCH_ARGS)
+	$(BIN)/python -m tests.perf.many_schools $(MANY_ARGS)
 	$(BIN)/python -m tests.perf.accounts_bench $(ACCOUNTS_BENCH_ARGS)
