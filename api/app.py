@@ -21,6 +21,7 @@ from api.cors import cors_middleware
 from api.documents import billing_run_pdf, invoice_pdf, short_link_pdf
 from api.exports import invoices_csv
 from api.graphiql import static_mount
+from api.http_errors import unauthenticated
 from api.metrics import metrics_endpoint
 from api.request_log import RequestLog
 from api.schema import build_schema
@@ -38,11 +39,6 @@ logger = logging.getLogger("billing.api")
 MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
-def _unauthenticated(message: str) -> Response:
-    body = {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}
-    return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
-
-
 class GraphQLEndpoint:
     """Authenticates every HTTP request (except the GraphiQL page) before Strawberry sees it."""
 
@@ -56,11 +52,11 @@ class GraphQLEndpoint:
             if not wants_ide:
                 token = bearer(request.headers.get("authorization"))
                 if token is None:
-                    await _unauthenticated("Missing bearer token.")(scope, receive, send)
+                    await unauthenticated("Missing bearer token.")(scope, receive, send)
                     return
                 caller: Caller | None = await authenticate(token)
                 if caller is None:
-                    await _unauthenticated("Unknown, expired or revoked token.")(
+                    await unauthenticated("Unknown, expired or revoked token.")(
                         scope, receive, send
                     )
                     return

@@ -14,12 +14,12 @@ from typing import BinaryIO
 from urllib.parse import urlencode
 
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
+from api.http_errors import answers_domain_errors, error_response, not_found, unauthenticated
 from api.ids import decode_id, encode_id
 from domain import invoice_documents, share_links
 from domain.access import Caller, authenticate, bearer
-from domain.errors import DomainError
 from domain.invoice_documents import InvoiceRenderer
 from domain.settings import get_settings
 
@@ -32,16 +32,6 @@ PDF = "application/pdf"
 NO_STORE = {"Cache-Control": "private, no-store"}
 
 
-def _error(status: int, code: str, message: str) -> Response:
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, headers=headers)
-
-
-def _not_found(what: str) -> Response:
-    return _error(404, "NOT_FOUND", f"{what} not found.")
-
-
 #: Seconds a client is told to wait before asking again for a document that failed to render.
 RETRY_AFTER = 30
 
@@ -49,7 +39,7 @@ RETRY_AFTER = 30
 def _render_failed(what: str) -> Response:
     """A renderer fault: logged with its trace; the caller gets 503 and a code, never a 500."""
     logger.exception("rendering %s failed", what)
-    response = _error(
+    response = error_response(
         503, "DOCUMENT_UNAVAILABLE", "The document could not be produced now; try again later."
     )
     response.headers["Retry-After"] = str(RETRY_AFTER)
@@ -83,6 +73,7 @@ def _pdf(body: bytes, filename: str) -> Response:
     return Response(body, media_type=PDF, headers=headers)
 
 
+@answers_domain_errors
 async def invoice_pdf(request: Request) -> Response:
     """One invoice's PDF: with a bearer token, or with a valid signed share link."""
     pk = decode_id(request.path_params["invoice_id"], "Invoice")
@@ -94,15 +85,12 @@ async def invoice_pdf(request: Request) -> Response:
         )
         invoice = await invoice_documents.shared_invoice(pk) if ok else None
         if invoice is None:
-            return _not_found("Invoice")
+            return not_found("Invoice")
     else:
         caller = await _caller(request)
         if caller is None:
-            return _error(401, "UNAUTHENTICATED", "Missing, unknown, expired or revoked token.")
-        try:
-            invoice = await invoice_documents.visible_invoice(caller, pk)
-        except DomainError:
-            return _not_found("Invoice")
+            return unauthenticated()
+        invoice = await invoice_documents.visible_invoice(caller, pk)
     try:
         body = await invoice_documents.invoice_pdf(_renderer(request), invoice)
     except Exception:
@@ -115,7 +103,7 @@ async def short_link_pdf(request: Request) -> Response:
     pk = share_links.verify_short(request.path_params["token"])
     invoice = await invoice_documents.shared_invoice(pk) if pk is not None else None
     if invoice is None:
-        return _not_found("Invoice")
+        return not_found("Invoice")
     try:
         body = await invoice_documents.invoice_pdf(_renderer(request), invoice)
     except Exception:
@@ -123,16 +111,14 @@ async def short_link_pdf(request: Request) -> Response:
     return _pdf(body, f"{invoice.number}.pdf")
 
 
+@answers_domain_errors
 async def billing_run_pdf(request: Request) -> Response:
     """Every live invoice of a run in number order, built in batches into a temporary file."""
     caller = await _caller(request)
     if caller is None:
-        return _error(401, "UNAUTHENTICATED", "Missing, unknown, expired or revoked token.")
+        return unauthenticated()
     pk = decode_id(request.path_params["run_id"], "BillingRun")
-    try:
-        run = await invoice_documents.visible_run(caller, pk)
-    except DomainError:
-        return _not_found("BillingRun")
+    run = await invoice_documents.visible_run(caller, pk)
     # On disk, not in memory: a run of 100,000 invoices is a large file.
     spool = tempfile.TemporaryFile(prefix="billing-run-", suffix=".pdf")
     try:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, located_error
 from strawberry.extensions import MaskErrors
+from strawberry.extensions.field_extension import AsyncExtensionResolver, FieldExtension
 
 from api.types.enums import serve_enum
 from domain.errors import DomainError
@@ -108,6 +111,32 @@ class ErrorPolicy(MaskErrors):
                 extensions={"code": original.code.value},
             )
         return self.anonymise_error(error) if self.should_mask_error(error) else error
+
+
+class LocatedDomainErrors(FieldExtension):
+    """A subscription's `DomainError` given its field's path and locations, as any field error
+    has: raised while the stream is read, where graphql-core locates nothing, it would
+    otherwise reach `ErrorPolicy` without them."""
+
+    async def resolve_async(
+        self, next_: AsyncExtensionResolver, source: Any, info: strawberry.Info, **kwargs: Any
+    ) -> Any:
+        return self._located(next_(source, info, **kwargs), info)
+
+    async def _located(self, stream: Any, info: strawberry.Info) -> AsyncIterator[Any]:
+        # aclosing: a client that stops listening closes the resolver's stream now, not at GC.
+        async with aclosing(stream):
+            try:
+                async for event in stream:
+                    yield event
+            except DomainError as error:
+                nodes, path = info._raw_info.field_nodes, info.path.as_list()
+                raise located_error(error, nodes, path) from error
+
+
+def subscription(description: str) -> Any:
+    """A root subscription field whose domain refusals are top-level errors with a path."""
+    return strawberry.subscription(description=description, extensions=[LocatedDomainErrors()])
 
 
 def error_masking(debug: bool) -> MaskErrors:

@@ -9,13 +9,13 @@ from datetime import date
 from decimal import Decimal
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from tortoise.queryset import QuerySet
 
+from api.http_errors import answers_domain_errors, error_response, unauthenticated
 from api.ids import decode_id, decode_ref
 from domain import invoice_search
 from domain.access import Caller, authenticate, bearer, get_school
-from domain.errors import DomainError, ErrorCode
 from domain.invoice_search import balance_of
 from domain.models import Invoice, InvoiceStatus, SchoolClass, Student
 
@@ -44,12 +44,6 @@ def safe(value: object) -> str:
     """The cell's text, quoted with ' when a spreadsheet would run it as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def _error(status: int, code: str, message: str) -> Response:
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _pk(request: Request, name: str, type_name: str) -> int | None:
@@ -140,25 +134,22 @@ def _iso(value: date) -> str:
     return value.isoformat()
 
 
+@answers_domain_errors
 async def invoices_csv(request: Request) -> Response:
     """The invoices the `invoices` query would list, as CSV; bearer auth as for /graphql."""
     token = bearer(request.headers.get("authorization"))
     caller: Caller | None = await authenticate(token) if token else None
     if caller is None:
-        return _error(401, "UNAUTHENTICATED", "Missing, unknown, expired or revoked token.")
+        return unauthenticated()
     school_param = request.query_params.get("schoolId")
     if not school_param:
-        return _error(400, "INVALID_INPUT", "schoolId is required.")
+        return error_response(400, "INVALID_INPUT", "schoolId is required.")
     try:
         flt = _filter(request)
     except ValueError as exc:
-        return _error(400, "INVALID_INPUT", f"Bad filter: {exc}")
-    try:
-        school = await get_school(caller, decode_id(school_param, "School"), ["schoolId"])
-        qs = await invoice_search.school_invoices(caller, school.id, flt)
-    except DomainError as e:
-        status = 404 if e.code == ErrorCode.NOT_FOUND else 400
-        return _error(status, e.code.value, e.problems[0].message)
+        return error_response(400, "INVALID_INPUT", f"Bad filter: {exc}")
+    school = await get_school(caller, decode_id(school_param, "School"), ["schoolId"])
+    qs = await invoice_search.school_invoices(caller, school.id, flt)
     return StreamingResponse(
         _rows(qs, school.currency),
         media_type="text/csv; charset=utf-8",

@@ -98,7 +98,6 @@ def _register_invoices() -> None:
 
 
 def _register_pricing() -> None:
-    from api.types.fees import FeeItem
     from api.types.pricing import Discount, Family, FeeCategory, FeeSubscription, StudentDiscount
 
     _school_scoped("FeeCategory", models.FeeCategory, FeeCategory.of)
@@ -114,16 +113,6 @@ def _register_pricing() -> None:
 
     by_student("FeeSubscription", models.FeeSubscription, FeeSubscription.of)
     by_student("StudentDiscount", models.StudentDiscount, StudentDiscount.of)
-
-    @register("FeeItem")
-    async def fee_item(caller: Caller, pk: int) -> Any:
-        row = (
-            await scoped(caller, models.FeeItem, "fee_structure__school_id")
-            .filter(pk=pk)
-            .select_related("fee_structure")
-            .first()
-        )
-        return FeeItem.of(row, school_pk=row.fee_structure.school_id) if row else None
 
 
 _register_defaults()

@@ -13,7 +13,7 @@ from domain.billing.generation import generate_chunk
 from domain.billing.preview import preview_billing_run
 from domain.billing.runs import create_billing_run
 from domain.billing.scope import ScopeSpec
-from domain.models import BillingRun, ScopeKind
+from domain.models import BillingRun, Invoice, Role, ScopeKind
 from tests.factories import Actor, Factory, SchoolSet
 
 #: The due date of test runs unless given.
@@ -99,3 +99,16 @@ def run_input(s: SchoolSet, **over: Any) -> dict[str, Any]:
     }
     value.update(over)
     return value
+
+
+async def billed_invoice(factory: Factory) -> tuple[Actor, BillingRun, Invoice]:
+    """A completed run of one student per class of a new school, billed by its ADMIN: the
+    ADMIN, the run and one of its invoices."""
+    account = await factory.account()
+    s = await factory.school(account)
+    await populate(factory, s, per_class=1)
+    admin = await factory.actor(account, Role.ADMIN)
+    run = await bill(admin, await new_run(admin, s))
+    invoice = await Invoice.filter(billing_run_id=run.id).first()
+    assert invoice is not None
+    return admin, run, invoice

@@ -14,7 +14,7 @@ import pytest
 from tests import services
 from tests.client import GraphQLClient
 from tests.factories import Factory
-from tests.tables import tables
+from tests.tables import empty_tables
 
 # Share links are signed; PostgreSQL is the production shape, which requires a key (the
 # served processes the tests start inherit it).
@@ -64,12 +64,7 @@ async def db(database_url: str) -> AsyncIterator[str]:
     from domain import db as dbmod
 
     await dbmod.init_db(database_url)
-    conn = dbmod.conn()
-    if dbmod.is_postgres(conn):
-        await conn.execute_script(f"TRUNCATE {', '.join(tables())} RESTART IDENTITY CASCADE")
-    else:
-        for table in tables():
-            await conn.execute_script(f"DELETE FROM {table}")
+    await empty_tables()
     try:
         yield database_url
     finally:

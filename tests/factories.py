@@ -12,6 +12,7 @@ from domain.access import Caller, caller_for_user, issue_token
 from domain.db import conn
 from domain.models import (
     Account,
+    Family,
     FeeItem,
     FeeItemGradeAmount,
     FeeStructure,
@@ -78,6 +79,24 @@ class Factory:
         token = await issue_token(user)
         return Actor(user=user, token=token, caller=await caller_for_user(user))
 
+    async def school_with_admin(self, name: str | None = None) -> tuple[SchoolSet, Actor]:
+        """A school of a new account, and that account's ADMIN."""
+        account = await self.account()
+        s = await self.school(account, name=name)
+        return s, await self.actor(account)
+
+    async def schools_with_admin(self, count: int) -> tuple[list[SchoolSet], Actor]:
+        """`count` schools of a new account, and that account's ADMIN."""
+        account = await self.account()
+        schools = [await self.school(account) for _ in range(count)]
+        return schools, await self.actor(account)
+
+    async def school_with(self, role: Role, name: str | None = None) -> tuple[SchoolSet, Actor]:
+        """A school of a new account, and a user of that account with `role` in it."""
+        account = await self.account()
+        s = await self.school(account, name=name)
+        return s, await self.actor(account, role, [s.school])
+
     async def school(
         self,
         account: Account,
@@ -129,6 +148,24 @@ class Factory:
                 fee_item=items[2], grade=grade_rows[0], amount=Decimal("0.00")
             )
         return SchoolSet(school, term, grade_rows, stream_rows, classes, fee, items)
+
+    async def older_term(self, s: SchoolSet) -> Term:
+        """Term 3 2025 (September to November 2025): the term before the school's first."""
+        return await Term.create(
+            school=s.school,
+            name="Term 3 2025",
+            start_date=date(2025, 9, 1),
+            end_date=date(2025, 11, 1),
+        )
+
+    async def siblings(self, s: SchoolSet, name: str) -> tuple[Family, Student, Student]:
+        """Two new students of the school's first class (the elder made first), one family."""
+        elder = await self.student(s.school, s.classes[0])
+        younger = await self.student(s.school, s.classes[0])
+        family = await Family.create(school=s.school, name=name)
+        await Student.filter(id__in=[elder.id, younger.id]).update(family_id=family.id)
+        elder.family_id = younger.family_id = family.id
+        return family, elder, younger
 
     async def student(
         self,

@@ -220,13 +220,13 @@ async def build(world: World) -> Built:
                 due_date=TERM_STARTS[world.term],
                 total=Decimal("1.00"),
             )
+
+    def span(first: int, last: int | None) -> dict[str, Term | None]:
+        """A subscription's or a grant's terms, from the indexes in the world."""
+        return {"from_term": terms[first], "until_term": terms[last] if last is not None else None}
+
     for i, j, f, u in world.subscriptions:
-        await FeeSubscription.create(
-            student_id=students[i],
-            fee_item_id=items[j],
-            from_term=terms[f],
-            until_term=terms[u] if u is not None else None,
-        )
+        await FeeSubscription.create(student_id=students[i], fee_item_id=items[j], **span(f, u))
     discounts = []
     for spec in world.discounts:
         discount = await Discount.create(
@@ -240,10 +240,5 @@ async def build(world: World) -> Built:
         for j in spec.items:
             await DiscountFeeItem.create(discount=discount, fee_item_id=items[j])
     for i, k, f, u in world.grants:
-        await StudentDiscount.create(
-            student_id=students[i],
-            discount_id=discounts[k],
-            from_term=terms[f],
-            until_term=terms[u] if u is not None else None,
-        )
+        await StudentDiscount.create(student_id=students[i], discount_id=discounts[k], **span(f, u))
     return Built(actor, school.id, terms[world.term].id, fee.id, students, items, discounts)

@@ -8,7 +8,7 @@ import hashlib
 from tortoise import Tortoise
 from tortoise.models import Model
 
-from domain.db import conn
+from domain.db import conn, is_postgres
 
 
 def _references(model: type[Model]) -> set[str]:
@@ -47,6 +47,16 @@ def tables() -> list[str]:
         for refs in referred_by.values():
             refs.difference_update(free)
     return through + ordered
+
+
+async def empty_tables() -> None:
+    """Every table emptied (identities restarted on PostgreSQL), for a test's fresh start."""
+    c = conn()
+    if is_postgres(c):
+        await c.execute_script(f"TRUNCATE {', '.join(tables())} RESTART IDENTITY CASCADE")
+    else:
+        for table in tables():
+            await c.execute_script(f"DELETE FROM {table}")
 
 
 async def snapshot() -> dict[str, tuple[int, str]]:

@@ -53,3 +53,16 @@ async def subscribe(
                     return received
                 elif message["type"] == "ping":
                     await ws.send(json.dumps({"type": "pong"}))
+
+
+async def first_answer(url: str, token: str, query: str) -> dict[str, Any]:
+    """The first message answering one operation sent over a WebSocket (`next` or `error`)."""
+    async with websockets.connect(
+        url, subprotocols=[websockets.Subprotocol(PROTOCOL)], open_timeout=10
+    ) as ws:
+        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+        await ws.send(json.dumps(init))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+        answer: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        return answer

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from functools import partial
+from typing import Protocol
 
 import strawberry
 
@@ -20,6 +21,7 @@ from domain.models import Family as FamilyRow
 from domain.models import Student as StudentRow
 from domain.money import credit_notes, opening, payments
 from domain.money import family as family_money
+from domain.money.payment_input import Foreign, PaymentTerms
 
 
 @strawberry.input(
@@ -35,12 +37,30 @@ class ForeignAmountInput:
         "cent (INVALID_INPUT otherwise)."
     )
 
-    def to_domain(self) -> payments.Foreign:
-        return payments.Foreign(self.amount, self.currency, self.rate)
+    def to_domain(self) -> Foreign:
+        return Foreign(self.amount, self.currency, self.rate)
 
 
-def foreign(value: ForeignAmountInput | None) -> payments.Foreign | None:
-    return value.to_domain() if value is not None else None
+class PaymentFields(Protocol):
+    """The fields every money-in input has (receivePayment, recordPayment)."""
+
+    amount: Decimal
+    paid_on: date
+    method: str
+    reference: str | None
+    received: ForeignAmountInput | None
+
+
+def payment_terms(input: PaymentFields) -> PaymentTerms:
+    """A money-in input's payment, as the domain's commands take it."""
+    received = input.received.to_domain() if input.received is not None else None
+    return PaymentTerms(
+        amount=input.amount,
+        paid_on=input.paid_on,
+        method=input.method,
+        reference=input.reference,
+        foreign=received,
+    )
 
 
 @strawberry.input(description="One student's opening balance.")
@@ -179,13 +199,7 @@ class AccountMutation:
             if family_pk is None
             else partial(family_money.receive_family_payment, info.context.caller, family_pk)
         )
-        row = await receive(
-            amount=input.amount,
-            paid_on=input.paid_on,
-            method=input.method,
-            reference=input.reference,
-            foreign=foreign(input.received),
-        )
+        row = await receive(**payment_terms(input))
         return PaymentPayload(payment=Payment.of(row))
 
     @mutation(

@@ -9,7 +9,7 @@ import strawberry
 
 from api.context import Info
 from api.ids import decode_id
-from api.mutations.accounts import ForeignAmountInput, foreign
+from api.mutations.accounts import ForeignAmountInput, payment_terms
 from api.mutations.base import mutation, outcome, outcomes, payload
 from api.types.common import optional
 from api.types.invoices import Invoice
@@ -77,11 +77,7 @@ class InvoiceMutation:
         row = await invoices.record_payment(
             info.context.caller,
             decode_id(input.invoice_id, "Invoice"),
-            amount=input.amount,
-            paid_on=input.paid_on,
-            method=input.method,
-            reference=input.reference,
-            foreign=foreign(input.received),
+            **payment_terms(input),
         )
         return InvoicePayload(invoice=Invoice.of(row))
 

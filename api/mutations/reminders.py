@@ -7,7 +7,7 @@ import strawberry
 from api.context import Info
 from api.ids import decode_id
 from api.mutations.base import mutation, outcome, payload
-from api.types.invoices import DeliveryChannel
+from api.types.deliveries import DeliveryChannel
 from api.types.school import School
 from domain import reminder_policy
 

@@ -11,7 +11,7 @@ from api.context import Info
 from api.ids import decode_id, decode_ids, decode_ref, encode_id
 from api.mutations.base import changed, changed_id, mutation, outcome, payload
 from api.types.common import optional, unset
-from api.types.invoices import DeliveryChannel
+from api.types.deliveries import DeliveryChannel
 from api.types.runs import BillingRun, BillingScopeKind
 from domain import run_notices
 from domain.billing import confirm, preview, retry, runs

@@ -6,9 +6,9 @@ from collections.abc import AsyncGenerator
 from typing import Annotated
 
 import strawberry
-from graphql import located_error
 
 from api.context import Info
+from api.errors import subscription
 from api.ids import decode_id, decode_ref
 from api.types.common import (
     AfterArg,
@@ -22,7 +22,6 @@ from api.types.common import (
 from api.types.runs import BillingRun, BillingRunStatus
 from domain.billing.runs import find_runs, get_run
 from domain.billing.watch import watch_run
-from domain.errors import DomainError
 
 
 @strawberry.input(description="Narrows a list of billing runs.")
@@ -56,8 +55,8 @@ class RunQuery:
 
 @strawberry.type
 class RunSubscription:
-    @strawberry.subscription(
-        description="The run now, then again at every change of status or progress; completes once "
+    @subscription(
+        "The run now, then again at every change of status or progress; completes once "
         "the run is COMPLETED, PARTIALLY_COMPLETED or FAILED."
     )
     async def billing_run_updated(
@@ -67,11 +66,6 @@ class RunSubscription:
             strawberry.ID, strawberry.argument(description="The run to follow.")
         ],
     ) -> AsyncGenerator[BillingRun, None]:
-        try:
-            run = await get_run(info.context.caller, decode_id(billing_run_id, "BillingRun"))
-        except DomainError as e:
-            # Raised inside the generator, where nothing locates it: give it its field's path
-            # and locations, as any field error has over HTTP.
-            raise located_error(e, info._raw_info.field_nodes, info.path.as_list()) from e
+        run = await get_run(info.context.caller, decode_id(billing_run_id, "BillingRun"))
         async for current in watch_run(run.id):
             yield BillingRun.of(current)

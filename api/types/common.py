@@ -177,6 +177,15 @@ def money(amount: Decimal | str | int, currency: str) -> Money:
     return Money(amount=Decimal(amount).quantize(Decimal("0.01")), currency=currency)
 
 
+def money_field(attr: str, description: str) -> Any:
+    """A Money field: `self.model.<attr>` in `self.currency` (types that carry their currency)."""
+
+    def resolve(root: Any) -> Money:
+        return money(getattr(root.model, attr), root.currency)
+
+    return strawberry.field(resolver=resolve, description=description)
+
+
 @functools.cache
 def _plain_fields(cls: type) -> tuple[str, tuple[str, ...]]:
     """A GraphQL type's name and the names of its fields that are neither resolvers nor

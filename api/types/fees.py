@@ -9,7 +9,7 @@ import strawberry
 from api.context import Info
 from api.types.common import Money, Node, linked_required
 from api.types.pricing import AmountOverride, FeeItemKind
-from api.types.school import Grade, load_owner_school, load_school, school_money
+from api.types.school import Grade, load_school, owner_school, school_money
 from domain import models
 
 
@@ -92,9 +92,7 @@ class FeeStructure(Node):
     name: str = strawberry.field(description="e.g. Term Tuition Fee.")
     model: strawberry.Private[models.FeeStructure]
 
-    school = strawberry.field(
-        resolver=load_owner_school, description="The school the fee structure belongs to."
-    )
+    school = owner_school("The school the fee structure belongs to.")
 
     @strawberry.field(description="The items, in the order they appear on invoices.")
     async def items(self, info: Info) -> list[FeeItem]:

@@ -1,4 +1,4 @@
-"""Invoices as clients see them: lines, payments, balance, overdue, and notice deliveries."""
+"""Invoices as clients see them: lines, payments, balance, overdue, and their lists."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ from api.types.common import (
     Connection,
     Money,
     Node,
-    Viewed,
     linked,
     linked_required,
     money,
     optional,
     paginate,
 )
+from api.types.deliveries import InvoiceDelivery
 from api.types.enums import serve_enum
 from api.types.fees import FeeItem, load_fee_structure
 from api.types.money import CreditNote, PaymentAllocation
@@ -30,27 +30,23 @@ from api.types.payments import Payment
 from api.types.prefetch import later, load_all, ready, selects
 from api.types.pricing import Discount, InvoiceLineKind, fee_item_of
 from api.types.school import (
-    load_owner_school,
     load_school,
     load_term,
+    owner_school,
     school_money,
     school_money_now,
 )
 from api.types.students import Student
 from domain import models
 from domain.invoice_search import balance_of, is_overdue
-from domain.models.notifications import DeliveryChannel as DomainDeliveryChannel
-from domain.models.notifications import DeliveryStatus as DomainDeliveryStatus
 from domain.models.notifications import InvoiceDelivery as DeliveryModel
 
 if TYPE_CHECKING:
     from api.types.reminders import ReminderDelivery
     from api.types.runs import BillingRun
 
-# The domain's enums, exposed under the contract's names (serve_enum registers the class itself).
+# The domain's enum, exposed under the contract's name (serve_enum registers the class itself).
 InvoiceStatus = models.InvoiceStatus
-DeliveryChannel = DomainDeliveryChannel
-DeliveryStatus = DomainDeliveryStatus
 serve_enum(
     InvoiceStatus,
     "InvoiceStatus",
@@ -61,23 +57,6 @@ serve_enum(
         "PARTIALLY_PAID": "Some of the total is paid.",
         "PAID": "Paid in full.",
         "CANCELLED": "Cancelled; no longer live, so the student can be billed again.",
-    },
-)
-serve_enum(
-    DeliveryChannel,
-    "DeliveryChannel",
-    "How a guardian is notified.",
-    {"EMAIL": "E-mail over SMTP.", "SMS": "Text message via the SMS gateway."},
-)
-serve_enum(
-    DeliveryStatus,
-    "DeliveryStatus",
-    "QUEUED until a worker sends it; then SENT, FAILED (see reason) or NO_CONTACT.",
-    {
-        "QUEUED": "Waiting for a worker.",
-        "SENT": "Handed to the mail server or SMS gateway.",
-        "FAILED": "Could not be sent; see the reason. Sending again retries it.",
-        "NO_CONTACT": "The guardian has no address for this channel.",
     },
 )
 
@@ -112,20 +91,6 @@ class InvoiceLine:
         return await linked(info, models.Discount, Discount, self.discount_pk)
 
 
-@strawberry.type(description="The notice of an invoice on one channel, and how it went.")
-class InvoiceDelivery(Viewed):
-    channel: DeliveryChannel = strawberry.field(description="E-mail or SMS.")
-    status: DeliveryStatus = strawberry.field(description="Where the notice is.")
-    recipient: str | None = strawberry.field(
-        description="The guardian's e-mail address or phone number; null when NO_CONTACT."
-    )
-    reason: str | None = strawberry.field(description="Why the last attempt failed.")
-    attempts: int = strawberry.field(description="How often sending was tried.")
-    queued_at: datetime = strawberry.field(description="When sendInvoices queued the notice.")
-    sent_at: datetime | None = strawberry.field(description="When the notice went out.")
-    model: strawberry.Private[DeliveryModel]
-
-
 @strawberry.type(description="What one student owes for one fee structure and term.")
 class Invoice(Node):
     number: str = strawberry.field(description="Unique within the school, e.g. INV-2026-000042.")
@@ -138,7 +103,7 @@ class Invoice(Node):
     cancellation_reason: str | None = strawberry.field(description="Why it was cancelled.")
     model: strawberry.Private[models.Invoice]
 
-    school = strawberry.field(resolver=load_owner_school, description="The school that issued it.")
+    school = owner_school("The school that issued it.")
 
     @strawberry.field(
         description="A link to the invoice's PDF that needs no token, for a guardian's SMS or "

@@ -10,12 +10,12 @@ import strawberry
 from api.context import Info
 from api.types.common import Money, Node, linked, linked_required, money
 from api.types.enums import serve_enum
-from api.types.school import Grade, Term, load_owner_school
+from api.types.school import Grade, Term, owner_school
 from domain import models
 
 if TYPE_CHECKING:
     from api.types.fees import FeeItem
-    from api.types.money import Ledger
+    from api.types.ledgers import Ledger
     from api.types.students import Student
 
 FeeItemKind: TypeAlias = models.FeeItemKind
@@ -72,7 +72,7 @@ class FeeCategory(Node):
     name: str = strawberry.field(description="Unique within the school.")
     model: strawberry.Private[models.FeeCategory]
 
-    school = strawberry.field(resolver=load_owner_school, description="The school.")
+    school = owner_school("The school.")
 
 
 @strawberry.type(
@@ -82,7 +82,7 @@ class Family(Node):
     name: str = strawberry.field(description="e.g. the guardians' surname.")
     model: strawberry.Private[models.Family]
 
-    school = strawberry.field(resolver=load_owner_school, description="The school.")
+    school = owner_school("The school.")
 
     @strawberry.field(
         description="The family's students, eldest first: by grade level (highest first), "
@@ -108,8 +108,9 @@ class Family(Node):
         "its whole amount; balance = the students' balances less the family's credit, "
         "unallocatedCredit = that credit."
     )
-    async def ledger(self, info: Info) -> Annotated[Ledger, strawberry.lazy("api.types.money")]:
-        from api.types.money import Ledger, currency_of
+    async def ledger(self, info: Info) -> Annotated[Ledger, strawberry.lazy("api.types.ledgers")]:
+        from api.types.ledgers import Ledger
+        from api.types.money import currency_of
         from domain.money.family import family_ledger
 
         found = await family_ledger(self.model)
@@ -178,7 +179,7 @@ class Discount(Node):
     )
     model: strawberry.Private[models.Discount]
 
-    school = strawberry.field(resolver=load_owner_school, description="The school.")
+    school = owner_school("The school.")
 
     @strawberry.field(description="The fee items it reduces; empty: every item of the invoice.")
     async def fee_items(

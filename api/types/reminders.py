@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from api.types.invoices import DeliveryChannel, DeliveryStatus
+from api.types.deliveries import DeliveryChannel, DeliveryStatus
 from domain.models.reminders import ReminderDelivery as ReminderDeliveryModel
 from domain.reminder_policy import Stage
 

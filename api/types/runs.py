@@ -16,9 +16,9 @@ from api.types.school import (
     Grade,
     SchoolClass,
     Stream,
-    load_owner_school,
     load_school,
     load_term,
+    owner_school,
     school_money,
 )
 from api.types.students import Student, load_student
@@ -169,7 +169,7 @@ class BillingRun(Node):
     completed_at: datetime | None = strawberry.field(description="When generation finished.")
     model: strawberry.Private[models.BillingRun]
 
-    school = strawberry.field(resolver=load_owner_school, description="The school billing.")
+    school = owner_school("The school billing.")
     term = strawberry.field(resolver=load_term, description="The term billed for.")
     fee_structure = strawberry.field(
         resolver=load_fee_structure, description="The fee structure billed."

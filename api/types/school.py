@@ -58,6 +58,11 @@ async def load_owner_school(root: Any, info: Info) -> School:
     return await load_school(info, root.model.school_id)
 
 
+def owner_school(description: str) -> Any:
+    """The `school` field of a type whose row belongs to one school."""
+    return strawberry.field(resolver=load_owner_school, description=description)
+
+
 @strawberry.type(description="What a school prints on the documents parents receive.")
 class SchoolProfile:
     address: str | None = strawberry.field(description="Postal address; may hold several lines.")
@@ -198,9 +203,7 @@ class Term(Node):
     end_date: date = strawberry.field(description="Last day of the term.")
     model: strawberry.Private[models.Term]
 
-    school = strawberry.field(
-        resolver=load_owner_school, description="The school the term belongs to."
-    )
+    school = owner_school("The school the term belongs to.")
 
 
 @strawberry.type(description="A year group (e.g. Grade 4); fees are priced per grade.")
@@ -209,9 +212,7 @@ class Grade(Node):
     level: int = strawberry.field(description="Orders grades: 1 for the first year.")
     model: strawberry.Private[models.Grade]
 
-    school = strawberry.field(
-        resolver=load_owner_school, description="The school the grade belongs to."
-    )
+    school = owner_school("The school the grade belongs to.")
 
 
 @strawberry.type(description="A stream (e.g. East) that runs across grades.")
@@ -219,9 +220,7 @@ class Stream(Node):
     name: str = strawberry.field(description="e.g. East.")
     model: strawberry.Private[models.Stream]
 
-    school = strawberry.field(
-        resolver=load_owner_school, description="The school the stream belongs to."
-    )
+    school = owner_school("The school the stream belongs to.")
 
 
 @strawberry.type(description="A class: one grade and optionally one stream (e.g. Grade 4 East).")
@@ -237,6 +236,4 @@ class SchoolClass(Node):
     async def stream(self, info: Info) -> Stream | None:
         return await linked(info, models.Stream, Stream, self.model.stream_id)
 
-    school = strawberry.field(
-        resolver=load_owner_school, description="The school the class belongs to."
-    )
+    school = owner_school("The school the class belongs to.")

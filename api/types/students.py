@@ -10,12 +10,12 @@ from api.context import Info
 from api.types.common import AfterArg, Connection, FirstArg, Node, linked, linked_required, optional
 from api.types.enums import serve_enum
 from api.types.prefetch import later, ready
-from api.types.school import SchoolClass, load_owner_school
+from api.types.school import SchoolClass, owner_school
 from domain import models
 
 if TYPE_CHECKING:
     from api.types.invoices import Invoice
-    from api.types.money import Ledger
+    from api.types.ledgers import Ledger
     from api.types.pricing import Family, FeeCategory, FeeSubscription, StudentDiscount
 
 # serve_enum registers the domain enum itself; the alias keeps it a type for mypy.
@@ -50,7 +50,7 @@ class Student(Node):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
-    school = strawberry.field(resolver=load_owner_school, description="The student's school.")
+    school = owner_school("The student's school.")
 
     @strawberry.field(description="The student's invoices, newest first.")
     async def invoices(
@@ -62,8 +62,8 @@ class Student(Node):
         return await invoice_connection(qs, first, after)
 
     @strawberry.field(description="What the student owes and has paid, entry by entry.")
-    async def ledger(self, info: Info) -> Annotated[Ledger, strawberry.lazy("api.types.money")]:
-        from api.types.money import student_ledger
+    async def ledger(self, info: Info) -> Annotated[Ledger, strawberry.lazy("api.types.ledgers")]:
+        from api.types.ledgers import student_ledger
 
         return await student_ledger(info, self.model.id)
 

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from domain.models.columns import created_at, fk, moment, pk, school_fk
+
 if TYPE_CHECKING:
     from domain.models.school import School
 
@@ -23,9 +25,9 @@ class Role(StrEnum):
 class Account(Model):
     """An organisation (a school or a group of schools) that owns schools and users."""
 
-    id = fields.IntField(primary_key=True)
+    id = pk()
     name = fields.CharField(max_length=200, unique=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = created_at()
 
     class Meta:
         table = "account"
@@ -34,16 +36,14 @@ class Account(Model):
 class User(Model):
     """A person who calls the API with a token."""
 
-    id = fields.IntField(primary_key=True)
-    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
-        "models.Account", related_name="users", on_delete=fields.CASCADE
-    )
+    id = pk()
+    account: fields.ForeignKeyRelation[Account] = fk("Account", "users", fields.CASCADE)
     account_id: int
     #: Unique within its account only (two accounts may each have a user of one address).
     email = fields.CharField(max_length=254)
     name = fields.CharField(max_length=200, null=True)
     role = fields.CharEnumField(Role, max_length=16)
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = created_at()
 
     class Meta:
         table = "app_user"
@@ -53,14 +53,10 @@ class User(Model):
 class SchoolGrant(Model):
     """A FINANCE or VIEWER user's right to work in one school."""
 
-    id = fields.IntField(primary_key=True)
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="grants", on_delete=fields.CASCADE
-    )
+    id = pk()
+    user: fields.ForeignKeyRelation[User] = fk("User", "grants", fields.CASCADE)
     user_id: int
-    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
-        "models.School", related_name="grants", on_delete=fields.CASCADE
-    )
+    school: fields.ForeignKeyRelation[School] = school_fk("grants")
     school_id: int
 
     class Meta:
@@ -71,15 +67,13 @@ class SchoolGrant(Model):
 class ApiToken(Model):
     """A bearer token - only its SHA-256 hash is stored."""
 
-    id = fields.IntField(primary_key=True)
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="tokens", on_delete=fields.CASCADE
-    )
+    id = pk()
+    user: fields.ForeignKeyRelation[User] = fk("User", "tokens", fields.CASCADE)
     user_id: int
     token_hash = fields.CharField(max_length=64, unique=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
-    expires_at = fields.DatetimeField(null=True)
-    revoked_at = fields.DatetimeField(null=True)
+    created_at = created_at()
+    expires_at = moment()
+    revoked_at = moment()
 
     class Meta:
         table = "api_token"

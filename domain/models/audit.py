@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from tortoise import fields
 from tortoise.models import Model
 
+from domain.models.columns import big_pk, created_at, fk, optional_fk
+
 if TYPE_CHECKING:
     from domain.models.accounts import Account, User
     from domain.models.school import School
@@ -54,24 +56,22 @@ class AuditEvent(Model):
     outlives a deleted DRAFT run. School is null for account-wide actions (users, tokens).
     """
 
-    id = fields.BigIntField(primary_key=True)
-    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
-        "models.Account", related_name="audit_events", on_delete=fields.CASCADE
-    )
+    id = big_pk()
+    account: fields.ForeignKeyRelation[Account] = fk("Account", "audit_events", fields.CASCADE)
     account_id: int
-    school: fields.ForeignKeyNullableRelation[School] = fields.ForeignKeyField(
-        "models.School", related_name="audit_events", on_delete=fields.CASCADE, null=True
+    school: fields.ForeignKeyNullableRelation[School] = optional_fk(
+        "School", "audit_events", fields.CASCADE
     )
     school_id: int | None
-    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="audit_events", on_delete=fields.SET_NULL, null=True
+    user: fields.ForeignKeyNullableRelation[User] = optional_fk(
+        "User", "audit_events", fields.SET_NULL
     )
     user_id: int | None
     action = fields.CharEnumField(AuditAction, max_length=32)
     object_type = fields.CharField(max_length=50)
     object_pk = fields.BigIntField(null=True)
     detail: dict[str, Any] = fields.JSONField(default=dict)
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = created_at()
 
     class Meta:
         table = "audit_event"

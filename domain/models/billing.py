@@ -8,6 +8,18 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from domain.models.columns import (
+    big_pk,
+    count,
+    created_at,
+    fk,
+    moment,
+    money,
+    optional_fk,
+    pk,
+    school_fk,
+    sum_money,
+)
 from domain.models.invoices import LineKind
 
 if TYPE_CHECKING:
@@ -67,69 +79,57 @@ class ItemStatus(StrEnum):
 class BillingRun(Model):
     """One term's billing of a fee structure to a scope of students."""
 
-    id = fields.IntField(primary_key=True)
-    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
-        "models.School", related_name="billing_runs", on_delete=fields.CASCADE
-    )
+    id = pk()
+    school: fields.ForeignKeyRelation[School] = school_fk("billing_runs")
     school_id: int
-    term: fields.ForeignKeyRelation[Term] = fields.ForeignKeyField(
-        "models.Term", related_name="billing_runs", on_delete=fields.RESTRICT
-    )
+    term: fields.ForeignKeyRelation[Term] = fk("Term", "billing_runs")
     term_id: int
-    fee_structure: fields.ForeignKeyRelation[FeeStructure] = fields.ForeignKeyField(
-        "models.FeeStructure", related_name="billing_runs", on_delete=fields.RESTRICT
-    )
+    fee_structure: fields.ForeignKeyRelation[FeeStructure] = fk("FeeStructure", "billing_runs")
     fee_structure_id: int
     name = fields.CharField(max_length=300)
     reference = fields.CharField(max_length=200, null=True)
     scope_kind = fields.CharEnumField(ScopeKind, max_length=16)
-    scope_grade: fields.ForeignKeyNullableRelation[Grade] = fields.ForeignKeyField(
-        "models.Grade", related_name="scope_grade_runs", null=True, on_delete=fields.RESTRICT
-    )
+    scope_grade: fields.ForeignKeyNullableRelation[Grade] = optional_fk("Grade", "scope_grade_runs")
     scope_grade_id: int | None
-    scope_stream: fields.ForeignKeyNullableRelation[Stream] = fields.ForeignKeyField(
-        "models.Stream", related_name="scope_stream_runs", null=True, on_delete=fields.RESTRICT
+    scope_stream: fields.ForeignKeyNullableRelation[Stream] = optional_fk(
+        "Stream", "scope_stream_runs"
     )
     scope_stream_id: int | None
-    scope_class: fields.ForeignKeyNullableRelation[SchoolClass] = fields.ForeignKeyField(
-        "models.SchoolClass", related_name="scope_class_runs", null=True, on_delete=fields.RESTRICT
+    scope_class: fields.ForeignKeyNullableRelation[SchoolClass] = optional_fk(
+        "SchoolClass", "scope_class_runs"
     )
     scope_class_id: int | None
     invoice_date = fields.DateField()
     due_date = fields.DateField()
     status = fields.CharEnumField(RunStatus, max_length=24, default=RunStatus.DRAFT)
 
-    created_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="created_runs", on_delete=fields.RESTRICT
-    )
+    created_by: fields.ForeignKeyRelation[User] = fk("User", "created_runs")
     created_by_id: int
-    created_at = fields.DatetimeField(auto_now_add=True)
-    confirmed_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="confirmed_runs", null=True, on_delete=fields.RESTRICT
-    )
+    created_at = created_at()
+    confirmed_by: fields.ForeignKeyNullableRelation[User] = optional_fk("User", "confirmed_runs")
     confirmed_by_id: int | None
-    confirmed_at = fields.DatetimeField(null=True)
-    completed_at = fields.DatetimeField(null=True)
+    confirmed_at = moment()
+    completed_at = moment()
 
     # The latest preview's figures (its lines are PreviewLine rows).
-    preview_generated_at = fields.DatetimeField(null=True)
-    preview_invoice_count = fields.IntField(default=0)
-    preview_total = fields.DecimalField(max_digits=14, decimal_places=2, default=0)
-    preview_already_invoiced = fields.IntField(default=0)
-    preview_inactive = fields.IntField(default=0)
-    preview_manual = fields.IntField(default=0)
-    preview_no_charges = fields.IntField(default=0)
-    preview_gross = fields.DecimalField(max_digits=14, decimal_places=2, default=0)
-    preview_discount = fields.DecimalField(max_digits=14, decimal_places=2, default=0)
+    preview_generated_at = moment()
+    preview_invoice_count = count()
+    preview_total = sum_money()
+    preview_already_invoiced = count()
+    preview_inactive = count()
+    preview_manual = count()
+    preview_no_charges = count()
+    preview_gross = sum_money()
+    preview_discount = sum_money()
 
     # Progress of generation; kept equal to the run's items by each chunk's transaction.
-    items_total = fields.IntField(default=0)
-    items_invoiced = fields.IntField(default=0)
-    items_skipped = fields.IntField(default=0)
-    items_failed = fields.IntField(default=0)
-    invoiced_amount = fields.DecimalField(max_digits=14, decimal_places=2, default=0)
-    chunk_count = fields.IntField(default=0)
-    last_progress_at = fields.DatetimeField(null=True)
+    items_total = count()
+    items_invoiced = count()
+    items_skipped = count()
+    items_failed = count()
+    invoiced_amount = sum_money()
+    chunk_count = count()
+    last_progress_at = moment()
 
     class Meta:
         table = "billing_run"
@@ -139,14 +139,10 @@ class BillingRun(Model):
 class BillingRunScopeStudent(Model):
     """A hand-picked student of a MANUAL scope."""
 
-    id = fields.IntField(primary_key=True)
-    run: fields.ForeignKeyRelation[BillingRun] = fields.ForeignKeyField(
-        "models.BillingRun", related_name="scope_students", on_delete=fields.CASCADE
-    )
+    id = pk()
+    run: fields.ForeignKeyRelation[BillingRun] = fk("BillingRun", "scope_students", fields.CASCADE)
     run_id: int
-    student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
-        "models.Student", related_name="manual_scope_runs", on_delete=fields.CASCADE
-    )
+    student: fields.ForeignKeyRelation[Student] = fk("Student", "manual_scope_runs", fields.CASCADE)
     student_id: int
 
     class Meta:
@@ -157,14 +153,10 @@ class BillingRunScopeStudent(Model):
 class BillingRunExclusion(Model):
     """A student left out of a run by hand (MANUAL_OVERRIDE)."""
 
-    id = fields.IntField(primary_key=True)
-    run: fields.ForeignKeyRelation[BillingRun] = fields.ForeignKeyField(
-        "models.BillingRun", related_name="exclusions", on_delete=fields.CASCADE
-    )
+    id = pk()
+    run: fields.ForeignKeyRelation[BillingRun] = fk("BillingRun", "exclusions", fields.CASCADE)
     run_id: int
-    student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
-        "models.Student", related_name="manual_exclusions", on_delete=fields.CASCADE
-    )
+    student: fields.ForeignKeyRelation[Student] = fk("Student", "manual_exclusions", fields.CASCADE)
     student_id: int
 
     class Meta:
@@ -175,17 +167,15 @@ class BillingRunExclusion(Model):
 class PreviewLine(Model):
     """One student of the latest preview - `position` orders the lines by name."""
 
-    id = fields.BigIntField(primary_key=True)
-    run: fields.ForeignKeyRelation[BillingRun] = fields.ForeignKeyField(
-        "models.BillingRun", related_name="preview_lines", on_delete=fields.CASCADE
-    )
+    id = big_pk()
+    run: fields.ForeignKeyRelation[BillingRun] = fk("BillingRun", "preview_lines", fields.CASCADE)
     run_id: int
     position = fields.IntField()
     student_id = fields.IntField()
     status = fields.CharEnumField(PreviewStatus, max_length=16)
-    amount = fields.DecimalField(max_digits=12, decimal_places=2)
-    gross_amount = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
-    discount_amount = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
+    amount = money()
+    gross_amount = money(default=0)
+    discount_amount = money(default=0)
     exclusion_reason = fields.CharEnumField(ExclusionReason, max_length=24, null=True)
     existing_invoice_id = fields.BigIntField(null=True)
 
@@ -197,18 +187,16 @@ class PreviewLine(Model):
 class BillingRunItem(Model):
     """A student frozen at confirm - generation turns it into an invoice, a skip or a failure."""
 
-    id = fields.BigIntField(primary_key=True)
-    run: fields.ForeignKeyRelation[BillingRun] = fields.ForeignKeyField(
-        "models.BillingRun", related_name="items", on_delete=fields.CASCADE
-    )
+    id = big_pk()
+    run: fields.ForeignKeyRelation[BillingRun] = fk("BillingRun", "items", fields.CASCADE)
     run_id: int
     chunk = fields.IntField()
     student_id = fields.IntField()
     status = fields.CharEnumField(ItemStatus, max_length=16, default=ItemStatus.PENDING)
-    amount = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
+    amount = money(default=0)
     invoice_id = fields.BigIntField(null=True)
     message = fields.TextField(null=True)
-    processed_at = fields.DatetimeField(null=True)
+    processed_at = moment()
 
     class Meta:
         table = "billing_run_item"
@@ -219,7 +207,7 @@ class BillingRunItem(Model):
 class PricedLine(Model):
     """One priced line of a student in a run: a CHARGE of a fee item or a DISCOUNT."""
 
-    id = fields.BigIntField(primary_key=True)
+    id = big_pk()
     run_id = fields.IntField()
     student_id = fields.IntField()
     position = fields.IntField()
@@ -227,7 +215,7 @@ class PricedLine(Model):
     fee_item_id = fields.IntField(null=True)
     discount_id = fields.IntField(null=True)
     description = fields.CharField(max_length=200)
-    amount = fields.DecimalField(max_digits=12, decimal_places=2)
+    amount = money()
 
     class Meta:
         abstract = True

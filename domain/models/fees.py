@@ -9,6 +9,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from domain.keys import KEY_MAX_LENGTH
+from domain.models.columns import created_at, fk, money, pk, school_fk
 from domain.models.keyed import KeyedModel
 
 if TYPE_CHECKING:
@@ -28,15 +29,13 @@ class FeeStructure(KeyedModel):
     KEY_SOURCE = "name"
     KEY_FIELD = "name_key"
 
-    id = fields.IntField(primary_key=True)
-    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
-        "models.School", related_name="fee_structures", on_delete=fields.CASCADE
-    )
+    id = pk()
+    school: fields.ForeignKeyRelation[School] = school_fk("fee_structures")
     school_id: int
     name = fields.CharField(max_length=200)
     #: normalise_key of the typed value, unique within the school (migration 0006).
     name_key = fields.CharField(max_length=KEY_MAX_LENGTH, db_default="")
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = created_at()
 
     class Meta:
         table = "fee_structure"
@@ -46,13 +45,13 @@ class FeeStructure(KeyedModel):
 class FeeItem(Model):
     """One line of a fee structure - `amount` applies to grades without an override."""
 
-    id = fields.IntField(primary_key=True)
-    fee_structure: fields.ForeignKeyRelation[FeeStructure] = fields.ForeignKeyField(
-        "models.FeeStructure", related_name="items", on_delete=fields.CASCADE
+    id = pk()
+    fee_structure: fields.ForeignKeyRelation[FeeStructure] = fk(
+        "FeeStructure", "items", fields.CASCADE
     )
     fee_structure_id: int
     name = fields.CharField(max_length=200)
-    amount = fields.DecimalField(max_digits=12, decimal_places=2)
+    amount = money()
     position = fields.IntField(default=0)
     kind = fields.CharEnumField(FeeItemKind, max_length=16, default=FeeItemKind.MANDATORY)
 
@@ -63,16 +62,12 @@ class FeeItem(Model):
 class FeeItemGradeAmount(Model):
     """A fee item's amount for one grade - 0 leaves the item off that grade's invoices."""
 
-    id = fields.IntField(primary_key=True)
-    fee_item: fields.ForeignKeyRelation[FeeItem] = fields.ForeignKeyField(
-        "models.FeeItem", related_name="grade_amounts", on_delete=fields.CASCADE
-    )
+    id = pk()
+    fee_item: fields.ForeignKeyRelation[FeeItem] = fk("FeeItem", "grade_amounts", fields.CASCADE)
     fee_item_id: int
-    grade: fields.ForeignKeyRelation[Grade] = fields.ForeignKeyField(
-        "models.Grade", related_name="fee_amounts", on_delete=fields.CASCADE
-    )
+    grade: fields.ForeignKeyRelation[Grade] = fk("Grade", "fee_amounts", fields.CASCADE)
     grade_id: int
-    amount = fields.DecimalField(max_digits=12, decimal_places=2)
+    amount = money()
 
     class Meta:
         table = "fee_item_grade_amount"

@@ -8,6 +8,18 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from domain.models.columns import (
+    big_pk,
+    count,
+    created_at,
+    fk,
+    moment,
+    money,
+    optional_fk,
+    school_fk,
+    sum_money,
+)
+
 if TYPE_CHECKING:
     from domain.models.accounts import User
     from domain.models.invoices import Payment
@@ -34,24 +46,22 @@ class ImportLineStatus(StrEnum):
 class PaymentImport(Model):
     """A statement of payments: nothing is paid before it is confirmed."""
 
-    id = fields.BigIntField(primary_key=True)
-    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
-        "models.School", related_name="payment_imports", on_delete=fields.CASCADE
-    )
+    id = big_pk()
+    school: fields.ForeignKeyRelation[School] = school_fk("payment_imports")
     school_id: int
     format = fields.CharEnumField(ImportFormat, max_length=16)
     status = fields.CharEnumField(ImportStatus, max_length=16, default=ImportStatus.DRAFT)
-    matched_count = fields.IntField(default=0)
-    matched_amount = fields.DecimalField(max_digits=14, decimal_places=2, default=0)
-    unmatched_count = fields.IntField(default=0)
-    duplicate_count = fields.IntField(default=0)
-    invalid_count = fields.IntField(default=0)
-    created_at = fields.DatetimeField(auto_now_add=True)
-    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="payment_imports", null=True, on_delete=fields.SET_NULL
+    matched_count = count()
+    matched_amount = sum_money()
+    unmatched_count = count()
+    duplicate_count = count()
+    invalid_count = count()
+    created_at = created_at()
+    created_by: fields.ForeignKeyNullableRelation[User] = optional_fk(
+        "User", "payment_imports", fields.SET_NULL
     )
     created_by_id: int | None
-    confirmed_at = fields.DatetimeField(null=True)
+    confirmed_at = moment()
 
     class Meta:
         table = "payment_import"
@@ -61,16 +71,16 @@ class PaymentImport(Model):
 class PaymentImportLine(Model):
     """One data row of an import (rowNumber counts data rows from 1) and what it will do."""
 
-    id = fields.BigIntField(primary_key=True)
-    payment_import: fields.ForeignKeyRelation[PaymentImport] = fields.ForeignKeyField(
-        "models.PaymentImport", related_name="lines", on_delete=fields.CASCADE
+    id = big_pk()
+    payment_import: fields.ForeignKeyRelation[PaymentImport] = fk(
+        "PaymentImport", "lines", fields.CASCADE
     )
     payment_import_id: int
     row_number = fields.IntField()
     status = fields.CharEnumField(ImportLineStatus, max_length=16)
     transaction_reference = fields.CharField(max_length=200, null=True)
     paid_on = fields.DateField(null=True)
-    amount = fields.DecimalField(max_digits=12, decimal_places=2, null=True)
+    amount = money(null=True)
     account_reference = fields.CharField(max_length=200, null=True)
     # No database constraint on the student and payment of a line: checking them costs
     # about half of writing a 20,000-row preview, and a line is a draft the code fills from

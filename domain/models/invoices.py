@@ -8,6 +8,17 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from domain.models.columns import (
+    added_money,
+    big_pk,
+    created_at,
+    fk,
+    moment,
+    money,
+    optional_fk,
+    school_fk,
+)
+
 if TYPE_CHECKING:
     from domain.models.accounts import User
     from domain.models.billing import BillingRun
@@ -40,45 +51,33 @@ class Invoice(Model):
     structure and term, whatever runs overlap.
     """
 
-    id = fields.BigIntField(primary_key=True)
-    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
-        "models.School", related_name="invoices", on_delete=fields.CASCADE
-    )
+    id = big_pk()
+    school: fields.ForeignKeyRelation[School] = school_fk("invoices")
     school_id: int
-    student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
-        "models.Student", related_name="invoices", on_delete=fields.RESTRICT
-    )
+    student: fields.ForeignKeyRelation[Student] = fk("Student", "invoices")
     student_id: int
-    term: fields.ForeignKeyRelation[Term] = fields.ForeignKeyField(
-        "models.Term", related_name="invoices", on_delete=fields.RESTRICT
-    )
+    term: fields.ForeignKeyRelation[Term] = fk("Term", "invoices")
     term_id: int
-    fee_structure: fields.ForeignKeyRelation[FeeStructure] = fields.ForeignKeyField(
-        "models.FeeStructure", related_name="invoices", on_delete=fields.RESTRICT
-    )
+    fee_structure: fields.ForeignKeyRelation[FeeStructure] = fk("FeeStructure", "invoices")
     fee_structure_id: int
-    billing_run: fields.ForeignKeyNullableRelation[BillingRun] = fields.ForeignKeyField(
-        "models.BillingRun", related_name="invoices", null=True, on_delete=fields.RESTRICT
+    billing_run: fields.ForeignKeyNullableRelation[BillingRun] = optional_fk(
+        "BillingRun", "invoices"
     )
     billing_run_id: int | None
     number = fields.CharField(max_length=32)
     invoice_date = fields.DateField()
     due_date = fields.DateField()
     status = fields.CharEnumField(InvoiceStatus, max_length=16, default=InvoiceStatus.ISSUED)
-    total = fields.DecimalField(max_digits=12, decimal_places=2)
+    total = money()
     # Sum of the allocations to this invoice (kept in step with them, in their transaction).
-    amount_paid = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
+    amount_paid = money(default=0)
     #: Sum of the invoice's credit notes: balance = total - amount_paid - credited_amount.
-    credited_amount = fields.DecimalField(
-        max_digits=12, decimal_places=2, default=0, db_default=fields.SqlDefault("0")
-    )
+    credited_amount = added_money()
     #: The student's balance (older debts less payments and credit) when this was created.
-    previous_balance = fields.DecimalField(
-        max_digits=12, decimal_places=2, default=0, db_default=fields.SqlDefault("0")
-    )
-    created_at = fields.DatetimeField(auto_now_add=True)
-    sent_at = fields.DatetimeField(null=True)
-    cancelled_at = fields.DatetimeField(null=True)
+    previous_balance = added_money()
+    created_at = created_at()
+    sent_at = moment()
+    cancelled_at = moment()
     cancellation_reason = fields.TextField(null=True)
 
     class Meta:
@@ -90,17 +89,15 @@ class Invoice(Model):
 class InvoiceLine(Model):
     """One fee item on an invoice - the description is the fee item's name."""
 
-    id = fields.BigIntField(primary_key=True)
-    invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
-        "models.Invoice", related_name="lines", on_delete=fields.CASCADE
-    )
+    id = big_pk()
+    invoice: fields.ForeignKeyRelation[Invoice] = fk("Invoice", "lines", fields.CASCADE)
     invoice_id: int
     fee_item_id = fields.IntField(null=True)
     kind = fields.CharEnumField(LineKind, max_length=16, default=LineKind.CHARGE)
     discount_id = fields.IntField(null=True)
     position = fields.IntField(default=0)
     description = fields.CharField(max_length=200)
-    amount = fields.DecimalField(max_digits=12, decimal_places=2)
+    amount = money()
 
     class Meta:
         table = "invoice_line"
@@ -121,25 +118,17 @@ class Payment(Model):
     payment has no allocations and nothing unallocated. Receipt numbers are gap-free per school.
     """
 
-    id = fields.BigIntField(primary_key=True)
-    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
-        "models.School", related_name="payments", on_delete=fields.CASCADE
-    )
+    id = big_pk()
+    school: fields.ForeignKeyRelation[School] = school_fk("payments")
     school_id: int
-    student: fields.ForeignKeyNullableRelation[Student] = fields.ForeignKeyField(
-        "models.Student", related_name="payments", null=True, on_delete=fields.RESTRICT
-    )
+    student: fields.ForeignKeyNullableRelation[Student] = optional_fk("Student", "payments")
     student_id: int | None
     #: The family paid for (receivePayment with a familyId); then `student` is null and the
     #: allocations name each student paid for.
-    family: fields.ForeignKeyNullableRelation[Family] = fields.ForeignKeyField(
-        "models.Family", related_name="payments", null=True, on_delete=fields.RESTRICT
-    )
+    family: fields.ForeignKeyNullableRelation[Family] = optional_fk("Family", "payments")
     family_id: int | None
     #: The invoice named by recordPayment, null for a payment received for the student.
-    invoice: fields.ForeignKeyNullableRelation[Invoice] = fields.ForeignKeyField(
-        "models.Invoice", related_name="payments", null=True, on_delete=fields.RESTRICT
-    )
+    invoice: fields.ForeignKeyNullableRelation[Invoice] = optional_fk("Invoice", "payments")
     invoice_id: int | None
     receipt_number = fields.CharField(max_length=32)
     channel = fields.CharEnumField(
@@ -148,25 +137,23 @@ class Payment(Model):
         default=PaymentChannel.MANUAL,
         db_default=fields.SqlDefault("'MANUAL'"),
     )
-    amount = fields.DecimalField(max_digits=12, decimal_places=2)
-    unallocated_amount = fields.DecimalField(
-        max_digits=12, decimal_places=2, default=0, db_default=fields.SqlDefault("0")
-    )
+    amount = money()
+    unallocated_amount = added_money()
     paid_on = fields.DateField()
     method = fields.CharField(max_length=50)
     reference = fields.CharField(max_length=200, null=True)
     received_amount = fields.DecimalField(max_digits=14, decimal_places=2, null=True)
     received_currency = fields.CharField(max_length=3, null=True)
     exchange_rate = fields.DecimalField(max_digits=18, decimal_places=8, null=True)
-    recorded_at = fields.DatetimeField(auto_now_add=True)
-    recorded_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="recorded_payments", null=True, on_delete=fields.SET_NULL
+    recorded_at = created_at()
+    recorded_by: fields.ForeignKeyNullableRelation[User] = optional_fk(
+        "User", "recorded_payments", fields.SET_NULL
     )
     recorded_by_id: int | None
-    reversed_at = fields.DatetimeField(null=True)
+    reversed_at = moment()
     reversal_reason = fields.TextField(null=True)
-    reversed_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="reversed_payments", null=True, on_delete=fields.SET_NULL
+    reversed_by: fields.ForeignKeyNullableRelation[User] = optional_fk(
+        "User", "reversed_payments", fields.SET_NULL
     )
     reversed_by_id: int | None
 
@@ -181,25 +168,19 @@ class PaymentAllocation(Model):
     negative opening balance.
     """
 
-    id = fields.BigIntField(primary_key=True)
-    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
-        "models.School", related_name="allocations", on_delete=fields.CASCADE
-    )
+    id = big_pk()
+    school: fields.ForeignKeyRelation[School] = school_fk("allocations")
     school_id: int
-    student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
-        "models.Student", related_name="allocations", on_delete=fields.RESTRICT
-    )
+    student: fields.ForeignKeyRelation[Student] = fk("Student", "allocations")
     student_id: int
-    payment: fields.ForeignKeyNullableRelation[Payment] = fields.ForeignKeyField(
-        "models.Payment", related_name="allocations", null=True, on_delete=fields.CASCADE
+    payment: fields.ForeignKeyNullableRelation[Payment] = optional_fk(
+        "Payment", "allocations", fields.CASCADE
     )
     payment_id: int | None
-    invoice: fields.ForeignKeyNullableRelation[Invoice] = fields.ForeignKeyField(
-        "models.Invoice", related_name="allocations", null=True, on_delete=fields.RESTRICT
-    )
+    invoice: fields.ForeignKeyNullableRelation[Invoice] = optional_fk("Invoice", "allocations")
     invoice_id: int | None
-    amount = fields.DecimalField(max_digits=12, decimal_places=2)
-    created_at = fields.DatetimeField(auto_now_add=True)
+    amount = money()
+    created_at = created_at()
 
     class Meta:
         table = "payment_allocation"
@@ -209,26 +190,20 @@ class PaymentAllocation(Model):
 class CreditNote(Model):
     """A note that takes an amount off an invoice's balance, the invoice kept as issued."""
 
-    id = fields.BigIntField(primary_key=True)
-    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
-        "models.School", related_name="credit_notes", on_delete=fields.CASCADE
-    )
+    id = big_pk()
+    school: fields.ForeignKeyRelation[School] = school_fk("credit_notes")
     school_id: int
-    invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
-        "models.Invoice", related_name="credit_notes", on_delete=fields.RESTRICT
-    )
+    invoice: fields.ForeignKeyRelation[Invoice] = fk("Invoice", "credit_notes")
     invoice_id: int
-    student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
-        "models.Student", related_name="credit_notes", on_delete=fields.RESTRICT
-    )
+    student: fields.ForeignKeyRelation[Student] = fk("Student", "credit_notes")
     student_id: int
     number = fields.CharField(max_length=32)
-    amount = fields.DecimalField(max_digits=12, decimal_places=2)
+    amount = money()
     reason = fields.TextField()
     issued_on = fields.DateField()
-    created_at = fields.DatetimeField(auto_now_add=True)
-    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="credit_notes", null=True, on_delete=fields.SET_NULL
+    created_at = created_at()
+    created_by: fields.ForeignKeyNullableRelation[User] = optional_fk(
+        "User", "credit_notes", fields.SET_NULL
     )
     created_by_id: int | None
 
@@ -243,17 +218,15 @@ class OpeningBalance(Model):
     `allocated` is how much of it is settled: paid (a debt) or spent on invoices (a credit).
     """
 
-    id = fields.BigIntField(primary_key=True)
-    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
-        "models.School", related_name="opening_balances", on_delete=fields.CASCADE
-    )
+    id = big_pk()
+    school: fields.ForeignKeyRelation[School] = school_fk("opening_balances")
     school_id: int
     student: fields.OneToOneRelation[Student] = fields.OneToOneField(
         "models.Student", related_name="opening_balance", on_delete=fields.CASCADE
     )
     student_id: int
-    amount = fields.DecimalField(max_digits=12, decimal_places=2)
-    allocated = fields.DecimalField(max_digits=12, decimal_places=2, default=0)
+    amount = money()
+    allocated = money(default=0)
     as_of = fields.DateField()
     updated_at = fields.DatetimeField(auto_now=True)
 

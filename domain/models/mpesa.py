@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from domain.models.columns import big_pk, created_at, moment, money, optional_fk, pk, school_fk
+
 if TYPE_CHECKING:
     from domain.models.invoices import Payment
     from domain.models.school import School, Student
@@ -24,7 +26,7 @@ class MobileMoneyStatus(StrEnum):
 class MpesaWebhook(Model):
     """The hash of a school's webhook secret (the secret is shown once)."""
 
-    id = fields.IntField(primary_key=True)
+    id = pk()
     school: fields.OneToOneRelation[School] = fields.OneToOneField(
         "models.School", related_name="mpesa_webhook", on_delete=fields.CASCADE
     )
@@ -43,13 +45,11 @@ class MobileMoneyTransaction(Model):
     matching was tried, and `payment` once it paid a student.
     """
 
-    id = fields.BigIntField(primary_key=True)
-    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
-        "models.School", related_name="mobile_money", on_delete=fields.CASCADE
-    )
+    id = big_pk()
+    school: fields.ForeignKeyRelation[School] = school_fk("mobile_money")
     school_id: int
     transaction_id = fields.CharField(max_length=64)
-    amount = fields.DecimalField(max_digits=12, decimal_places=2)
+    amount = money()
     received_at = fields.DatetimeField()
     paid_on = fields.DateField()
     account_reference = fields.CharField(max_length=200)
@@ -59,16 +59,12 @@ class MobileMoneyTransaction(Model):
     status = fields.CharEnumField(
         MobileMoneyStatus, max_length=16, default=MobileMoneyStatus.UNMATCHED
     )
-    student: fields.ForeignKeyNullableRelation[Student] = fields.ForeignKeyField(
-        "models.Student", related_name="mobile_money", null=True, on_delete=fields.RESTRICT
-    )
+    student: fields.ForeignKeyNullableRelation[Student] = optional_fk("Student", "mobile_money")
     student_id: int | None
-    payment: fields.ForeignKeyNullableRelation[Payment] = fields.ForeignKeyField(
-        "models.Payment", related_name="mobile_money", null=True, on_delete=fields.RESTRICT
-    )
+    payment: fields.ForeignKeyNullableRelation[Payment] = optional_fk("Payment", "mobile_money")
     payment_id: int | None
-    processed_at = fields.DatetimeField(null=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
+    processed_at = moment()
+    created_at = created_at()
 
     class Meta:
         table = "mobile_money_transaction"

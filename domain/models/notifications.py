@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from domain.models.columns import big_pk, count, fk, moment
+
 if TYPE_CHECKING:
     from domain.models.billing import BillingRun
     from domain.models.invoices import Invoice
@@ -32,10 +34,8 @@ class DeliveryStatus(StrEnum):
 class InvoiceDelivery(Model):
     """The notice of one invoice on one channel - sent at most once (the row is the claim)."""
 
-    id = fields.BigIntField(primary_key=True)
-    invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
-        "models.Invoice", related_name="deliveries", on_delete=fields.CASCADE
-    )
+    id = big_pk()
+    invoice: fields.ForeignKeyRelation[Invoice] = fk("Invoice", "deliveries", fields.CASCADE)
     invoice_id: int
     channel = fields.CharEnumField(DeliveryChannel, max_length=8)
     status = fields.CharEnumField(DeliveryStatus, max_length=16, default=DeliveryStatus.QUEUED)
@@ -43,12 +43,12 @@ class InvoiceDelivery(Model):
     recipient = fields.CharField(max_length=254, null=True)
     #: Why the last attempt failed, for a person.
     reason = fields.TextField(null=True)
-    attempts = fields.IntField(default=0)
+    attempts = count()
     #: Set while a worker sends - another worker leaves the row alone until the lease ends.
-    claimed_at = fields.DatetimeField(null=True)
+    claimed_at = moment()
     queued_at = fields.DatetimeField()
     updated_at = fields.DatetimeField(auto_now=True)
-    sent_at = fields.DatetimeField(null=True)
+    sent_at = moment()
 
     class Meta:
         table = "invoice_delivery"
@@ -69,12 +69,12 @@ class RunNotices(Model):
     #: The channels asked for, comma-separated (e.g. "EMAIL,SMS").
     channels = fields.CharField(max_length=32)
     requested_at = fields.DatetimeField()
-    finished_at = fields.DatetimeField(null=True)
+    finished_at = moment()
     #: Live invoices of the run when sending was asked for.
-    total = fields.IntField(default=0)
-    sent = fields.IntField(default=0)
-    failed = fields.IntField(default=0)
-    no_contact = fields.IntField(default=0)
+    total = count()
+    sent = count()
+    failed = count()
+    no_contact = count()
 
     class Meta:
         table = "run_notices"

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from domain.models.columns import created_at, fk, money, optional_fk, pk, school_fk
+
 if TYPE_CHECKING:
     from domain.models.fees import FeeItem
     from domain.models.school import Grade, School, Student, Term
@@ -23,10 +25,8 @@ class DiscountKind(StrEnum):
 class FeeCategory(Model):
     """A pricing group of a school's students (Boarder, Day scholar)."""
 
-    id = fields.IntField(primary_key=True)
-    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
-        "models.School", related_name="fee_categories", on_delete=fields.CASCADE
-    )
+    id = pk()
+    school: fields.ForeignKeyRelation[School] = school_fk("fee_categories")
     school_id: int
     name = fields.CharField(max_length=200)
 
@@ -38,13 +38,11 @@ class FeeCategory(Model):
 class Family(Model):
     """Students of one school who share guardians: the unit of sibling discounts."""
 
-    id = fields.IntField(primary_key=True)
-    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
-        "models.School", related_name="families", on_delete=fields.CASCADE
-    )
+    id = pk()
+    school: fields.ForeignKeyRelation[School] = school_fk("families")
     school_id: int
     name = fields.CharField(max_length=200)
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = created_at()
 
     class Meta:
         table = "family"
@@ -54,20 +52,18 @@ class Family(Model):
 class FeeItemCategoryAmount(Model):
     """A fee item's amount for a fee category, in one grade or (grade NULL) in any grade."""
 
-    id = fields.IntField(primary_key=True)
-    fee_item: fields.ForeignKeyRelation[FeeItem] = fields.ForeignKeyField(
-        "models.FeeItem", related_name="category_amounts", on_delete=fields.CASCADE
-    )
+    id = pk()
+    fee_item: fields.ForeignKeyRelation[FeeItem] = fk("FeeItem", "category_amounts", fields.CASCADE)
     fee_item_id: int
-    fee_category: fields.ForeignKeyRelation[FeeCategory] = fields.ForeignKeyField(
-        "models.FeeCategory", related_name="fee_amounts", on_delete=fields.CASCADE
+    fee_category: fields.ForeignKeyRelation[FeeCategory] = fk(
+        "FeeCategory", "fee_amounts", fields.CASCADE
     )
     fee_category_id: int
-    grade: fields.ForeignKeyNullableRelation[Grade] = fields.ForeignKeyField(
-        "models.Grade", related_name="category_fee_amounts", null=True, on_delete=fields.CASCADE
+    grade: fields.ForeignKeyNullableRelation[Grade] = optional_fk(
+        "Grade", "category_fee_amounts", fields.CASCADE
     )
     grade_id: int | None
-    amount = fields.DecimalField(max_digits=12, decimal_places=2)
+    amount = money()
 
     class Meta:
         table = "fee_item_category_amount"
@@ -77,24 +73,16 @@ class FeeItemCategoryAmount(Model):
 class FeeSubscription(Model):
     """A student taking an OPTIONAL fee item from one term on (until one, or for good)."""
 
-    id = fields.IntField(primary_key=True)
-    student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
-        "models.Student", related_name="fee_subscriptions", on_delete=fields.CASCADE
-    )
+    id = pk()
+    student: fields.ForeignKeyRelation[Student] = fk("Student", "fee_subscriptions", fields.CASCADE)
     student_id: int
-    fee_item: fields.ForeignKeyRelation[FeeItem] = fields.ForeignKeyField(
-        "models.FeeItem", related_name="subscriptions", on_delete=fields.CASCADE
-    )
+    fee_item: fields.ForeignKeyRelation[FeeItem] = fk("FeeItem", "subscriptions", fields.CASCADE)
     fee_item_id: int
-    from_term: fields.ForeignKeyRelation[Term] = fields.ForeignKeyField(
-        "models.Term", related_name="subscriptions_from", on_delete=fields.RESTRICT
-    )
+    from_term: fields.ForeignKeyRelation[Term] = fk("Term", "subscriptions_from")
     from_term_id: int
-    until_term: fields.ForeignKeyNullableRelation[Term] = fields.ForeignKeyField(
-        "models.Term", related_name="subscriptions_until", null=True, on_delete=fields.RESTRICT
-    )
+    until_term: fields.ForeignKeyNullableRelation[Term] = optional_fk("Term", "subscriptions_until")
     until_term_id: int | None
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = created_at()
 
     class Meta:
         table = "fee_subscription"
@@ -104,16 +92,14 @@ class FeeSubscription(Model):
 class Discount(Model):
     """A reduction a school grants, applied by itself when it has a sibling position."""
 
-    id = fields.IntField(primary_key=True)
-    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
-        "models.School", related_name="discounts", on_delete=fields.CASCADE
-    )
+    id = pk()
+    school: fields.ForeignKeyRelation[School] = school_fk("discounts")
     school_id: int
     name = fields.CharField(max_length=200)
     kind = fields.CharEnumField(DiscountKind, max_length=16)
-    value = fields.DecimalField(max_digits=12, decimal_places=2)
+    value = money()
     sibling_position = fields.IntField(null=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = created_at()
 
     class Meta:
         table = "discount"
@@ -122,14 +108,10 @@ class Discount(Model):
 class DiscountFeeItem(Model):
     """A fee item a discount reduces (a discount without any reduces the whole invoice)."""
 
-    id = fields.IntField(primary_key=True)
-    discount: fields.ForeignKeyRelation[Discount] = fields.ForeignKeyField(
-        "models.Discount", related_name="fee_item_links", on_delete=fields.CASCADE
-    )
+    id = pk()
+    discount: fields.ForeignKeyRelation[Discount] = fk("Discount", "fee_item_links", fields.CASCADE)
     discount_id: int
-    fee_item: fields.ForeignKeyRelation[FeeItem] = fields.ForeignKeyField(
-        "models.FeeItem", related_name="discount_links", on_delete=fields.CASCADE
-    )
+    fee_item: fields.ForeignKeyRelation[FeeItem] = fk("FeeItem", "discount_links", fields.CASCADE)
     fee_item_id: int
 
     class Meta:
@@ -140,25 +122,17 @@ class DiscountFeeItem(Model):
 class StudentDiscount(Model):
     """A discount granted to one student from one term on (ids order the grants)."""
 
-    id = fields.IntField(primary_key=True)
-    student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
-        "models.Student", related_name="discounts", on_delete=fields.CASCADE
-    )
+    id = pk()
+    student: fields.ForeignKeyRelation[Student] = fk("Student", "discounts", fields.CASCADE)
     student_id: int
-    discount: fields.ForeignKeyRelation[Discount] = fields.ForeignKeyField(
-        "models.Discount", related_name="grants", on_delete=fields.CASCADE
-    )
+    discount: fields.ForeignKeyRelation[Discount] = fk("Discount", "grants", fields.CASCADE)
     discount_id: int
-    from_term: fields.ForeignKeyRelation[Term] = fields.ForeignKeyField(
-        "models.Term", related_name="discounts_from", on_delete=fields.RESTRICT
-    )
+    from_term: fields.ForeignKeyRelation[Term] = fk("Term", "discounts_from")
     from_term_id: int
-    until_term: fields.ForeignKeyNullableRelation[Term] = fields.ForeignKeyField(
-        "models.Term", related_name="discounts_until", null=True, on_delete=fields.RESTRICT
-    )
+    until_term: fields.ForeignKeyNullableRelation[Term] = optional_fk("Term", "discounts_until")
     until_term_id: int | None
     reference = fields.CharField(max_length=200, null=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = created_at()
 
     class Meta:
         table = "student_discount"

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from domain.models.columns import big_pk, count, fk, moment, pk, school_fk
 from domain.models.notifications import DeliveryChannel, DeliveryStatus
 
 if TYPE_CHECKING:
@@ -18,10 +19,8 @@ if TYPE_CHECKING:
 class ReminderStage(Model):
     """One stage of a school's reminder policy: sent `days_after_due` days past the due date."""
 
-    id = fields.IntField(primary_key=True)
-    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
-        "models.School", related_name="reminder_stages", on_delete=fields.CASCADE
-    )
+    id = pk()
+    school: fields.ForeignKeyRelation[School] = school_fk("reminder_stages")
     school_id: int
     days_after_due = fields.IntField()
     #: The channels, comma-separated (e.g. "EMAIL,SMS").
@@ -39,10 +38,8 @@ class ReminderDelivery(Model):
     """One stage's reminder of one invoice on one channel - sent at most once (the row is the
     claim)."""
 
-    id = fields.BigIntField(primary_key=True)
-    invoice: fields.ForeignKeyRelation[Invoice] = fields.ForeignKeyField(
-        "models.Invoice", related_name="reminders", on_delete=fields.CASCADE
-    )
+    id = big_pk()
+    invoice: fields.ForeignKeyRelation[Invoice] = fk("Invoice", "reminders", fields.CASCADE)
     invoice_id: int
     #: The stage's days after the due date.
     stage = fields.IntField()
@@ -50,10 +47,10 @@ class ReminderDelivery(Model):
     status = fields.CharEnumField(DeliveryStatus, max_length=16, default=DeliveryStatus.QUEUED)
     recipient = fields.CharField(max_length=254, null=True)
     reason = fields.TextField(null=True)
-    attempts = fields.IntField(default=0)
-    claimed_at = fields.DatetimeField(null=True)
+    attempts = count()
+    claimed_at = moment()
     queued_at = fields.DatetimeField()
-    sent_at = fields.DatetimeField(null=True)
+    sent_at = moment()
 
     class Meta:
         table = "reminder_delivery"
@@ -63,14 +60,12 @@ class ReminderDelivery(Model):
 class ReminderDay(Model):
     """The daily job's claim on one school and day: however many workers run, one does it."""
 
-    id = fields.IntField(primary_key=True)
-    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
-        "models.School", related_name="reminder_days", on_delete=fields.CASCADE
-    )
+    id = pk()
+    school: fields.ForeignKeyRelation[School] = school_fk("reminder_days")
     school_id: int
     day = fields.DateField()
     claimed_at = fields.DatetimeField()
-    finished_at = fields.DatetimeField(null=True)
+    finished_at = moment()
 
     class Meta:
         table = "reminder_day"

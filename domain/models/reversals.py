@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from domain.models.columns import big_pk, fk, money, school_fk
+
 if TYPE_CHECKING:
     from domain.models.invoices import Payment
     from domain.models.school import School, Student
@@ -19,20 +21,14 @@ class ReversedPart(Model):
     their ledger shows the part paid and its reversal.
     """
 
-    id = fields.BigIntField(primary_key=True)
-    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
-        "models.School", related_name="reversed_parts", on_delete=fields.CASCADE
-    )
+    id = big_pk()
+    school: fields.ForeignKeyRelation[School] = school_fk("reversed_parts")
     school_id: int
-    payment: fields.ForeignKeyRelation[Payment] = fields.ForeignKeyField(
-        "models.Payment", related_name="reversed_parts", on_delete=fields.CASCADE
-    )
+    payment: fields.ForeignKeyRelation[Payment] = fk("Payment", "reversed_parts", fields.CASCADE)
     payment_id: int
-    student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
-        "models.Student", related_name="reversed_parts", on_delete=fields.RESTRICT
-    )
+    student: fields.ForeignKeyRelation[Student] = fk("Student", "reversed_parts")
     student_id: int
-    amount = fields.DecimalField(max_digits=12, decimal_places=2)
+    amount = money()
 
     class Meta:
         table = "reversed_part"

@@ -9,6 +9,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from domain.keys import KEY_MAX_LENGTH
+from domain.models.columns import created_at, fk, optional_fk, pk, school_fk
 from domain.models.keyed import KeyedModel
 
 if TYPE_CHECKING:
@@ -28,10 +29,8 @@ class StudentStatus(StrEnum):
 class School(Model):
     """A school, billing in one currency, numbering its invoices in one sequence."""
 
-    id = fields.IntField(primary_key=True)
-    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
-        "models.Account", related_name="schools", on_delete=fields.CASCADE
-    )
+    id = pk()
+    account: fields.ForeignKeyRelation[Account] = fk("Account", "schools", fields.CASCADE)
     account_id: int
     name = fields.CharField(max_length=200)
     currency = fields.CharField(max_length=3)
@@ -41,7 +40,7 @@ class School(Model):
     last_receipt_number = fields.IntField(default=0, db_default=fields.SqlDefault("0"))
     #: The last credit-note number handed out (same rule as invoices).
     last_credit_note_number = fields.IntField(default=0, db_default=fields.SqlDefault("0"))
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = created_at()
     # The profile: what the school prints on the documents parents receive.
     address = fields.TextField(null=True)
     #: E.164, e.g. +254712345678.
@@ -63,10 +62,8 @@ class Term(KeyedModel):
     KEY_SOURCE = "name"
     KEY_FIELD = "name_key"
 
-    id = fields.IntField(primary_key=True)
-    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
-        "models.School", related_name="terms", on_delete=fields.CASCADE
-    )
+    id = pk()
+    school: fields.ForeignKeyRelation[School] = school_fk("terms")
     school_id: int
     name = fields.CharField(max_length=100)
     #: normalise_key of the typed value, unique within the school (migration 0006).
@@ -82,10 +79,8 @@ class Term(KeyedModel):
 class Grade(Model):
     """A year group (Grade 4, Form 2) - fees are priced per grade."""
 
-    id = fields.IntField(primary_key=True)
-    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
-        "models.School", related_name="grades", on_delete=fields.CASCADE
-    )
+    id = pk()
+    school: fields.ForeignKeyRelation[School] = school_fk("grades")
     school_id: int
     name = fields.CharField(max_length=100)
     level = fields.IntField()
@@ -98,10 +93,8 @@ class Grade(Model):
 class Stream(Model):
     """A stream (East, West) that runs across grades."""
 
-    id = fields.IntField(primary_key=True)
-    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
-        "models.School", related_name="streams", on_delete=fields.CASCADE
-    )
+    id = pk()
+    school: fields.ForeignKeyRelation[School] = school_fk("streams")
     school_id: int
     name = fields.CharField(max_length=100)
 
@@ -113,18 +106,12 @@ class Stream(Model):
 class SchoolClass(Model):
     """A class: one grade, optionally one stream (Grade 4 East)."""
 
-    id = fields.IntField(primary_key=True)
-    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
-        "models.School", related_name="classes", on_delete=fields.CASCADE
-    )
+    id = pk()
+    school: fields.ForeignKeyRelation[School] = school_fk("classes")
     school_id: int
-    grade: fields.ForeignKeyRelation[Grade] = fields.ForeignKeyField(
-        "models.Grade", related_name="classes", on_delete=fields.RESTRICT
-    )
+    grade: fields.ForeignKeyRelation[Grade] = fk("Grade", "classes")
     grade_id: int
-    stream: fields.ForeignKeyNullableRelation[Stream] = fields.ForeignKeyField(
-        "models.Stream", related_name="classes", on_delete=fields.RESTRICT, null=True
-    )
+    stream: fields.ForeignKeyNullableRelation[Stream] = optional_fk("Stream", "classes")
     stream_id: int | None
     name = fields.CharField(max_length=100)
 
@@ -139,10 +126,8 @@ class Student(KeyedModel):
     KEY_SOURCE = "admission_number"
     KEY_FIELD = "admission_key"
 
-    id = fields.IntField(primary_key=True)
-    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
-        "models.School", related_name="students", on_delete=fields.CASCADE
-    )
+    id = pk()
+    school: fields.ForeignKeyRelation[School] = school_fk("students")
     school_id: int
     admission_number = fields.CharField(max_length=50)
     #: normalise_key of the typed value, unique within the school (migration 0006).
@@ -150,22 +135,22 @@ class Student(KeyedModel):
     first_name = fields.CharField(max_length=100)
     last_name = fields.CharField(max_length=100)
     status = fields.CharEnumField(StudentStatus, max_length=16, default=StudentStatus.ACTIVE)
-    school_class: fields.ForeignKeyNullableRelation[SchoolClass] = fields.ForeignKeyField(
-        "models.SchoolClass", related_name="students", on_delete=fields.SET_NULL, null=True
+    school_class: fields.ForeignKeyNullableRelation[SchoolClass] = optional_fk(
+        "SchoolClass", "students", fields.SET_NULL
     )
     school_class_id: int | None
-    fee_category: fields.ForeignKeyNullableRelation[FeeCategory] = fields.ForeignKeyField(
-        "models.FeeCategory", related_name="students", on_delete=fields.SET_NULL, null=True
+    fee_category: fields.ForeignKeyNullableRelation[FeeCategory] = optional_fk(
+        "FeeCategory", "students", fields.SET_NULL
     )
     fee_category_id: int | None
-    family: fields.ForeignKeyNullableRelation[Family] = fields.ForeignKeyField(
-        "models.Family", related_name="students", on_delete=fields.SET_NULL, null=True
+    family: fields.ForeignKeyNullableRelation[Family] = optional_fk(
+        "Family", "students", fields.SET_NULL
     )
     family_id: int | None
     guardian_name = fields.CharField(max_length=200, null=True)
     guardian_email = fields.CharField(max_length=254, null=True)
     guardian_phone = fields.CharField(max_length=32, null=True)
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = created_at()
 
     class Meta:
         table = "student"

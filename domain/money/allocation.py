@@ -82,6 +82,14 @@ class Source:
     payment_id: int | None
 
 
+async def allocate(connection: BaseDBAsyncClient, source: Source, amount: Decimal) -> Decimal:
+    """Pay the student's debts from `amount`: the opening balance first, then invoices by due
+    date then number. Returns what is left. The caller holds the school's money lock."""
+    return await pay_debts(
+        connection, source.school_id, source.payment_id, [source.student_id], amount
+    )
+
+
 @dataclass
 class Debt:
     """Something a student owes: their opening balance or one live invoice, and how much."""
@@ -94,25 +102,31 @@ class Debt:
 
 async def open_debts(
     connection: BaseDBAsyncClient, student_ids: list[int], *, with_opening: bool
-) -> dict[int, list[Debt]]:
-    """Each student's debts in the order money pays them: the opening balance first (paid by
-    payments, not by opening credit), then live invoices by due date then number."""
-    debts: dict[int, list[Debt]] = {s: [] for s in student_ids}
+) -> list[Debt]:
+    """The students' debts together, in the order money pays them: their opening balances
+    first (by day, then student; only a payment pays them, not credit), then all their
+    invoices by due date then number."""
+    debts: list[Debt] = []
     if with_opening:
-        for ob in await OpeningBalance.filter(student_id__in=student_ids).using_db(connection):
+        openings = (
+            await OpeningBalance.filter(student_id__in=student_ids)
+            .using_db(connection)
+            .order_by("as_of", "student_id")
+        )
+        for ob in openings:
             owed = Decimal(ob.amount) - Decimal(ob.allocated)
             if owed > 0:
-                debts[ob.student_id].append(Debt(ob.student_id, owed, opening=ob))
+                debts.append(Debt(ob.student_id, owed, opening=ob))
     invoices = (
         await Invoice.filter(student_id__in=student_ids)
         .exclude(status=InvoiceStatus.CANCELLED)
         .using_db(connection)
-        .order_by("student_id", "due_date", "number")
+        .order_by("due_date", "number")
     )
     for invoice in invoices:
         owed = invoice_balance(invoice)
         if owed > 0:
-            debts[invoice.student_id].append(Debt(invoice.student_id, owed, invoice=invoice))
+            debts.append(Debt(invoice.student_id, owed, invoice=invoice))
     return debts
 
 
@@ -133,17 +147,23 @@ def spread(amount: Decimal, debts: list[Debt]) -> tuple[list[tuple[Debt, Decimal
     return takes, left
 
 
-async def allocate(connection: BaseDBAsyncClient, source: Source, amount: Decimal) -> Decimal:
-    """Pay the student's debts from `amount`: the opening balance first, then invoices by due
-    date then number. Returns what is left. The caller holds the school's money lock."""
-    if amount <= 0:
-        return ZERO
-    debts = await open_debts(
-        connection, [source.student_id], with_opening=source.payment_id is not None
-    )
-    takes, left = spread(amount, debts[source.student_id])
+async def pay_debts(
+    connection: BaseDBAsyncClient,
+    school_id: int,
+    payment_id: int | None,
+    student_ids: list[int],
+    amount: Decimal,
+) -> Decimal:
+    """Pay the students' debts together from `amount`, in `open_debts` order; each part is
+    allocated to the debt's student. Returns what is left (never below 0). The caller holds
+    the school's money lock."""
+    if not student_ids or amount <= 0:
+        return max(amount, ZERO)
+    debts = await open_debts(connection, student_ids, with_opening=payment_id is not None)
+    takes, left = spread(amount, debts)
     for debt, take in takes:
-        await _allocation(connection, source, debt.invoice.id if debt.invoice else None, take)
+        invoice_id = debt.invoice.id if debt.invoice is not None else None
+        await _allocation(connection, school_id, payment_id, debt.student_id, invoice_id, take)
         if debt.invoice is not None:
             await move_invoice_money(connection, debt.invoice, paid=take)
         elif debt.opening is not None:
@@ -156,12 +176,17 @@ async def allocate(connection: BaseDBAsyncClient, source: Source, amount: Decima
 
 
 async def _allocation(
-    connection: BaseDBAsyncClient, source: Source, invoice_id: int | None, amount: Decimal
+    connection: BaseDBAsyncClient,
+    school_id: int,
+    payment_id: int | None,
+    student_id: int,
+    invoice_id: int | None,
+    amount: Decimal,
 ) -> None:
     await PaymentAllocation.create(
-        school_id=source.school_id,
-        student_id=source.student_id,
-        payment_id=source.payment_id,
+        school_id=school_id,
+        student_id=student_id,
+        payment_id=payment_id,
         invoice_id=invoice_id,
         amount=amount,
         using_db=connection,

@@ -10,6 +10,7 @@ same receipt numbers in row order.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from decimal import Decimal
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -24,7 +25,7 @@ from domain.models import (
     PaymentImport,
     PaymentImportLine,
 )
-from domain.money.allocation import open_debts, settle, spread
+from domain.money.allocation import Debt, open_debts, settle, spread
 from domain.money.import_lines import key, known_references
 from domain.money.numbers import format_number, reserve_numbers
 
@@ -126,7 +127,9 @@ async def _allocate(connection: BaseDBAsyncClient, payments: list[Payment]) -> N
     """Spread each new payment over its student's debts, in order, and write it all in bulk."""
     assert all(p.student_id is not None for p in payments)
     students = sorted({int(p.student_id or 0) for p in payments})
-    debts = await open_debts(connection, students, with_opening=True)
+    debts: dict[int, list[Debt]] = defaultdict(list)
+    for debt in await open_debts(connection, students, with_opening=True):
+        debts[debt.student_id].append(debt)  # each student's in the order they are paid
     parts: list[PaymentAllocation] = []
     invoices: dict[int, Invoice] = {}
     openings: dict[int, OpeningBalance] = {}

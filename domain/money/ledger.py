@@ -43,9 +43,9 @@ class Entry:
     reference: str
     description: str
     student_id: int
-    debit: Decimal | None
-    credit: Decimal | None
-    balance: Decimal
+    debit: Decimal | None = None
+    credit: Decimal | None = None
+    balance: Decimal = ZERO
     invoice_id: int | None = None
     payment_id: int | None = None
     credit_note_id: int | None = None
@@ -68,35 +68,45 @@ class Ledger:
     opening_balance: Decimal
 
 
-def payment_entries(p: Payment, student_id: int, amount: Decimal, what: str) -> list[Entry]:
-    """A payment's credit in a ledger and, once reversed, its reversal's debit that day."""
-    paid = Entry(
-        p.paid_on,
-        EntryKind.PAYMENT,
-        p.receipt_number,
-        what,
-        student_id,
-        None,
-        amount,
-        ZERO,
-        payment_id=p.id,
-        created=p.recorded_at,
-    )
-    if p.reversed_at is None:
-        return [paid]
-    back = Entry(
-        p.reversed_at.astimezone(UTC).date(),
-        EntryKind.PAYMENT_REVERSAL,
-        p.receipt_number,
-        f"Reversed: {p.reversal_reason or ''}".strip(),
-        student_id,
-        amount,
-        None,
-        ZERO,
-        payment_id=p.id,
-        created=p.reversed_at,
-    )
-    return [paid, back]
+#: Sorts entries without a creation moment (an opening balance) first within their day.
+EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+class Entries:
+    """A ledger's entries gathered in any order; `balanced()` puts them by date, opening
+    balances first, then by creation, with running balances."""
+
+    def __init__(self) -> None:
+        self._raw: list[tuple[tuple[date, int, datetime, int], Entry]] = []
+
+    def add(self, entry: Entry) -> None:
+        order = 0 if entry.kind == EntryKind.OPENING_BALANCE else 1
+        self._raw.append(((entry.date, order, entry.created or EPOCH, len(self._raw)), entry))
+
+    def add_payment(self, p: Payment, student_id: int, description: str, amount: Decimal) -> None:
+        """A payment (`amount` of it: a family payment's part) as one PAYMENT credit."""
+        credit = Entry(p.paid_on, EntryKind.PAYMENT, p.receipt_number, description, student_id)
+        self.add(replace(credit, credit=amount, payment_id=p.id, created=p.recorded_at))
+
+    def add_reversal(self, p: Payment, student_id: int, amount: Decimal | None = None) -> None:
+        """A reversed payment's PAYMENT_REVERSAL debit (of `amount`, a family payment's part,
+        or of the whole payment), on the day it was reversed."""
+        if p.reversed_at is None:
+            return
+        reason = f"Reversed: {p.reversal_reason or ''}".strip()
+        day = p.reversed_at.astimezone(UTC).date()
+        debit = Entry(day, EntryKind.PAYMENT_REVERSAL, p.receipt_number, reason, student_id)
+        whole = Decimal(p.amount) if amount is None else amount
+        self.add(replace(debit, debit=whole, payment_id=p.id, created=p.reversed_at))
+
+    def balanced(self) -> tuple[list[Entry], Decimal]:
+        """The entries in order with their running balances, and the balance after them."""
+        running = ZERO
+        entries = []
+        for _, entry in sorted(self._raw, key=lambda pair: pair[0]):
+            running += entry.net
+            entries.append(replace(entry, balance=running))
+        return entries, running
 
 
 async def student_ledger(student: Student, on: date | None = None) -> Ledger:
@@ -105,48 +115,27 @@ async def student_ledger(student: Student, on: date | None = None) -> Ledger:
     invoices = await Invoice.filter(student_id=student.id).select_related("fee_structure", "term")
     payments = await Payment.filter(student_id=student.id)
     notes = await CreditNote.filter(student_id=student.id)
-    raw: list[tuple[tuple[object, ...], Entry]] = []
-    epoch = datetime.min.replace(tzinfo=UTC)
-
-    def add(order: int, created: datetime | None, entry: Entry) -> None:
-        raw.append(((entry.date, order, created or epoch, len(raw)), entry))
-
+    book = Entries()
     if opening is not None and Decimal(opening.amount) != 0:
         amount = Decimal(opening.amount)
-        add(
-            0,
-            None,
+        book.add(
             Entry(
                 opening.as_of,
                 EntryKind.OPENING_BALANCE,
                 "OPENING",
                 "Opening balance",
                 student.id,
-                amount if amount > 0 else None,
-                -amount if amount < 0 else None,
-                ZERO,
-            ),
+                debit=amount if amount > 0 else None,
+                credit=-amount if amount < 0 else None,
+            )
         )
     for i in invoices:
-        add(
-            1,
-            i.created_at,
-            Entry(
-                i.invoice_date,
-                EntryKind.INVOICE,
-                i.number,
-                f"{i.fee_structure.name}, {i.term.name}",
-                student.id,
-                Decimal(i.total),
-                None,
-                ZERO,
-                invoice_id=i.id,
-                created=i.created_at,
-            ),
-        )
+        what = f"{i.fee_structure.name}, {i.term.name}"
+        invoice = Entry(i.invoice_date, EntryKind.INVOICE, i.number, what, student.id)
+        book.add(replace(invoice, debit=Decimal(i.total), invoice_id=i.id, created=i.created_at))
     for p in payments:
-        for entry in payment_entries(p, student.id, Decimal(p.amount), f"Payment ({p.method})"):
-            add(1, entry.created, entry)
+        book.add_payment(p, student.id, f"Payment ({p.method})", Decimal(p.amount))
+        book.add_reversal(p, student.id)
     # A family payment appears for the part allocated to this student (kept when reversed).
     parts: dict[int, Decimal] = {}
     for a in await PaymentAllocation.filter(
@@ -157,32 +146,20 @@ async def student_ledger(student: Student, on: date | None = None) -> Ledger:
     for r in await ReversedPart.filter(student_id=student.id):
         parts[r.payment_id] = parts.get(r.payment_id, ZERO) + Decimal(r.amount)
     for p in await Payment.filter(id__in=list(parts)) if parts else []:
-        for entry in payment_entries(p, student.id, parts[p.id], f"Family payment ({p.method})"):
-            add(1, entry.created, entry)
+        book.add_payment(p, student.id, f"Family payment ({p.method})", parts[p.id])
+        book.add_reversal(p, student.id, parts[p.id])
     for n in notes:
-        add(
-            1,
-            n.created_at,
-            Entry(
-                n.issued_on,
-                EntryKind.CREDIT_NOTE,
-                n.number,
-                n.reason,
-                student.id,
-                None,
-                Decimal(n.amount),
-                ZERO,
+        note = Entry(n.issued_on, EntryKind.CREDIT_NOTE, n.number, n.reason, student.id)
+        book.add(
+            replace(
+                note,
+                credit=Decimal(n.amount),
                 invoice_id=n.invoice_id,
                 credit_note_id=n.id,
                 created=n.created_at,
-            ),
+            )
         )
-    raw.sort(key=lambda pair: pair[0])  # type: ignore[arg-type, return-value]
-    running = ZERO
-    entries = []
-    for _, entry in raw:
-        running += entry.net
-        entries.append(replace(entry, balance=running))
+    entries, running = book.balanced()
     day = on or today()
     overdue = sum(
         (

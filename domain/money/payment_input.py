@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NotRequired, TypedDict
 
 from domain.errors import ErrorCode, Problems
 from domain.invoice_search import today
@@ -42,16 +43,21 @@ class PaymentIn:
     channel: PaymentChannel = PaymentChannel.MANUAL
 
 
-def clean_payment(
-    amount: Decimal,
-    paid_on: date,
-    method: str,
-    reference: str | None,
-    foreign: Foreign | None,
-    *,
-    school_currency: str,
-) -> PaymentIn:
+class PaymentTerms(TypedDict):
+    """A payment as the caller states it: the keyword arguments of every command that takes
+    money in (`receive_payment`, `record_payment`, `receive_family_payment`)."""
+
+    amount: Decimal
+    paid_on: date
+    method: str
+    reference: NotRequired[str | None]
+    foreign: NotRequired[Foreign | None]
+
+
+def clean_payment(terms: PaymentTerms, *, school_currency: str) -> PaymentIn:
     """Every problem of a payment's input at once (INVALID_INPUT), or the clean payment."""
+    amount, paid_on, method = terms["amount"], terms["paid_on"], terms["method"]
+    reference, foreign = terms.get("reference"), terms.get("foreign")
     problems = Problems()
     value = clean_amount(problems, amount, "amount", positive=True)
     clean_method = clean_text(problems, method, "method", max_length=METHOD_MAX)

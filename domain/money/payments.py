@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
+from typing import TypeVar, Unpack
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -12,6 +13,7 @@ from domain import audit
 from domain.access import Caller, get_visible
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.models import (
+    Family,
     Invoice,
     InvoiceStatus,
     OpeningBalance,
@@ -30,8 +32,10 @@ from domain.money.allocation import (
     move_invoice_money,
 )
 from domain.money.numbers import lock_school_money, next_number
-from domain.money.payment_input import Foreign, PaymentIn, clean_payment
+from domain.money.payment_input import Foreign, PaymentIn, PaymentTerms, clean_payment
 from domain.validation import clean_text
+
+__all__ = ["Foreign", "receive_payment", "record_payment", "reverse_payment"]
 
 #: Who records, receives and reverses payments.
 PAYMENT_ROLE = Role.FINANCE
@@ -92,60 +96,52 @@ async def receive_for_student(
     return row
 
 
-async def _school(school_id: int) -> School:
-    return await School.get(id=school_id)
+Payer = TypeVar("Payer", Student, Invoice, Family)
+
+
+async def paid_for(
+    caller: Caller, model: type[Payer], pk: int | None, field: str, terms: PaymentTerms
+) -> tuple[Payer, School, PaymentIn]:
+    """What a payment is for (NOT_FOUND unless visible; FINANCE only), its school, and the
+    payment checked in the school's currency (every INVALID_INPUT at once)."""
+    payer = await get_visible(caller, model, pk, model.__name__, [field])
+    caller.require(PAYMENT_ROLE, payer.school_id)
+    school = await School.get(id=payer.school_id)
+    return payer, school, clean_payment(terms, school_currency=school.currency)
+
+
+async def audit_payment(caller: Caller, action: AuditAction, row: Payment) -> None:
+    """The audit event of money in: its amount and receipt number."""
+    await audit.record(
+        caller,
+        action,
+        row,
+        school_id=row.school_id,
+        amount=str(row.amount),
+        receipt=row.receipt_number,
+    )
 
 
 async def receive_payment(
-    caller: Caller,
-    student_id: int | None,
-    *,
-    amount: Decimal,
-    paid_on: date,
-    method: str,
-    reference: str | None = None,
-    foreign: Foreign | None = None,
+    caller: Caller, student_id: int | None, **terms: Unpack[PaymentTerms]
 ) -> Payment:
     """Money received for a student, spread over their debts oldest due first."""
-    student = await get_visible(caller, Student, student_id, "Student", ["studentId"])
-    caller.require(PAYMENT_ROLE, student.school_id)
-    school = await _school(student.school_id)
-    clean = clean_payment(
-        amount, paid_on, method, reference, foreign, school_currency=school.currency
-    )
+    student, school, clean = await paid_for(caller, Student, student_id, "studentId", terms)
     async with in_transaction() as connection:
         await lock_school_money(connection, school.id)
         row = await receive_for_student(
             connection, school.id, student.id, clean, user_id=caller.user_id
         )
-        await audit.record(
-            caller,
-            AuditAction.RECEIVED_PAYMENT,
-            row,
-            school_id=school.id,
-            amount=str(clean.amount),
-            receipt=row.receipt_number,
-        )
+        await audit_payment(caller, AuditAction.RECEIVED_PAYMENT, row)
     return await Payment.get(id=row.id)
 
 
-async def record_invoice_payment(
-    caller: Caller,
-    invoice_id: int | None,
-    *,
-    amount: Decimal,
-    paid_on: date,
-    method: str,
-    reference: str | None = None,
-    foreign: Foreign | None = None,
+async def record_payment(
+    caller: Caller, invoice_id: int | None, **terms: Unpack[PaymentTerms]
 ) -> Invoice:
-    """Money for one invoice: at most its balance (EXCEEDS_BALANCE); it all goes there."""
-    invoice = await get_visible(caller, Invoice, invoice_id, "Invoice", ["invoiceId"])
-    caller.require(PAYMENT_ROLE, invoice.school_id)
-    school = await _school(invoice.school_id)
-    clean = clean_payment(
-        amount, paid_on, method, reference, foreign, school_currency=school.currency
-    )
+    """Money received for one invoice: at most its balance (EXCEEDS_BALANCE), it all goes
+    there; PARTIALLY_PAID, then PAID."""
+    invoice, school, clean = await paid_for(caller, Invoice, invoice_id, "invoiceId", terms)
     async with in_transaction() as connection:
         await lock_school_money(connection, school.id)
         locked = await Invoice.filter(id=invoice.id).using_db(connection).get()
@@ -169,14 +165,7 @@ async def record_invoice_payment(
             invoice_id=locked.id,
         )
         await _pay_invoice(connection, row, locked, clean.amount)
-        await audit.record(
-            caller,
-            AuditAction.RECORDED_PAYMENT,
-            row,
-            school_id=school.id,
-            amount=str(clean.amount),
-            receipt=row.receipt_number,
-        )
+        await audit_payment(caller, AuditAction.RECORDED_PAYMENT, row)
     return await Invoice.get(id=invoice.id)
 
 

@@ -156,18 +156,12 @@ async def end_student_discounts(
     caller: Caller, *, student_discount_ids: Sequence[int | None], last_term_id: int | None
 ) -> list[StudentDiscount]:
     """FINANCE sets the last term a granted discount applies to."""
-    rows, last = await end_ranges(
+    return await end_ranges(
         caller,
         StudentDiscount,
         student_discount_ids,
         last_term_id,
         field="studentDiscountIds",
         what="student discounts",
+        action=audit.AuditAction.ENDED_DISCOUNTS,
     )
-    async with in_transaction():
-        for row in rows:
-            await row.save(update_fields=["until_term_id"])
-            await audit.record(
-                caller, audit.AuditAction.ENDED_DISCOUNTS, row, school_id=last.school_id
-            )
-    return rows

@@ -69,18 +69,12 @@ async def end_fee_subscriptions(
     caller: Caller, *, subscription_ids: Sequence[int | None], last_term_id: int | None
 ) -> list[FeeSubscription]:
     """FINANCE sets the last term billed of subscriptions; later terms no longer bill them."""
-    rows, last = await end_ranges(
+    return await end_ranges(
         caller,
         FeeSubscription,
         subscription_ids,
         last_term_id,
         field="feeSubscriptionIds",
         what="fee subscriptions",
+        action=audit.AuditAction.ENDED_SUBSCRIPTIONS,
     )
-    async with in_transaction():
-        for row in rows:
-            await row.save(update_fields=["until_term_id"])
-            await audit.record(
-                caller, audit.AuditAction.ENDED_SUBSCRIPTIONS, row, school_id=last.school_id
-            )
-    return rows

@@ -7,11 +7,14 @@ from datetime import date
 from typing import Any
 
 from tortoise.models import Model
+from tortoise.transactions import in_transaction
 
+from domain import audit
 from domain.access import Caller, scoped
 from domain.billing.rows import same_school
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.models import Role, Term
+from domain.models.audit import AuditAction
 from domain.validation import check_count
 
 #: Most rows one batch call changes (all or nothing).
@@ -59,11 +62,31 @@ async def end_ranges(
     *,
     field: str,
     what: str,
-) -> tuple[list[Any], Term]:
-    """Rows (of the caller's schools, one school) given a last term; not saved yet.
+    action: AuditAction,
+) -> list[Any]:
+    """FINANCE gives rows (of the caller's schools, one school) a last term, all or none,
+    each audited as `action`.
 
     Each row must start on or before the last term and not end before it already.
     """
+    rows, last = await _ended(caller, model, ids, last_term_id, field=field, what=what)
+    async with in_transaction():
+        for row in rows:
+            await row.save(update_fields=["until_term_id"])
+            await audit.record(caller, action, row, school_id=last.school_id)
+    return rows
+
+
+async def _ended(
+    caller: Caller,
+    model: type[Model],
+    ids: Sequence[int | None],
+    last_term_id: int | None,
+    *,
+    field: str,
+    what: str,
+) -> tuple[list[Any], Term]:
+    """The rows with their new last term, checked; not saved yet."""
     problems = Problems()
     if not check_batch(problems, ids, field, what):
         problems.raise_if_any()

@@ -8,10 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from api.ids import encode_id
-from domain.models import AuditEvent, Invoice, Payment, Role, Term
+from domain.models import AuditEvent, Invoice, Payment, Role, Student
 from tests.client import GraphQLClient
-from tests.factories import Factory
-from tests.money_invariants import assert_money_exact
+from tests.factories import Actor, Factory
+from tests.invariants import assert_money_exact
 
 RECEIVE = """mutation($input: ReceivePaymentInput!) { receivePayment(input: $input) {
   payment { receiptNumber channel amount { amount currency } unallocatedAmount { amount }
@@ -29,27 +29,38 @@ LEDGER = """query($id: ID!, $from: Date!, $to: Date!) { node(id: $id) { ... on S
             entries { kind reference } } } } } }"""
 
 
+async def _receive(
+    gql: GraphQLClient, actor: Actor, student: Student, amount: str, **more: Any
+) -> dict[str, Any]:
+    """receivePayment of `amount` in cash on 2026-01-10 for the student, by the actor."""
+    input = {
+        "studentId": encode_id("Student", student.id),
+        "amount": amount,
+        "paidOn": "2026-01-10",
+        "method": "Cash",
+        **more,
+    }
+    body: dict[str, Any] = await gql(RECEIVE, {"input": input}, actor.token)
+    return body
+
+
 async def _world(factory: Factory) -> dict[str, Any]:
     account = await factory.account()
     s = await factory.school(account)
     student = await factory.student(s.school, s.classes[0])
-    older = await Term.create(
-        school=s.school, name="Term 3 2025", start_date=date(2025, 9, 1), end_date=date(2025, 11, 1)
-    )
+    older = await factory.older_term(s)
+    tuition = [("Tuition", Decimal("600.00"))]
     first = await factory.invoice(
         s,
         student,
-        lines=[("Tuition", Decimal("600.00"))],
+        lines=tuition,
         term=older,
         invoice_date=date(2025, 9, 1),
         due_date=date(2025, 10, 1),
     )
+    tuition = [("Tuition", Decimal("400.00"))]
     second = await factory.invoice(
-        s,
-        student,
-        lines=[("Tuition", Decimal("400.00"))],
-        invoice_date=date(2026, 1, 5),
-        due_date=date(2026, 2, 5),
+        s, student, lines=tuition, invoice_date=date(2026, 1, 5), due_date=date(2026, 2, 5)
     )
     return {
         "s": s,
@@ -182,33 +193,10 @@ async def test_over_the_balance_and_bad_foreign_amounts_are_refused(
     assert body["data"]["recordPayment"]["errors"] == [
         {"code": "EXCEEDS_BALANCE", "field": ["input", "amount"]}
     ]
-    body = await gql(
-        RECEIVE,
-        {
-            "input": {
-                "studentId": encode_id("Student", w["student"].id),
-                "amount": "10.00",
-                "paidOn": "2026-01-10",
-                "method": "Cash",
-                "received": {"amount": "270", "currency": "ZWG", "rate": "0.0372"},
-            }
-        },
-        w["finance"].token,
-    )
+    zig = {"amount": "270", "currency": "ZWG", "rate": "0.0372"}
+    body = await _receive(gql, w["finance"], w["student"], "10.00", received=zig)
     assert body["data"]["receivePayment"]["errors"][0]["field"] == ["input", "amount"]
-    body = await gql(
-        RECEIVE,
-        {
-            "input": {
-                "studentId": encode_id("Student", w["student"].id),
-                "amount": "10.04",
-                "paidOn": "2026-01-10",
-                "method": "Cash",
-                "received": {"amount": "270", "currency": "ZWG", "rate": "0.0372"},
-            }
-        },
-        w["finance"].token,
-    )
+    body = await _receive(gql, w["finance"], w["student"], "10.04", received=zig)
     payment = body["data"]["receivePayment"]["payment"]
     assert payment["receivedAmount"] == {"amount": "270.00", "currency": "ZWG"}
     assert payment["exchangeRate"] == "0.0372"
@@ -218,18 +206,7 @@ async def test_over_the_balance_and_bad_foreign_amounts_are_refused(
 
 async def test_a_viewer_may_read_but_not_move_money(gql: GraphQLClient, factory: Factory) -> None:
     w = await _world(factory)
-    body = await gql(
-        RECEIVE,
-        {
-            "input": {
-                "studentId": encode_id("Student", w["student"].id),
-                "amount": "10.00",
-                "paidOn": "2026-01-10",
-                "method": "Cash",
-            }
-        },
-        w["viewer"].token,
-    )
+    body = await _receive(gql, w["viewer"], w["student"], "10.00")
     assert [e["code"] for e in body["data"]["receivePayment"]["errors"]] == ["PERMISSION_DENIED"]
     body = await gql(
         """mutation($input: IssueCreditNoteInput!) { issueCreditNote(input: $input) {
@@ -251,18 +228,7 @@ async def test_a_viewer_may_read_but_not_move_money(gql: GraphQLClient, factory:
 async def test_receivables_age_what_is_owed(gql: GraphQLClient, factory: Factory) -> None:
     # given 600 due 2025-10-01 (paid 100 on 2026-01-10) and 400 due 2026-02-05
     w = await _world(factory)
-    await gql(
-        RECEIVE,
-        {
-            "input": {
-                "studentId": encode_id("Student", w["student"].id),
-                "amount": "100.00",
-                "paidOn": "2026-01-10",
-                "method": "Cash",
-            }
-        },
-        w["finance"].token,
-    )
+    await _receive(gql, w["finance"], w["student"], "100.00")
     query = """query($as: Date) { schools { receivables(asOf: $as) { asOf total { amount }
         buckets { label invoiceCount amount { amount } }
         byGrade { grade { name } amount { amount } studentCount } } } }"""

@@ -13,8 +13,7 @@ from api.app import create_app
 from api.ids import encode_id
 from domain import share_links
 from domain.invoice_documents import DocumentBundle, InvoiceSheet
-from domain.models import Invoice, Role
-from tests.billing_helpers import bill, new_run, populate
+from tests.billing_helpers import billed_invoice
 from tests.factories import Factory
 
 
@@ -31,13 +30,7 @@ class BrokenRenderer:
 async def test_a_render_failure_is_a_logged_503_with_a_code_on_every_route(
     factory: Factory, db: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    await populate(factory, s, per_class=1)
-    admin = await factory.actor(account, Role.ADMIN)
-    run = await bill(admin, await new_run(admin, s))
-    invoice = await Invoice.filter(billing_run_id=run.id).first()
-    assert invoice is not None
+    admin, run, invoice = await billed_invoice(factory)
     app = create_app(manage_runtime=False)
     app.state.invoice_renderer = BrokenRenderer()
     signed = share_links.sign_invoice(invoice.id)

@@ -8,10 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from api.ids import encode_id
-from domain.models import Family, Payment, Role, Student, Term
+from domain.models import Payment, Role
 from tests.client import GraphQLClient
 from tests.factories import Factory
-from tests.money_invariants import assert_money_exact
+from tests.invariants import assert_money_exact
 
 RECEIVE = """mutation($input: ReceivePaymentInput!) { receivePayment(input: $input) {
   payment { receiptNumber student { admissionNumber } family { name }
@@ -28,13 +28,8 @@ LEDGER = """query($id: ID!) { node(id: $id) { ... on Family { name
 async def _world(factory: Factory) -> dict[str, Any]:
     account = await factory.account()
     s = await factory.school(account)
-    elder = await factory.student(s.school, s.classes[0])
-    younger = await factory.student(s.school, s.classes[0])
-    family = await Family.create(school=s.school, name="Wanjiru")
-    await Student.filter(id__in=[elder.id, younger.id]).update(family_id=family.id)
-    older = await Term.create(
-        school=s.school, name="Term 3 2025", start_date=date(2025, 9, 1), end_date=date(2025, 11, 1)
-    )
+    family, elder, younger = await factory.siblings(s, "Wanjiru")
+    older = await factory.older_term(s)
     await factory.invoice(
         s, younger, lines=[("Tuition", Decimal("600.00"))], term=older, due_date=date(2025, 10, 1)
     )

@@ -4,20 +4,16 @@ shaped the same over WebSocket as over HTTP."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
-import websockets
 
 from api.app import create_app
 from api.ids import encode_id
 from tests.factories import Actor, Factory
 from tests.servers import serve_app, ws_url
-from tests.ws_client import PROTOCOL
+from tests.ws_client import first_answer
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
@@ -32,15 +28,18 @@ def _auth(actor: Actor, **headers: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {actor.token}", **headers}
 
 
+async def _post(http: httpx.AsyncClient, actor: Actor, query: str, accept: str) -> httpx.Response:
+    """POST /graphql of one query by the actor, accepting the `accept` media types."""
+    return await http.post("/graphql", json={"query": query}, headers=_auth(actor, Accept=accept))
+
+
 @pytest.mark.parametrize(
     "query", ["{ viewer { id }", "{ viewer { nope } }"], ids=["parse", "validation"]
 )
 async def test_a_request_error_answers_400_to_a_graphql_response_client(
     http: httpx.AsyncClient, admin: Actor, query: str
 ) -> None:
-    response = await http.post(
-        "/graphql", json={"query": query}, headers=_auth(admin, Accept=GRAPHQL_RESPONSE)
-    )
+    response = await _post(http, admin, query, GRAPHQL_RESPONSE)
     assert response.status_code == 400, response.text
     assert response.headers["content-type"].startswith(GRAPHQL_RESPONSE)
     body = response.json()
@@ -50,11 +49,7 @@ async def test_a_request_error_answers_400_to_a_graphql_response_client(
 async def test_a_plain_json_client_keeps_200_for_request_errors(
     http: httpx.AsyncClient, admin: Actor
 ) -> None:
-    response = await http.post(
-        "/graphql",
-        json={"query": "{ viewer { nope } }"},
-        headers=_auth(admin, Accept="application/json"),
-    )
+    response = await _post(http, admin, "{ viewer { nope } }", "application/json")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
     assert response.json()["errors"]
@@ -63,11 +58,8 @@ async def test_a_plain_json_client_keeps_200_for_request_errors(
 async def test_a_graphql_response_client_gets_200_and_its_media_type_on_success(
     http: httpx.AsyncClient, admin: Actor
 ) -> None:
-    response = await http.post(
-        "/graphql",
-        json={"query": "{ viewer { email } }"},
-        headers=_auth(admin, Accept=f"{GRAPHQL_RESPONSE}, application/json;q=0.9"),
-    )
+    accept = f"{GRAPHQL_RESPONSE}, application/json;q=0.9"
+    response = await _post(http, admin, "{ viewer { email } }", accept)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith(GRAPHQL_RESPONSE)
     assert response.json() == {"data": {"viewer": {"email": admin.user.email}}}
@@ -117,18 +109,6 @@ async def base(db: str) -> AsyncIterator[str]:
         yield url
 
 
-async def _over_websocket(base: str, token: str, query: str) -> dict[str, Any]:
-    async with websockets.connect(
-        ws_url(base), subprotocols=[websockets.Subprotocol(PROTOCOL)], open_timeout=10
-    ) as ws:
-        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
-        await ws.send(json.dumps(init))
-        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
-        answer: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), 10))
-        return answer
-
-
 async def test_errors_over_websocket_carry_path_and_locations_as_over_http(
     base: str, admin: Actor, factory: Factory
 ) -> None:
@@ -140,7 +120,7 @@ async def test_errors_over_websocket_carry_path_and_locations_as_over_http(
         over_http = (
             await client.post("/graphql", json={"query": query}, headers=_auth(admin))
         ).json()["errors"]
-    answer = await _over_websocket(base, admin.token, query)
+    answer = await first_answer(ws_url(base), admin.token, query)
     # then the errors are the same, path and locations included
     over_ws = answer["payload"]["errors"] if answer["type"] == "next" else answer["payload"]
     assert over_http[0]["path"] == ["students"] and over_http[0]["locations"]
@@ -151,7 +131,7 @@ async def test_a_refused_subscription_carries_path_and_locations(base: str, admi
     # given a run id that is nobody's
     query = 'subscription { billingRunUpdated(billingRunId: "QmlsbGluZ1J1bjo5OTk5") { id } }'
     # when it is followed over WebSocket
-    answer = await _over_websocket(base, admin.token, query)
+    answer = await first_answer(ws_url(base), admin.token, query)
     # then the refusal is located like any field error over HTTP
     errors = answer["payload"]["errors"] if answer["type"] == "next" else answer["payload"]
     assert errors[0]["extensions"]["code"] == "NOT_FOUND", answer

@@ -26,9 +26,7 @@ async def test_export_lists_the_filtered_invoices_safely(
     http: httpx.AsyncClient, factory: Factory
 ) -> None:
     # given a student whose name a spreadsheet would run as a formula, and a partial payment
-    account = await factory.account()
-    s = await factory.school(account)
-    actor = await factory.actor(account, Role.VIEWER, [s.school])
+    s, actor = await factory.school_with(Role.VIEWER)
     evil = await factory.student(s.school, s.classes[0], last_name="=HYPERLINK(1)")
     plain = await factory.student(s.school, None)
     first = await factory.invoice(s, evil)

@@ -67,9 +67,7 @@ async def test_a_page_of_100_invoices_costs_a_fixed_number_of_queries(
     gql: GraphQLClient, factory: Factory, query_log: QueryLog
 ) -> None:
     # given 120 invoices across every class, each with lines and a payment
-    account = await factory.account()
-    s = await factory.school(account)
-    actor = await factory.actor(account, Role.VIEWER, [s.school])
+    s, actor = await factory.school_with(Role.VIEWER)
     for i in range(120):
         student = await factory.student(s.school, s.classes[i % len(s.classes)])
         invoice = await factory.invoice(s, student)

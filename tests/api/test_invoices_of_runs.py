@@ -16,9 +16,7 @@ async def test_a_cancelled_invoice_is_billed_again_by_a_later_run(
     gql: GraphQLClient, factory: Factory
 ) -> None:
     # given a class billed by a first run
-    account = await factory.account()
-    s = await factory.school(account)
-    actor = await factory.actor(account, Role.FINANCE, [s.school])
+    s, actor = await factory.school_with(Role.FINANCE)
     klass = s.classes[0]
     students = [await factory.student(s.school, klass) for _ in range(2)]
     scope = ScopeSpec(ScopeKind.SCHOOL_CLASS, class_id=klass.id)

@@ -19,7 +19,7 @@ from domain.models import MobileMoneyTransaction, MpesaWebhook, Payment, Role, S
 from domain.money import mpesa
 from tests.client import GraphQLClient
 from tests.factories import Factory
-from tests.money_invariants import assert_money_exact
+from tests.invariants import assert_money_exact
 from tests.tables import tables
 
 SHORT_CODE = "600984"

@@ -29,9 +29,7 @@ async def test_overdue_filter_isoverdue_and_export_agree_on_every_invoice(
     http: httpx.AsyncClient, gql: GraphQLClient, factory: Factory
 ) -> None:
     # given invoices past due with and without a balance, in every status, and one not due
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     zero = [("Waived", Decimal("0.00"))]
     cases: dict[str, bool] = {}
 

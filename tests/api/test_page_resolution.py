@@ -54,9 +54,7 @@ async def test_a_page_answers_its_nested_fields_without_awaiting_each(
     gql: GraphQLClient, factory: Factory, awaited: list[str]
 ) -> None:
     # given 30 invoices of students in several classes
-    account = await factory.account()
-    s = await factory.school(account)
-    actor = await factory.actor(account, Role.VIEWER, [s.school])
+    s, actor = await factory.school_with(Role.VIEWER)
     for i in range(30):
         student = await factory.student(s.school, s.classes[i % len(s.classes)])
         await factory.invoice(s, student)
@@ -83,9 +81,7 @@ async def test_a_single_invoice_still_resolves_by_awaiting(
     gql: GraphQLClient, factory: Factory, awaited: list[str]
 ) -> None:
     # given an invoice read through node(id:), which loads nothing ahead
-    account = await factory.account()
-    s = await factory.school(account)
-    actor = await factory.actor(account, Role.VIEWER, [s.school])
+    s, actor = await factory.school_with(Role.VIEWER)
     invoice = await factory.invoice(s, await factory.student(s.school, s.classes[0]))
     body = await gql(
         """query($id: ID!) { node(id: $id) { ... on Invoice { total { amount currency }

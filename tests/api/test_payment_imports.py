@@ -14,7 +14,7 @@ from domain.models import MobileMoneyTransaction, Payment, PaymentImport, Role
 from domain.money import payments
 from tests.client import GraphQLClient
 from tests.factories import Factory
-from tests.money_invariants import assert_money_exact
+from tests.invariants import assert_money_exact
 
 CREATE = """mutation($input: CreatePaymentImportInput!) { createPaymentImport(input: $input) {
   paymentImport { id status matchedCount matchedAmount { amount } unmatchedCount duplicateCount

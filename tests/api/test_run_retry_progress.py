@@ -37,9 +37,7 @@ async def test_retrying_a_run_never_moves_processed_backwards(
     from domain.settings import get_settings
 
     monkeypatch.setattr(get_settings(), "billing_chunk_size", 3)
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     await populate(factory, s, 3)
     run = await preview_billing_run(admin.caller, (await new_run(admin, s)).id)
     recorder = Recorder()

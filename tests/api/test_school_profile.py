@@ -113,9 +113,7 @@ async def test_fields_left_out_stay_and_null_clears(gql: GraphQLClient, factory:
 
 
 async def test_viewer_may_not_set_the_profile(gql: GraphQLClient, factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    viewer = await factory.actor(account, Role.VIEWER, [s.school])
+    s, viewer = await factory.school_with(Role.VIEWER)
     body = await gql(UPDATE, _school_input(s.school, address="Somewhere"), viewer.token)
     assert body["data"]["updateSchoolProfile"]["school"] is None
     assert [e["code"] for e in body["data"]["updateSchoolProfile"]["errors"]] == [
@@ -169,9 +167,7 @@ async def test_kenyan_guardian_phone_is_stored_in_e164_and_a_bad_one_is_reported
     gql: GraphQLClient, factory: Factory
 ) -> None:
     # given a KES school (Kenya)
-    account = await factory.account()
-    s = await factory.school(account)
-    finance = await factory.actor(account, Role.FINANCE, [s.school])
+    s, finance = await factory.school_with(Role.FINANCE)
     # when a batch holds a local number and an impossible one
     students = [_student("A-1", "0712 345 678"), _student("A-2", "0712 345 67")]
     body = await gql(CREATE_STUDENTS, _school_input(s.school, students=students), finance.token)

@@ -29,6 +29,14 @@ async def _admin_with_school(factory: Factory) -> tuple[Actor, SchoolSet]:
     return await factory.actor(account), s
 
 
+async def _input(
+    gql: GraphQLClient, actor: Actor, operation: str, input: dict[str, Any]
+) -> dict[str, Any]:
+    """The whole answer to a mutation taking `input`, sent with the actor's token."""
+    body: dict[str, Any] = await gql(operation, {"input": input}, token=actor.token)
+    return body
+
+
 def _error(field: list[str] | None, code: str, message: str) -> dict[str, Any]:
     return {"field": field, "code": code, "message": message}
 
@@ -37,7 +45,7 @@ async def test_create_school_refuses_unknown_currency_and_blank_name(
     gql: GraphQLClient, factory: Factory
 ) -> None:
     admin, _ = await _admin_with_school(factory)
-    body = await gql(CREATE_SCHOOL, {"input": {"name": "  ", "currency": "XXY"}}, token=admin.token)
+    body = await _input(gql, admin, CREATE_SCHOOL, {"name": "  ", "currency": "XXY"})
     assert body == {
         "data": {
             "createSchool": {
@@ -57,17 +65,16 @@ async def test_create_school_refuses_unknown_currency_and_blank_name(
 
 async def test_create_term(gql: GraphQLClient, factory: Factory) -> None:
     admin, s = await _admin_with_school(factory)
-    body = await gql(
+    body = await _input(
+        gql,
+        admin,
         CREATE_TERM,
         {
-            "input": {
-                "schoolId": gid("School", s.school.id),
-                "name": "Term 2 2026",
-                "startDate": "2026-05-04",
-                "endDate": "2026-08-07",
-            }
+            "schoolId": gid("School", s.school.id),
+            "name": "Term 2 2026",
+            "startDate": "2026-05-04",
+            "endDate": "2026-08-07",
         },
-        token=admin.token,
     )
     assert body == {
         "data": {
@@ -88,17 +95,16 @@ async def test_create_term_ending_before_it_starts_is_refused(
     gql: GraphQLClient, factory: Factory
 ) -> None:
     admin, s = await _admin_with_school(factory)
-    body = await gql(
+    body = await _input(
+        gql,
+        admin,
         CREATE_TERM,
         {
-            "input": {
-                "schoolId": gid("School", s.school.id),
-                "name": "Term\x002",
-                "startDate": "2026-05-04",
-                "endDate": "2026-05-03",
-            }
+            "schoolId": gid("School", s.school.id),
+            "name": "Term\x002",
+            "startDate": "2026-05-04",
+            "endDate": "2026-05-03",
         },
-        token=admin.token,
     )
     assert body["data"]["createTerm"] == {
         "term": None,
@@ -119,17 +125,16 @@ async def test_create_term_with_a_taken_name_is_duplicate(
     gql: GraphQLClient, factory: Factory
 ) -> None:
     admin, s = await _admin_with_school(factory)
-    body = await gql(
+    body = await _input(
+        gql,
+        admin,
         CREATE_TERM,
         {
-            "input": {
-                "schoolId": gid("School", s.school.id),
-                "name": s.term.name,
-                "startDate": "2026-05-04",
-                "endDate": "2026-08-07",
-            }
+            "schoolId": gid("School", s.school.id),
+            "name": s.term.name,
+            "startDate": "2026-05-04",
+            "endDate": "2026-08-07",
         },
-        token=admin.token,
     )
     assert body["data"]["createTerm"] == {
         "term": None,
@@ -142,15 +147,11 @@ async def test_create_term_with_a_taken_name_is_duplicate(
 async def test_create_grade_and_refuse_negative_level(gql: GraphQLClient, factory: Factory) -> None:
     admin, s = await _admin_with_school(factory)
     school_id = gid("School", s.school.id)
-    ok = await gql(
-        CREATE_GRADE,
-        {"input": {"schoolId": school_id, "name": "Grade 3", "level": 3}},
-        token=admin.token,
+    ok = await _input(
+        gql, admin, CREATE_GRADE, {"schoolId": school_id, "name": "Grade 3", "level": 3}
     )
-    bad = await gql(
-        CREATE_GRADE,
-        {"input": {"schoolId": school_id, "name": "x" * 101, "level": -1}},
-        token=admin.token,
+    bad = await _input(
+        gql, admin, CREATE_GRADE, {"schoolId": school_id, "name": "x" * 101, "level": -1}
     )
     assert ok["data"]["createGrade"] == {
         "grade": {"name": "Grade 3", "level": 3, "school": {"name": "Alpha"}},
@@ -168,12 +169,8 @@ async def test_create_grade_and_refuse_negative_level(gql: GraphQLClient, factor
 async def test_create_stream_and_refuse_blank_name(gql: GraphQLClient, factory: Factory) -> None:
     admin, s = await _admin_with_school(factory)
     school_id = gid("School", s.school.id)
-    ok = await gql(
-        CREATE_STREAM, {"input": {"schoolId": school_id, "name": " South "}}, token=admin.token
-    )
-    bad = await gql(
-        CREATE_STREAM, {"input": {"schoolId": school_id, "name": ""}}, token=admin.token
-    )
+    ok = await _input(gql, admin, CREATE_STREAM, {"schoolId": school_id, "name": " South "})
+    bad = await _input(gql, admin, CREATE_STREAM, {"schoolId": school_id, "name": ""})
     assert ok["data"]["createStream"] == {
         "stream": {"name": "South", "school": {"name": "Alpha"}},
         "errors": [],
@@ -189,12 +186,13 @@ async def test_create_school_class_with_and_without_stream(
 ) -> None:
     admin, s = await _admin_with_school(factory)
     base = {"schoolId": gid("School", s.school.id), "gradeId": gid("Grade", s.grades[1].id)}
-    with_stream = await gql(
+    with_stream = await _input(
+        gql,
+        admin,
         CREATE_CLASS,
-        {"input": {**base, "streamId": gid("Stream", s.streams[0].id), "name": "2E bis"}},
-        token=admin.token,
+        {**base, "streamId": gid("Stream", s.streams[0].id), "name": "2E bis"},
     )
-    without = await gql(CREATE_CLASS, {"input": {**base, "name": "2 Open"}}, token=admin.token)
+    without = await _input(gql, admin, CREATE_CLASS, {**base, "name": "2 Open"})
     assert with_stream["data"]["createSchoolClass"] == {
         "schoolClass": {
             "name": "2E bis",
@@ -217,17 +215,16 @@ async def test_create_school_class_with_ids_of_other_schools_is_refused(
     admin = await factory.actor(account)
     foreign = await factory.school(await factory.account())
     # when
-    body = await gql(
+    body = await _input(
+        gql,
+        admin,
         CREATE_CLASS,
         {
-            "input": {
-                "schoolId": gid("School", s.school.id),
-                "gradeId": gid("Grade", sibling.grades[0].id),
-                "streamId": gid("Stream", foreign.streams[0].id),
-                "name": "Mixed",
-            }
+            "schoolId": gid("School", s.school.id),
+            "gradeId": gid("Grade", sibling.grades[0].id),
+            "streamId": gid("Stream", foreign.streams[0].id),
+            "name": "Mixed",
         },
-        token=admin.token,
     )
     # then
     assert body["data"]["createSchoolClass"] == {
@@ -247,17 +244,16 @@ async def test_create_user_returns_a_working_token_once(
     # given
     admin, s = await _admin_with_school(factory)
     # when
-    body = await gql(
+    body = await _input(
+        gql,
+        admin,
         CREATE_USER,
         {
-            "input": {
-                "email": "Bursar@Alpha.ac.ke",
-                "name": "The Bursar",
-                "role": "FINANCE",
-                "schoolIds": [gid("School", s.school.id)],
-            }
+            "email": "Bursar@Alpha.ac.ke",
+            "name": "The Bursar",
+            "role": "FINANCE",
+            "schoolIds": [gid("School", s.school.id)],
         },
-        token=admin.token,
     )
     # then
     payload = body["data"]["createUser"]
@@ -285,15 +281,11 @@ async def test_create_user_refuses_taken_email_and_bad_school(
 ) -> None:
     admin, _ = await _admin_with_school(factory)
     users_before = await User.all().count()
-    body = await gql(
-        CREATE_USER,
-        {"input": {"email": "not mail", "role": "VIEWER", "schoolIds": ["nonsense"]}},
-        token=admin.token,
+    body = await _input(
+        gql, admin, CREATE_USER, {"email": "not mail", "role": "VIEWER", "schoolIds": ["nonsense"]}
     )
-    taken = await gql(
-        CREATE_USER,
-        {"input": {"email": admin.user.email.upper(), "role": "ADMIN"}},
-        token=admin.token,
+    taken = await _input(
+        gql, admin, CREATE_USER, {"email": admin.user.email.upper(), "role": "ADMIN"}
     )
     assert body["data"]["createUser"] == {
         "user": None,
@@ -312,14 +304,8 @@ async def test_create_user_refuses_taken_email_and_bad_school(
 
 
 async def test_finance_may_not_create_users(gql: GraphQLClient, factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    finance = await factory.actor(account, Role.FINANCE, [s.school])
-    body = await gql(
-        CREATE_USER,
-        {"input": {"email": "x@example.org", "role": "VIEWER"}},
-        token=finance.token,
-    )
+    _, finance = await factory.school_with(Role.FINANCE)
+    body = await _input(gql, finance, CREATE_USER, {"email": "x@example.org", "role": "VIEWER"})
     assert body["data"]["createUser"] == {
         "user": None,
         "apiToken": None,
@@ -338,28 +324,25 @@ def _student(number: str, **extra: Any) -> dict[str, Any]:
 
 async def test_create_students_as_finance(gql: GraphQLClient, factory: Factory) -> None:
     # given
-    account = await factory.account()
-    s = await factory.school(account, name="Alpha")
-    finance = await factory.actor(account, Role.FINANCE, [s.school])
+    s, finance = await factory.school_with(Role.FINANCE, name="Alpha")
     # when
-    body = await gql(
+    body = await _input(
+        gql,
+        finance,
         CREATE_STUDENTS,
         {
-            "input": {
-                "schoolId": gid("School", s.school.id),
-                "students": [
-                    _student(
-                        "A-1",
-                        schoolClassId=gid("SchoolClass", s.classes[0].id),
-                        guardianName="Mama Amina",
-                        guardianEmail="mama@example.org",
-                        guardianPhone="+254 700 000 001",
-                    ),
-                    _student("A-2", status="INACTIVE", guardianEmail=""),
-                ],
-            }
+            "schoolId": gid("School", s.school.id),
+            "students": [
+                _student(
+                    "A-1",
+                    schoolClassId=gid("SchoolClass", s.classes[0].id),
+                    guardianName="Mama Amina",
+                    guardianEmail="mama@example.org",
+                    guardianPhone="+254 700 000 001",
+                ),
+                _student("A-2", status="INACTIVE", guardianEmail=""),
+            ],
         },
-        token=finance.token,
     )
     # then
     assert body == {
@@ -403,20 +386,19 @@ async def test_create_students_reports_duplicates_in_batch_and_against_existing(
 ) -> None:
     admin, s = await _admin_with_school(factory)
     existing = await factory.student(s.school)
-    body = await gql(
+    body = await _input(
+        gql,
+        admin,
         CREATE_STUDENTS,
         {
-            "input": {
-                "schoolId": gid("School", s.school.id),
-                "students": [
-                    _student("N-1"),
-                    _student(existing.admission_number),
-                    _student("N-3", guardianEmail="mama@"),
-                    _student("N-1", firstName=" "),
-                ],
-            }
+            "schoolId": gid("School", s.school.id),
+            "students": [
+                _student("N-1"),
+                _student(existing.admission_number),
+                _student("N-3", guardianEmail="mama@"),
+                _student("N-1", firstName=" "),
+            ],
         },
-        token=admin.token,
     )
     row = ["input", "students"]
     assert body["data"]["createStudents"] == {
@@ -442,15 +424,14 @@ async def test_create_students_flags_a_number_repeated_in_the_batch(
     gql: GraphQLClient, factory: Factory
 ) -> None:
     admin, s = await _admin_with_school(factory)
-    body = await gql(
+    body = await _input(
+        gql,
+        admin,
         CREATE_STUDENTS,
         {
-            "input": {
-                "schoolId": gid("School", s.school.id),
-                "students": [_student("N-1"), _student("N-2"), _student(" N-1 ")],
-            }
+            "schoolId": gid("School", s.school.id),
+            "students": [_student("N-1"), _student("N-2"), _student(" N-1 ")],
         },
-        token=admin.token,
     )
     assert body["data"]["createStudents"] == {
         "students": [],
@@ -468,14 +449,13 @@ async def test_create_students_flags_a_number_repeated_in_the_batch(
 async def test_create_students_refuses_1001_and_none(gql: GraphQLClient, factory: Factory) -> None:
     admin, s = await _admin_with_school(factory)
     school_id = gid("School", s.school.id)
-    many = await gql(
+    many = await _input(
+        gql,
+        admin,
         CREATE_STUDENTS,
-        {"input": {"schoolId": school_id, "students": [_student(f"S{i}") for i in range(1001)]}},
-        token=admin.token,
+        {"schoolId": school_id, "students": [_student(f"S{i}") for i in range(1001)]},
     )
-    none = await gql(
-        CREATE_STUDENTS, {"input": {"schoolId": school_id, "students": []}}, token=admin.token
-    )
+    none = await _input(gql, admin, CREATE_STUDENTS, {"schoolId": school_id, "students": []})
     assert many["data"]["createStudents"] == {
         "students": [],
         "errors": [
@@ -494,18 +474,17 @@ async def test_create_students_with_class_of_another_school_is_refused(
 ) -> None:
     admin, s = await _admin_with_school(factory)
     foreign = await factory.school(await factory.account())
-    body = await gql(
+    body = await _input(
+        gql,
+        admin,
         CREATE_STUDENTS,
         {
-            "input": {
-                "schoolId": gid("School", s.school.id),
-                "students": [
-                    _student("N-1", schoolClassId=gid("SchoolClass", foreign.classes[0].id)),
-                    _student("N-2", schoolClassId=gid("Grade", s.grades[0].id)),
-                ],
-            }
+            "schoolId": gid("School", s.school.id),
+            "students": [
+                _student("N-1", schoolClassId=gid("SchoolClass", foreign.classes[0].id)),
+                _student("N-2", schoolClassId=gid("Grade", s.grades[0].id)),
+            ],
         },
-        token=admin.token,
     )
     row = ["input", "students"]
     assert body["data"]["createStudents"] == {
@@ -522,25 +501,22 @@ async def test_update_student_changes_given_fields_and_keeps_the_rest(
     gql: GraphQLClient, factory: Factory
 ) -> None:
     # given
-    account = await factory.account()
-    s = await factory.school(account, name="Alpha")
-    finance = await factory.actor(account, Role.FINANCE, [s.school])
+    s, finance = await factory.school_with(Role.FINANCE, name="Alpha")
     student = await factory.student(s.school, s.classes[0], last_name="Otieno")
     # when
-    body = await gql(
+    body = await _input(
+        gql,
+        finance,
         UPDATE_STUDENT,
         {
-            "input": {
-                "studentId": gid("Student", student.id),
-                "status": "GRADUATED",
-                "schoolClassId": None,
-                "lastName": "Kamau",
-                "firstName": None,
-                "guardianPhone": None,
-                "guardianEmail": "papa@example.org",
-            }
+            "studentId": gid("Student", student.id),
+            "status": "GRADUATED",
+            "schoolClassId": None,
+            "lastName": "Kamau",
+            "firstName": None,
+            "guardianPhone": None,
+            "guardianEmail": "papa@example.org",
         },
-        token=finance.token,
     )
     # then
     assert body == {
@@ -573,10 +549,11 @@ async def test_update_student_changes_given_fields_and_keeps_the_rest(
 async def test_update_student_refuses_blank_names(gql: GraphQLClient, factory: Factory) -> None:
     admin, s = await _admin_with_school(factory)
     student = await factory.student(s.school, s.classes[0])
-    body = await gql(
+    body = await _input(
+        gql,
+        admin,
         UPDATE_STUDENT,
-        {"input": {"studentId": gid("Student", student.id), "firstName": "", "lastName": " "}},
-        token=admin.token,
+        {"studentId": gid("Student", student.id), "firstName": "", "lastName": " "},
     )
     assert body["data"]["updateStudent"] == {
         "student": None,
@@ -590,26 +567,25 @@ async def test_update_student_refuses_blank_names(gql: GraphQLClient, factory: F
 
 async def test_create_fee_structure(gql: GraphQLClient, factory: Factory) -> None:
     admin, s = await _admin_with_school(factory)
-    body = await gql(
+    body = await _input(
+        gql,
+        admin,
         CREATE_FEE,
         {
-            "input": {
-                "schoolId": gid("School", s.school.id),
-                "name": "Term 2 Fees",
-                "items": [
-                    {
-                        "name": "Tuition",
-                        "amount": "15000",
-                        "gradeAmounts": [
-                            {"gradeId": gid("Grade", s.grades[0].id), "amount": "12000.5"},
-                            {"gradeId": gid("Grade", s.grades[1].id), "amount": "0"},
-                        ],
-                    },
-                    {"name": "Lunch", "amount": "4500.50"},
-                ],
-            }
+            "schoolId": gid("School", s.school.id),
+            "name": "Term 2 Fees",
+            "items": [
+                {
+                    "name": "Tuition",
+                    "amount": "15000",
+                    "gradeAmounts": [
+                        {"gradeId": gid("Grade", s.grades[0].id), "amount": "12000.5"},
+                        {"gradeId": gid("Grade", s.grades[1].id), "amount": "0"},
+                    ],
+                },
+                {"name": "Lunch", "amount": "4500.50"},
+            ],
         },
-        token=admin.token,
     )
     assert body == {
         "data": {
@@ -650,27 +626,26 @@ async def test_create_fee_structure_refuses_bad_amounts_and_grades(
 ) -> None:
     admin, s = await _admin_with_school(factory)
     foreign = await factory.school(await factory.account())
-    body = await gql(
+    body = await _input(
+        gql,
+        admin,
         CREATE_FEE,
         {
-            "input": {
-                "schoolId": gid("School", s.school.id),
-                "name": "Term 2 Fees",
-                "items": [
-                    {"name": "Tuition", "amount": "-5"},
-                    {
-                        "name": " ",
-                        "amount": "10",
-                        "gradeAmounts": [
-                            {"gradeId": gid("Grade", s.grades[0].id), "amount": "0.125"},
-                            {"gradeId": gid("Grade", s.grades[0].id), "amount": "1"},
-                            {"gradeId": gid("Grade", foreign.grades[0].id), "amount": "1"},
-                        ],
-                    },
-                ],
-            }
+            "schoolId": gid("School", s.school.id),
+            "name": "Term 2 Fees",
+            "items": [
+                {"name": "Tuition", "amount": "-5"},
+                {
+                    "name": " ",
+                    "amount": "10",
+                    "gradeAmounts": [
+                        {"gradeId": gid("Grade", s.grades[0].id), "amount": "0.125"},
+                        {"gradeId": gid("Grade", s.grades[0].id), "amount": "1"},
+                        {"gradeId": gid("Grade", foreign.grades[0].id), "amount": "1"},
+                    ],
+                },
+            ],
         },
-        token=admin.token,
     )
     item = ["input", "items"]
     assert body["data"]["createFeeStructure"] == {
@@ -696,10 +671,11 @@ async def test_create_fee_structure_refuses_bad_amounts_and_grades(
 
 async def test_create_fee_structure_needs_items(gql: GraphQLClient, factory: Factory) -> None:
     admin, s = await _admin_with_school(factory)
-    body = await gql(
+    body = await _input(
+        gql,
+        admin,
         CREATE_FEE,
-        {"input": {"schoolId": gid("School", s.school.id), "name": "Empty", "items": []}},
-        token=admin.token,
+        {"schoolId": gid("School", s.school.id), "name": "Empty", "items": []},
     )
     assert body["data"]["createFeeStructure"] == {
         "feeStructure": None,
@@ -769,19 +745,18 @@ async def test_students_query_refuses_pages_over_100(gql: GraphQLClient, factory
 
 async def test_money_is_never_a_float(gql: GraphQLClient, factory: Factory) -> None:
     admin, s = await _admin_with_school(factory)
-    body = await gql(
+    body = await _input(
+        gql,
+        admin,
         CREATE_FEE,
         {
-            "input": {
-                "schoolId": gid("School", s.school.id),
-                "name": "Precise",
-                "items": [
-                    {"name": "Tiny", "amount": "0.10"},
-                    {"name": "Big", "amount": "9999999999.99"},
-                ],
-            }
+            "schoolId": gid("School", s.school.id),
+            "name": "Precise",
+            "items": [
+                {"name": "Tiny", "amount": "0.10"},
+                {"name": "Big", "amount": "9999999999.99"},
+            ],
         },
-        token=admin.token,
     )
     items = body["data"]["createFeeStructure"]["feeStructure"]["items"]
     assert [i["amount"]["amount"] for i in items] == ["0.10", "9999999999.99"]

@@ -12,22 +12,15 @@ from pypdf import PdfReader
 
 from domain import share_links
 from domain.gsm7 import SMS_SEPTETS, septets, to_gsm7
-from domain.models import Invoice, Role
 from domain.notices import Notice
-from tests.billing_helpers import bill, new_run, populate
+from tests.billing_helpers import billed_invoice
 from tests.factories import Factory
 
 
 async def test_the_short_link_opens_the_pdf_and_nothing_else(
     http: httpx.AsyncClient, factory: Factory
 ) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    await populate(factory, s, per_class=1)
-    admin = await factory.actor(account, Role.ADMIN)
-    run = await bill(admin, await new_run(admin, s))
-    invoice = await Invoice.filter(billing_run_id=run.id).first()
-    assert invoice is not None
+    _, _, invoice = await billed_invoice(factory)
     path = urlsplit(share_links.short_url(invoice.id)).path
     assert len(share_links.short_token(invoice.id)) <= 32
     response = await http.get(path)

@@ -15,7 +15,7 @@ from domain.money import mpesa
 from tests import services
 from tests.api.test_mpesa_webhook import SHORT_CODE, callback
 from tests.factories import Factory
-from tests.money_invariants import assert_money_exact
+from tests.invariants import assert_money_exact
 from tests.servers import BillingProcesses, embedded_app, serve_app
 
 pytestmark = pytest.mark.e2e

@@ -61,6 +61,17 @@ async def _until(check: object, limit: float = 60.0) -> None:
     raise AssertionError("not reached in time")
 
 
+async def _after_reminders_send(base: str, admin: Actor, run_id: int, total: int) -> None:
+    """Once the served app has done today's reminders, send the run's invoices through it and
+    follow until every notice is sent."""
+    await _until(lambda: ReminderDay.filter(day=TODAY, finished_at__isnull=False).exists())
+    gql = GraphQLClient.at(base)
+    try:
+        await _send_and_watch(gql, admin, run_id, total)
+    finally:
+        await gql.aclose()
+
+
 async def _send_and_watch(gql: GraphQLClient, admin: Actor, run_id: int, total: int) -> None:
     gid = encode_id("BillingRun", run_id)
     body = await gql(SEND, {"input": {"billingRunId": gid}}, admin.token)
@@ -112,12 +123,7 @@ async def test_two_worker_processes_send_a_run_and_the_days_reminders_once(
         procs.worker("worker-sending-1")
         procs.worker("worker-sending-2")
         # the daily job: both workers fire it every 0.5 s; the school's day is done once
-        await _until(lambda: ReminderDay.filter(day=TODAY, finished_at__isnull=False).exists())
-        gql = GraphQLClient.at(base)
-        try:
-            await _send_and_watch(gql, admin, run_id, billed)
-        finally:
-            await gql.aclose()
+        await _after_reminders_send(base, admin, run_id, billed)
         await asyncio.sleep(2)  # more intervals pass: nothing more goes out
     counts = _counts(box)
     assert set(counts.values()) == {1}, counts
@@ -146,12 +152,7 @@ async def test_the_embedded_default_sends_a_run_and_the_days_reminders_once(
     monkeypatch.setattr(settings, "billing_sweep_interval_seconds", 0.5)
     app = embedded_app(monkeypatch)
     async with serve_app(app) as base:
-        await _until(lambda: ReminderDay.filter(day=TODAY, finished_at__isnull=False).exists())
-        gql = GraphQLClient.at(base)
-        try:
-            await _send_and_watch(gql, admin, run_id, billed)
-        finally:
-            await gql.aclose()
+        await _after_reminders_send(base, admin, run_id, billed)
         await asyncio.sleep(1.5)
     counts = _counts(box)
     assert set(counts.values()) == {1}, counts

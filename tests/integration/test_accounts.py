@@ -22,7 +22,7 @@ from domain.models import (
 )
 from domain.money import credit_notes, ledger, opening, payments
 from tests.factories import Actor, Factory, SchoolSet
-from tests.money_invariants import assert_money_exact
+from tests.invariants import assert_money_exact
 
 D = Decimal
 PAID_ON = date(2026, 3, 1)

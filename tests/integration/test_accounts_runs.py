@@ -6,26 +6,28 @@ from datetime import date
 from decimal import Decimal
 
 from domain.billing.runs import ScopeSpec
-from domain.models import Invoice, ScopeKind, Term
+from domain.models import BillingRun, Invoice, ScopeKind, Student
 from domain.money import credit_notes, opening, payments
 from domain.money.receivables import run_money
 from tests.billing_helpers import bill, new_run
-from tests.factories import Factory
-from tests.money_invariants import assert_money_exact
+from tests.factories import Actor, Factory, SchoolSet
+from tests.invariants import assert_money_exact
 
 D = Decimal
 
 
+async def _bill(actor: Actor, s: SchoolSet, *students: Student) -> BillingRun:
+    """A completed run of exactly these students (a MANUAL scope)."""
+    scope = ScopeSpec(ScopeKind.MANUAL, student_ids=[st.id for st in students])
+    return await bill(actor, await new_run(actor, s, scope=scope))
+
+
 async def test_a_run_invoice_carries_the_students_previous_balance(factory: Factory) -> None:
     # given a student owing an opening 100 and an older invoice of 500, paid 200, credited 50
-    account = await factory.account()
-    s = await factory.school(account)
-    actor = await factory.actor(account)
+    s, actor = await factory.school_with_admin()
     student = await factory.student(s.school, s.classes[0])
     fresh = await factory.student(s.school, s.classes[0])
-    older_term = await Term.create(
-        school=s.school, name="Term 3 2025", start_date=date(2025, 9, 1), end_date=date(2025, 11, 1)
-    )
+    older_term = await factory.older_term(s)
     older = await factory.invoice(
         s, student, lines=[("Tuition", D("500.00"))], term=older_term, due_date=date(2025, 10, 1)
     )
@@ -37,12 +39,7 @@ async def test_a_run_invoice_carries_the_students_previous_balance(factory: Fact
     )
     await credit_notes.issue_credit_note(actor.caller, older.id, amount=D("50.00"), reason="Waiver")
     # when a run bills both students
-    run = await bill(
-        actor,
-        await new_run(
-            actor, s, scope=ScopeSpec(ScopeKind.MANUAL, student_ids=[student.id, fresh.id])
-        ),
-    )
+    run = await _bill(actor, s, student, fresh)
     # then the new invoice shows 350.00 owed before it; the other student's shows 0
     mine = await Invoice.get(billing_run_id=run.id, student_id=student.id)
     theirs = await Invoice.get(billing_run_id=run.id, student_id=fresh.id)
@@ -61,19 +58,11 @@ async def test_a_family_payments_part_counts_in_a_siblings_previous_balance(
     factory: Factory,
 ) -> None:
     # given two siblings owing 500 and 300 on older invoices, a family payment of 600
-    from domain.models import Family, Student
     from domain.money import family as family_money
 
-    account = await factory.account()
-    s = await factory.school(account)
-    actor = await factory.actor(account)
-    elder = await factory.student(s.school, s.classes[0])
-    younger = await factory.student(s.school, s.classes[0])
-    family = await Family.create(school=s.school, name="Achieng")
-    await Student.filter(id__in=[elder.id, younger.id]).update(family_id=family.id)
-    older_term = await Term.create(
-        school=s.school, name="Term 3 2025", start_date=date(2025, 9, 1), end_date=date(2025, 11, 1)
-    )
+    s, actor = await factory.school_with_admin()
+    family, elder, younger = await factory.siblings(s, "Achieng")
+    older_term = await factory.older_term(s)
     await factory.invoice(
         s, elder, lines=[("Tuition", D("500.00"))], term=older_term, due_date=date(2025, 10, 1)
     )
@@ -84,12 +73,7 @@ async def test_a_family_payments_part_counts_in_a_siblings_previous_balance(
         actor.caller, family.id, amount=D("600.00"), paid_on=date(2025, 10, 3), method="Cash"
     )
     # when a run bills both
-    run = await bill(
-        actor,
-        await new_run(
-            actor, s, scope=ScopeSpec(ScopeKind.MANUAL, student_ids=[elder.id, younger.id])
-        ),
-    )
+    run = await _bill(actor, s, elder, younger)
     # then each previous balance counts the part of the family payment that student got
     mine = await Invoice.get(billing_run_id=run.id, student_id=elder.id)
     theirs = await Invoice.get(billing_run_id=run.id, student_id=younger.id)
@@ -102,9 +86,7 @@ async def test_credit_pays_the_invoices_a_run_creates(factory: Factory) -> None:
     # payment of 100; no credit at all
     from domain.models import Payment, PaymentAllocation
 
-    account = await factory.account()
-    s = await factory.school(account)
-    actor = await factory.actor(account)
+    s, actor = await factory.school_with_admin()
     rich = await factory.student(s.school, s.classes[0])
     some = await factory.student(s.school, s.classes[0])
     none = await factory.student(s.school, s.classes[0])
@@ -121,12 +103,7 @@ async def test_credit_pays_the_invoices_a_run_creates(factory: Factory) -> None:
         actor.caller, some.id, amount=D("100.00"), paid_on=date(2025, 12, 1), method="Cash"
     )
     # when a run bills all three
-    run = await bill(
-        actor,
-        await new_run(
-            actor, s, scope=ScopeSpec(ScopeKind.MANUAL, student_ids=[rich.id, some.id, none.id])
-        ),
-    )
+    run = await _bill(actor, s, rich, some, none)
     # then the rich student's invoice is PAID from the older payment first, then the newer
     mine = await Invoice.get(billing_run_id=run.id, student_id=rich.id)
     total = D(mine.total)
@@ -158,16 +135,11 @@ async def test_a_familys_credit_pays_its_students_run_invoices_after_their_own(
     factory: Factory,
 ) -> None:
     # given two siblings: the family's 20,000.00 of credit, and 1,000.00 of the elder's own
-    from domain.models import Family, Payment, PaymentAllocation, Student
+    from domain.models import Payment, PaymentAllocation
     from domain.money import family as family_money
 
-    account = await factory.account()
-    s = await factory.school(account)
-    actor = await factory.actor(account)
-    elder = await factory.student(s.school, s.classes[0])
-    younger = await factory.student(s.school, s.classes[0])
-    family = await Family.create(school=s.school, name="Mwangi")
-    await Student.filter(id__in=[elder.id, younger.id]).update(family_id=family.id)
+    s, actor = await factory.school_with_admin()
+    family, elder, younger = await factory.siblings(s, "Mwangi")
     together = await family_money.receive_family_payment(
         actor.caller, family.id, amount=D("20000.00"), paid_on=date(2025, 12, 1), method="Cash"
     )
@@ -176,12 +148,7 @@ async def test_a_familys_credit_pays_its_students_run_invoices_after_their_own(
     )
     assert together.unallocated_amount == D("20000.00")
     # when a run bills both
-    run = await bill(
-        actor,
-        await new_run(
-            actor, s, scope=ScopeSpec(ScopeKind.MANUAL, student_ids=[elder.id, younger.id])
-        ),
-    )
+    run = await _bill(actor, s, elder, younger)
     # then the elder's own credit goes first, the family's pays the rest in number order
     invoices = sorted(await Invoice.filter(billing_run_id=run.id), key=lambda i: i.number)
     assert [i.student_id for i in invoices] == [elder.id, younger.id]

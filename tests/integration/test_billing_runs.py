@@ -39,9 +39,7 @@ NO_CLASS = Decimal("22500.50")  # default amounts
 
 
 async def setup(factory: Factory, per_class: int = 2):
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     await populate(factory, s, per_class)
     return s, admin
 
@@ -99,9 +97,7 @@ async def test_each_scope_kind_selects_its_students(factory: Factory, kind: str)
 async def test_exclusion_reasons_follow_their_precedence(factory: Factory) -> None:
     # given: a student invoiced AND inactive AND excluded by hand; one inactive and excluded;
     # one only excluded; one to bill
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     klass = s.classes[0]
     everything = await factory.student(s.school, klass)
     inactive = await factory.student(s.school, klass, status=StudentStatus.WITHDRAWN)

@@ -13,9 +13,7 @@ from tests.invariants import assert_exact
 
 async def test_a_run_bills_every_student_once_with_exact_totals(factory: Factory) -> None:
     # given 2 grades x 2 streams x 3 students; grade 1 pays 12000 + 4500.50, grade 2 15000 + 4500.50 + 3000
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     await populate(factory, s, 3)
     run = await new_run(admin, s)
     # when

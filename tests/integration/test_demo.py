@@ -23,8 +23,7 @@ from domain.models import (
 )
 from domain.money.family import family_ledger
 from domain.money.ledger import EntryKind
-from tests.invariants import assert_exact
-from tests.money_invariants import assert_money_exact
+from tests.invariants import assert_exact, assert_money_exact
 
 
 async def test_demo_fills_riverside_accounts_once_and_every_ledger_balances(db: str) -> None:

@@ -15,7 +15,7 @@ from domain.money import family as family_money
 from domain.money import ledger, opening, payments
 from tests.factories import Actor, Factory, SchoolSet
 from tests.integration.test_accounts import _invoice, _school
-from tests.money_invariants import assert_money_exact
+from tests.invariants import assert_money_exact
 
 D = Decimal
 PAID_ON = date(2026, 3, 1)
@@ -29,12 +29,12 @@ async def _family(factory: Factory) -> tuple[SchoolSet, Family, Student, Student
     return s, family, elder, younger, actor
 
 
-async def _owing_500(factory: Factory) -> tuple[Family, Student, Student, Actor]:
-    """Two siblings owing 250.00 each, the elder's invoice due first."""
+async def _family_owing_500(factory: Factory) -> tuple[Family, Actor]:
+    """Two siblings owing 250.00 each (the elder's invoice due first), and FINANCE."""
     s, family, elder, younger, actor = await _family(factory)
     await _invoice(factory, s, elder, "250.00", date(2026, 1, 1), "INV-2026-000001")
     await _invoice(factory, s, younger, "250.00", date(2026, 1, 2), "INV-2026-000002")
-    return family, elder, younger, actor
+    return family, actor
 
 
 async def _pay_family(actor: Actor, family: Family, amount: str) -> Payment:
@@ -86,7 +86,7 @@ async def test_a_partial_family_payment_leaves_the_family_owing_and_reversal_res
     factory: Factory,
 ) -> None:
     # given 500.00 owed by two siblings
-    family, _, _, actor = await _owing_500(factory)
+    family, actor = await _family_owing_500(factory)
     # when 300.00 arrives for the family
     payment = await _pay_family(actor, family, "300.00")
     account = await family_money.family_ledger(family)
@@ -105,7 +105,8 @@ async def test_a_reversed_family_payment_stays_in_each_students_ledger_with_its_
     factory: Factory,
 ) -> None:
     # given 500.00 owed by two siblings, 300.00 of it paid by the family (250.00 + 50.00)
-    family, elder, younger, actor = await _owing_500(factory)
+    family, actor = await _family_owing_500(factory)
+    elder, younger = await Student.filter(family_id=family.id).order_by("id")
     payment = await _pay_family(actor, family, "300.00")
     # when it bounces
     await payments.reverse_payment(actor.caller, payment.id, reason="Bounced")
@@ -147,7 +148,7 @@ async def test_reversing_a_family_payment_lets_the_familys_other_credit_pay_agai
     factory: Factory,
 ) -> None:
     # given 500.00 owed by two siblings, paid by a first family payment; a second is all credit
-    family, _, _, actor = await _owing_500(factory)
+    family, actor = await _family_owing_500(factory)
     first = await _pay_family(actor, family, "500.00")
     second = await _pay_family(actor, family, "300.00")
     assert second.unallocated_amount == D("300.00")

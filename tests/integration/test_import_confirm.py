@@ -22,7 +22,7 @@ from domain.models import (
 from domain.money import import_confirm, imports, opening, payments
 from tests.factories import Factory
 from tests.integration.test_accounts import _invoice, _school
-from tests.money_invariants import assert_money_exact
+from tests.invariants import assert_money_exact
 
 D = Decimal
 

@@ -123,9 +123,7 @@ class Recorder:
 
 
 async def _setup(factory: Factory) -> tuple[SchoolSet, Actor, list[Invoice]]:
-    account = await factory.account()
-    s = await factory.school(account, name="Hillside Academy")
-    actor = await factory.actor(account, Role.FINANCE, [s.school])
+    s, actor = await factory.school_with(Role.FINANCE, name="Hillside Academy")
     students = [await factory.student(s.school, s.classes[0]) for _ in range(2)]
     return s, actor, [await factory.invoice(s, st) for st in students]
 

@@ -14,7 +14,7 @@ from domain.errors import DomainError, ErrorCode
 from domain.invoice_search import InvoiceFilter, apply_filter, is_overdue, today
 from domain.models import Invoice, InvoiceStatus, Payment, Role
 from domain.money import payments
-from tests.factories import Factory, SchoolSet
+from tests.factories import Actor, Factory, SchoolSet
 
 PAID_ON = date(2026, 1, 20)
 
@@ -137,15 +137,20 @@ async def test_concurrent_payments_cannot_overpay(
     assert await Payment.filter(invoice_id=invoice.id).count() == 1
 
 
+async def _refusals(actor: Actor, invoice: Invoice) -> tuple[ErrorCode, ErrorCode]:
+    """The codes refusing the actor a payment of 10 and the cancelling of the invoice."""
+    with pytest.raises(DomainError) as paid:
+        await _pay(actor, invoice, "10")
+    with pytest.raises(DomainError) as cancelled:
+        await invoices.cancel_invoice(actor.caller, invoice.id, reason="No")
+    return paid.value.code, cancelled.value.code
+
+
 async def test_viewer_may_not_pay_or_cancel_and_nothing_changes(factory: Factory) -> None:
     s, invoice, _ = await _setup(factory)
     viewer = await factory.actor(s.school.account, Role.VIEWER, [s.school])  # type: ignore[arg-type]
-    with pytest.raises(DomainError) as err:
-        await _pay(viewer, invoice, "10")
-    assert err.value.code == ErrorCode.PERMISSION_DENIED
-    with pytest.raises(DomainError) as err:
-        await invoices.cancel_invoice(viewer.caller, invoice.id, reason="No")
-    assert err.value.code == ErrorCode.PERMISSION_DENIED
+    denied = ErrorCode.PERMISSION_DENIED
+    assert await _refusals(viewer, invoice) == (denied, denied)
     stored = await Invoice.get(id=invoice.id)
     assert (stored.status, stored.amount_paid) == (InvoiceStatus.ISSUED, Decimal("0.00"))
     assert await Payment.filter(invoice_id=invoice.id).count() == 0
@@ -154,12 +159,7 @@ async def test_viewer_may_not_pay_or_cancel_and_nothing_changes(factory: Factory
 async def test_invoice_of_another_account_is_not_found(factory: Factory) -> None:
     _, invoice, _ = await _setup(factory)
     other = await factory.actor(await factory.account(), Role.ADMIN)
-    with pytest.raises(DomainError) as err:
-        await _pay(other, invoice, "10")
-    assert err.value.code == ErrorCode.NOT_FOUND
-    with pytest.raises(DomainError) as err:
-        await invoices.cancel_invoice(other.caller, invoice.id, reason="No")
-    assert err.value.code == ErrorCode.NOT_FOUND
+    assert await _refusals(other, invoice) == (ErrorCode.NOT_FOUND, ErrorCode.NOT_FOUND)
     assert (await Invoice.get(id=invoice.id)).status == InvoiceStatus.ISSUED
 
 

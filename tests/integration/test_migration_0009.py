@@ -13,7 +13,7 @@ from tortoise.migrations.api.migrate import migrate as tortoise_migrate
 from domain import db as dbmod
 from domain.models import CreditNote, Invoice, Payment, PaymentAllocation, School
 from tests import services
-from tests.money_invariants import assert_money_exact
+from tests.invariants import assert_money_exact
 
 BEFORE = "models.0005_lookup_indexes"
 

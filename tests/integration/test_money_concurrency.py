@@ -4,8 +4,10 @@ a reversal racing a new payment leaves the ledger exact, and numbers stay gap-fr
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 import pytest
 
@@ -13,7 +15,7 @@ from domain import db as dbmod
 from domain.models import Invoice, Payment, PaymentAllocation, Role, Term
 from domain.money import credit_notes, payments
 from tests.factories import Factory
-from tests.money_invariants import assert_money_exact
+from tests.invariants import assert_money_exact
 
 D = Decimal
 
@@ -46,6 +48,31 @@ async def _student_with_invoices(factory: Factory, amounts: list[str]):  # type:
     return s, student, actor, invoices
 
 
+async def _ten_at_once(receive: Callable[..., Awaitable[Payment]], prefix: str) -> list[Payment]:
+    """Ten payments of 150.00 (M-Pesa, 2026-02-01, references prefix0..9) all at once."""
+    return list(
+        await asyncio.gather(
+            *(
+                receive(
+                    amount=D("150.00"),
+                    paid_on=date(2026, 2, 1),
+                    method="M-Pesa",
+                    reference=f"{prefix}{i}",
+                )
+                for i in range(10)
+            )
+        )
+    )
+
+
+async def _assert_allocated_and_credit(allocated: D, credit: D) -> None:
+    """Exactly `allocated` went to debts, and `credit` stays unallocated."""
+    parts = sum((D(a.amount) for a in await PaymentAllocation.all()), D("0"))
+    assert parts == allocated
+    left = sum((D(p.unallocated_amount) for p in await Payment.all()), D("0"))
+    assert left == credit
+
+
 async def test_ten_concurrent_payments_for_one_student_never_over_allocate(
     factory: Factory,
 ) -> None:
@@ -53,22 +80,9 @@ async def test_ten_concurrent_payments_for_one_student_never_over_allocate(
     _, student, actor, _ = await _student_with_invoices(factory, ["300.00", "300.00", "400.00"])
 
     # when ten payments of 150.00 arrive at once
-    async def pay(i: int) -> Payment:
-        return await payments.receive_payment(
-            actor.caller,
-            student.id,
-            amount=D("150.00"),
-            paid_on=date(2026, 2, 1),
-            method="M-Pesa",
-            reference=f"R{i}",
-        )
-
-    done = await asyncio.gather(*(pay(i) for i in range(10)))
+    done = await _ten_at_once(partial(payments.receive_payment, actor.caller, student.id), "R")
     # then exactly 1,000.00 is allocated, 500.00 stays as credit, every invoice is PAID
-    allocated = sum((D(a.amount) for a in await PaymentAllocation.all()), D("0"))
-    assert allocated == D("1000.00")
-    credit = sum((D(p.unallocated_amount) for p in await Payment.all()), D("0"))
-    assert credit == D("500.00")
+    await _assert_allocated_and_credit(D("1000.00"), D("500.00"))
     assert {i.status for i in await Invoice.filter(student_id=student.id)} == {"PAID"}
     # and ten different receipt numbers, 1 to 10
     assert sorted(p.receipt_number for p in done) == [f"RCT-2026-{n:06d}" for n in range(1, 11)]
@@ -129,22 +143,10 @@ async def test_ten_concurrent_payments_for_one_family_never_over_allocate(
     await Student.filter(id__in=[elder.id, younger.id]).update(family_id=family.id)
 
     # when ten family payments of 150.00 arrive at once
-    async def pay(i: int) -> Payment:
-        return await family_money.receive_family_payment(
-            actor.caller,
-            family.id,
-            amount=D("150.00"),
-            paid_on=date(2026, 2, 1),
-            method="M-Pesa",
-            reference=f"F{i}",
-        )
-
-    done = await asyncio.gather(*(pay(i) for i in range(10)))
+    pay = partial(family_money.receive_family_payment, actor.caller, family.id)
+    done = await _ten_at_once(pay, "F")
     # then exactly 1,000.00 is allocated, 500.00 stays the family's credit, all invoices PAID
-    allocated = sum((D(a.amount) for a in await PaymentAllocation.all()), D("0"))
-    assert allocated == D("1000.00")
-    credit = sum((D(p.unallocated_amount) for p in await Payment.all()), D("0"))
-    assert credit == D("500.00")
+    await _assert_allocated_and_credit(D("1000.00"), D("500.00"))
     statuses = {i.status for i in await Invoice.filter(student_id__in=[elder.id, younger.id])}
     assert statuses == {"PAID"}
     assert sorted(p.receipt_number for p in done) == [f"RCT-2026-{n:06d}" for n in range(1, 11)]
@@ -160,9 +162,7 @@ async def test_payments_and_reversals_racing_a_run_never_spend_credit_twice(
     from domain.models import ScopeKind
     from tests.billing_helpers import confirmed
 
-    account = await factory.account()
-    s = await factory.school(account)
-    actor = await factory.actor(account, Role.FINANCE, [s.school])
+    s, actor = await factory.school_with(Role.FINANCE)
     students = [await factory.student(s.school, s.classes[0]) for _ in range(6)]
     credits = [
         await payments.receive_payment(

@@ -29,7 +29,7 @@ from tests.billing_helpers import Recorder, new_run
 from tests.factories import SchoolSet
 from tests.pricing_oracle import Priced, World, price
 from tests.pricing_world import Built, build, money, worlds
-from tests.tables import tables
+from tests.tables import empty_tables
 
 
 @pytest.fixture(scope="module")
@@ -66,12 +66,7 @@ async def _check(url: str, world: World) -> None:
 
     await dbmod.init_db(url)
     try:
-        conn = dbmod.conn()
-        if dbmod.is_postgres(conn):
-            await conn.execute_script(f"TRUNCATE {', '.join(tables())} RESTART IDENTITY CASCADE")
-        else:
-            for table in tables():
-                await conn.execute_script(f"DELETE FROM {table}")
+        await empty_tables()
         built = await build(world)
         expected = price(world)
         school = SchoolSet(await _school(built), await _term(built), [], [], [], await _fee(built))

@@ -10,7 +10,7 @@ from domain.money import credit_notes, opening, payments
 from domain.money.receivables import receivables
 from tests.factories import Factory
 from tests.integration.test_accounts import _invoice, _school
-from tests.money_invariants import assert_money_exact
+from tests.invariants import assert_money_exact
 
 D = Decimal
 

@@ -54,8 +54,21 @@ async def _invoice(factory: Factory, sc: School, days_past_due: int) -> Invoice:
     return await factory.invoice(sc.s, student, due_date=TODAY - timedelta(days=days_past_due))
 
 
-def _senders(smtp_url: str, gw_url: str) -> NoticeSenders:
-    return notice_senders_for(Settings(smtp_url=smtp_url, sms_gateway_url=gw_url))
+def _senders(smtp: tuple[Mailbox, str], gateway: tuple[Gateway, str]) -> NoticeSenders:
+    """Senders to the local SMTP server and SMS gateway of the fixtures."""
+    return notice_senders_for(Settings(smtp_url=smtp[1], sms_gateway_url=gateway[1]))
+
+
+async def _reminding(
+    factory: Factory,
+    smtp: tuple[Mailbox, str],
+    gateway: tuple[Gateway, str],
+    policy: list[Stage] = POLICY,
+) -> tuple[School, Mailbox, Gateway, NoticeSenders]:
+    """A school with `policy`, the local mailbox and gateway, and senders to them."""
+    sc = await _school(factory)
+    await set_reminder_policy(sc.finance.caller, sc.s.school.id, policy)
+    return sc, smtp[0], gateway[0], _senders(smtp, gateway)
 
 
 async def _rows() -> set[tuple[int, int, str, str]]:
@@ -68,10 +81,7 @@ async def _rows() -> set[tuple[int, int, str, str]]:
 async def test_each_stage_goes_once_to_each_unpaid_invoice_that_many_days_past_due(
     factory: Factory, smtp: tuple[Mailbox, str], gateway: tuple[Gateway, str]
 ) -> None:
-    box, smtp_url = smtp
-    gw, gw_url = gateway
-    sc = await _school(factory)
-    await set_reminder_policy(sc.finance.caller, sc.s.school.id, POLICY)
+    sc, box, gw, senders = await _reminding(factory, smtp, gateway)
     # given invoices 7, 8, 30 and 6 days past due, one 7 days past but paid, one cancelled,
     # and one 7 days past but partly paid (its balance as of sending is what is reminded)
     seven, eight, thirty, six = [await _invoice(factory, sc, d) for d in (7, 8, 30, 6)]
@@ -85,7 +95,6 @@ async def test_each_stage_goes_once_to_each_unpaid_invoice_that_many_days_past_d
     await record_payment(
         sc.finance.caller, partly.id, amount=Decimal("500.50"), paid_on=TODAY, method="Cash"
     )
-    senders = _senders(smtp_url, gw_url)
     # when the daily job runs today
     sent = await reminders.run_reminders(TODAY, senders=senders)
     # then stage 7 by e-mail to the two unpaid 7-day invoices, stage 30 by both to the other
@@ -115,13 +124,8 @@ async def test_each_stage_goes_once_to_each_unpaid_invoice_that_many_days_past_d
 async def test_missed_days_are_caught_up_once_with_the_latest_stage_only(
     factory: Factory, smtp: tuple[Mailbox, str], gateway: tuple[Gateway, str]
 ) -> None:
-    box, smtp_url = smtp
-    _, gw_url = gateway
-    sc = await _school(factory)
-    await set_reminder_policy(
-        sc.finance.caller, sc.s.school.id, [Stage(7, (EMAIL,)), Stage(9, (EMAIL,))]
-    )
-    senders = _senders(smtp_url, gw_url)
+    policy = [Stage(7, (EMAIL,)), Stage(9, (EMAIL,))]
+    sc, box, _, senders = await _reminding(factory, smtp, gateway, policy)
     # given the job last finished 4 days ago, and invoices 7..10 days past due today
     await reminders.run_reminders(TODAY - timedelta(days=4), senders=senders)
     invoices = {d: await _invoice(factory, sc, d) for d in (3, 7, 8, 9, 10, 13)}
@@ -140,13 +144,9 @@ async def test_missed_days_are_caught_up_once_with_the_latest_stage_only(
 async def test_two_workers_on_the_same_day_remind_once(
     factory: Factory, smtp: tuple[Mailbox, str], gateway: tuple[Gateway, str]
 ) -> None:
-    box, smtp_url = smtp
-    _, gw_url = gateway
-    sc = await _school(factory)
-    await set_reminder_policy(sc.finance.caller, sc.s.school.id, POLICY)
+    sc, box, _, senders = await _reminding(factory, smtp, gateway)
     for _ in range(5):
         await _invoice(factory, sc, 7)
-    senders = _senders(smtp_url, gw_url)
     results = await asyncio.gather(
         *(reminders.run_reminders(TODAY, senders=senders) for _ in range(3))
     )
@@ -158,12 +158,8 @@ async def test_two_workers_on_the_same_day_remind_once(
 async def test_a_day_left_unfinished_by_a_dead_worker_is_taken_over_after_its_lease(
     factory: Factory, smtp: tuple[Mailbox, str], gateway: tuple[Gateway, str]
 ) -> None:
-    box, smtp_url = smtp
-    _, gw_url = gateway
-    sc = await _school(factory)
-    await set_reminder_policy(sc.finance.caller, sc.s.school.id, POLICY)
+    sc, box, _, senders = await _reminding(factory, smtp, gateway)
     invoice = await _invoice(factory, sc, 7)
-    senders = _senders(smtp_url, gw_url)
     # given a worker that claimed the day and queued the reminder, then died
     assert await reminders.claim_day(sc.s.school.id, TODAY)
     await reminders.queue_school(sc.s.school.id, TODAY)
@@ -182,16 +178,13 @@ async def test_a_day_left_unfinished_by_a_dead_worker_is_taken_over_after_its_le
 async def test_an_invoice_paid_between_queueing_and_sending_is_not_reminded(
     factory: Factory, smtp: tuple[Mailbox, str], gateway: tuple[Gateway, str]
 ) -> None:
-    box, smtp_url = smtp
-    _, gw_url = gateway
-    sc = await _school(factory)
-    await set_reminder_policy(sc.finance.caller, sc.s.school.id, POLICY)
+    sc, box, _, senders = await _reminding(factory, smtp, gateway)
     invoice = await _invoice(factory, sc, 7)
     await reminders.queue_school(sc.s.school.id, TODAY)
     await record_payment(
         sc.finance.caller, invoice.id, amount=Decimal("19500.50"), paid_on=TODAY, method="Cash"
     )
-    assert await reminders.deliver_school(sc.s.school.id, senders=_senders(smtp_url, gw_url)) == 0
+    assert await reminders.deliver_school(sc.s.school.id, senders=senders) == 0
     assert box.messages == []
     row = await ReminderDelivery.get(invoice_id=invoice.id)
     assert row.status == DeliveryStatus.FAILED and row.sent_at is None
@@ -236,8 +229,6 @@ async def test_the_api_sets_reads_and_turns_off_the_policy_and_lists_reminders(
     smtp: tuple[Mailbox, str],
     gateway: tuple[Gateway, str],
 ) -> None:
-    _, smtp_url = smtp
-    _, gw_url = gateway
     sc = await _school(factory)
     gid = encode_id("School", sc.s.school.id)
     stages = [
@@ -252,7 +243,7 @@ async def test_the_api_sets_reads_and_turns_off_the_policy_and_lists_reminders(
         {"daysAfterDue": 30, "channels": ["EMAIL", "SMS"]},
     ]
     invoice = await _invoice(factory, sc, 30)
-    await reminders.run_reminders(TODAY, senders=_senders(smtp_url, gw_url))
+    await reminders.run_reminders(TODAY, senders=_senders(smtp, gateway))
     body = await gql(REMINDERS, {"id": encode_id("Invoice", invoice.id)}, sc.viewer.token)
     listed = body["data"]["node"]["reminders"]
     assert [(r["stage"], r["channel"], r["status"]) for r in listed] == [

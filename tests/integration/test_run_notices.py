@@ -72,6 +72,23 @@ async def _billed(factory: Factory, per_class: int = 2) -> Billed:
     )
 
 
+def _sms(gateway: tuple[Gateway, str]) -> tuple[Gateway, NoticeSenders]:
+    """The local SMS gateway, and senders that send SMS to it (and no e-mail)."""
+    gw, gw_url = gateway
+    return gw, notice_senders_for(Settings(sms_gateway_url=gw_url))
+
+
+def _mail(smtp: tuple[Mailbox, str]) -> tuple[Mailbox, NoticeSenders]:
+    """The local mailbox, and senders that e-mail it (and send no SMS)."""
+    box, smtp_url = smtp
+    return box, notice_senders_for(Settings(smtp_url=smtp_url))
+
+
+async def _ask(b: Billed, channel: DeliveryChannel) -> None:
+    """FINANCE asks for the run's invoices to be sent on one channel (no worker runs them)."""
+    await run_notices.send_run_invoices(b.finance.caller, b.run.id, [channel], dispatch=Runs())
+
+
 async def _progress(run_id: int) -> tuple[int, int, int, int, bool]:
     row = await RunNotices.get(run_id=run_id)
     return row.total, row.sent, row.failed, row.no_contact, row.finished_at is not None
@@ -137,12 +154,9 @@ class DyingSender:
 async def test_a_killed_worker_is_resumed_without_a_second_send(
     factory: Factory, smtp: tuple[Mailbox, str]
 ) -> None:
-    box, smtp_url = smtp
+    box, real = _mail(smtp)
     b = await _billed(factory)
-    real = notice_senders_for(Settings(smtp_url=smtp_url))
-    await run_notices.send_run_invoices(
-        b.finance.caller, b.run.id, [DeliveryChannel.EMAIL], dispatch=Runs()
-    )
+    await _ask(b, DeliveryChannel.EMAIL)
     # given a worker killed after 3 e-mails, in the middle of the 4th (its row still claimed)
     dying = NoticeSenders(email=DyingSender(real, 3))
     with pytest.raises(asyncio.CancelledError):
@@ -168,20 +182,15 @@ async def test_a_killed_worker_is_resumed_without_a_second_send(
 async def test_a_failing_gateway_is_counted_failed_and_asking_again_retries_it(
     factory: Factory, gateway: tuple[Gateway, str]
 ) -> None:
-    gw, gw_url = gateway
+    gw, senders = _sms(gateway)
     b = await _billed(factory, per_class=1)
-    senders = notice_senders_for(Settings(sms_gateway_url=gw_url))
     gw.status = 503
-    await run_notices.send_run_invoices(
-        b.finance.caller, b.run.id, [DeliveryChannel.SMS], dispatch=Runs()
-    )
+    await _ask(b, DeliveryChannel.SMS)
     await run_notices.deliver_run_notices(b.run.id, senders=senders, throttle=FREE)
     n = len(b.invoices)
     assert await _progress(b.run.id) == (n, 0, n, 0, True)
     gw.status = 200
-    await run_notices.send_run_invoices(
-        b.finance.caller, b.run.id, [DeliveryChannel.SMS], dispatch=Runs()
-    )
+    await _ask(b, DeliveryChannel.SMS)
     assert await _progress(b.run.id) == (n, 0, n, 0, False)
     await run_notices.deliver_run_notices(b.run.id, senders=senders, throttle=FREE)
     assert await _progress(b.run.id) == (n, n, 0, 0, True)
@@ -191,12 +200,9 @@ async def test_a_failing_gateway_is_counted_failed_and_asking_again_retries_it(
 async def test_sending_keeps_to_the_configured_rate_per_channel(
     factory: Factory, gateway: tuple[Gateway, str]
 ) -> None:
-    gw, gw_url = gateway
+    gw, senders = _sms(gateway)
     b = await _billed(factory)
-    senders = notice_senders_for(Settings(sms_gateway_url=gw_url))
-    await run_notices.send_run_invoices(
-        b.finance.caller, b.run.id, [DeliveryChannel.SMS], dispatch=Runs()
-    )
+    await _ask(b, DeliveryChannel.SMS)
     started = time.monotonic()
     throttle = Throttle({DeliveryChannel.SMS: 10.0})
     await run_notices.deliver_run_notices(b.run.id, senders=senders, throttle=throttle)
@@ -228,12 +234,9 @@ async def test_refusals_answer_like_other_mutations_and_write_nothing(factory: F
 async def test_subscribers_see_the_notices_progress_until_finished(
     factory: Factory, smtp: tuple[Mailbox, str]
 ) -> None:
-    _, smtp_url = smtp
+    _, senders = _mail(smtp)
     b = await _billed(factory)
-    senders = notice_senders_for(Settings(smtp_url=smtp_url))
-    await run_notices.send_run_invoices(
-        b.finance.caller, b.run.id, [DeliveryChannel.EMAIL], dispatch=Runs()
-    )
+    await _ask(b, DeliveryChannel.EMAIL)
     seen: list[tuple[int, int, int, int, bool]] = []
 
     async def follow() -> None:

@@ -29,9 +29,7 @@ from tests.factories import Factory
 
 async def test_term_is_created_with_trimmed_name(factory: Factory) -> None:
     # given
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     # when
     term = await schools.create_term(
         admin.caller,
@@ -51,9 +49,7 @@ async def test_term_is_created_with_trimmed_name(factory: Factory) -> None:
 
 
 async def test_term_ending_before_it_starts_is_refused(factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     with pytest.raises(DomainError) as caught:
         await schools.create_term(
             admin.caller,
@@ -72,10 +68,7 @@ async def test_term_ending_before_it_starts_is_refused(factory: Factory) -> None
 
 
 async def test_term_name_is_unique_within_the_school_only(factory: Factory) -> None:
-    account = await factory.account()
-    first = await factory.school(account)
-    second = await factory.school(account)
-    admin = await factory.actor(account)
+    (first, second), admin = await factory.schools_with_admin(2)
     args = {"name": "Term 1 2026", "start_date": date(2026, 1, 5), "end_date": date(2026, 4, 3)}
     with pytest.raises(DomainError) as caught:
         await schools.create_term(admin.caller, school_id=first.school.id, **args)  # type: ignore[arg-type]
@@ -88,9 +81,7 @@ async def test_term_name_is_unique_within_the_school_only(factory: Factory) -> N
 
 
 async def test_grade_level_may_not_be_negative(factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     grade = await schools.create_grade(admin.caller, school_id=s.school.id, name="PP1", level=0)
     assert (grade.name, grade.level) == ("PP1", 0)
     with pytest.raises(DomainError) as caught:
@@ -101,9 +92,7 @@ async def test_grade_level_may_not_be_negative(factory: Factory) -> None:
 
 
 async def test_finance_may_not_shape_a_school(factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    finance = await factory.actor(account, Role.FINANCE, [s.school])
+    s, finance = await factory.school_with(Role.FINANCE)
     with pytest.raises(DomainError) as caught:
         await schools.create_stream(finance.caller, school_id=s.school.id, name="South")
     assert caught.value.code == ErrorCode.PERMISSION_DENIED
@@ -111,9 +100,7 @@ async def test_finance_may_not_shape_a_school(factory: Factory) -> None:
 
 
 async def test_class_takes_grade_and_stream_of_its_school(factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     klass = await schools.create_school_class(
         admin.caller,
         school_id=s.school.id,
@@ -151,9 +138,7 @@ async def test_class_with_grade_of_a_sibling_school_is_mismatched(factory: Facto
 
 
 async def test_unknown_stream_id_is_not_found_not_ignored(factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     with pytest.raises(DomainError) as caught:
         await schools.create_school_class(
             admin.caller,
@@ -198,9 +183,7 @@ async def test_user_gets_grants_and_a_token_that_authenticates(factory: Factory)
 
 
 async def test_admin_user_gets_no_grants(factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     new = await users.create_user(
         admin.caller, email="a2@example.org", name=None, role=Role.ADMIN, school_ids=[UNKNOWN_ID]
     )
@@ -252,9 +235,7 @@ def _row(number: str, **extra: object) -> students.NewStudent:
 
 async def test_students_are_created_in_the_order_given(factory: Factory) -> None:
     # given
-    account = await factory.account()
-    s = await factory.school(account)
-    finance = await factory.actor(account, Role.FINANCE, [s.school])
+    s, finance = await factory.school_with(Role.FINANCE)
     # when
     created = await students.create_students(
         finance.caller,
@@ -285,10 +266,7 @@ async def test_students_are_created_in_the_order_given(factory: Factory) -> None
 
 async def test_student_batch_is_all_or_nothing_with_every_row_error(factory: Factory) -> None:
     # given an existing student and a sibling school's class
-    account = await factory.account()
-    s = await factory.school(account)
-    sibling = await factory.school(account)
-    admin = await factory.actor(account)
+    (s, sibling), admin = await factory.schools_with_admin(2)
     existing = await factory.student(s.school)
     # when
     with pytest.raises(DomainError) as caught:
@@ -333,9 +311,7 @@ async def test_student_batch_is_all_or_nothing_with_every_row_error(factory: Fac
 
 
 async def test_admission_number_given_twice_in_a_batch_is_duplicate(factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     with pytest.raises(DomainError) as caught:
         await students.create_students(
             admin.caller, school_id=s.school.id, students=[_row("A"), _row("B"), _row("A")]
@@ -352,9 +328,7 @@ async def test_admission_number_given_twice_in_a_batch_is_duplicate(factory: Fac
 
 @pytest.mark.parametrize(("size", "message"), [(0, "Give at least one student.")])
 async def test_empty_batch_is_refused(factory: Factory, size: int, message: str) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     with pytest.raises(DomainError) as caught:
         await students.create_students(
             admin.caller, school_id=s.school.id, students=[_row(str(i)) for i in range(size)]
@@ -363,9 +337,7 @@ async def test_empty_batch_is_refused(factory: Factory, size: int, message: str)
 
 
 async def test_a_thousand_students_fit_in_one_call(factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     created = await students.create_students(
         admin.caller, school_id=s.school.id, students=[_row(f"S{i:04d}") for i in range(1000)]
     )
@@ -375,9 +347,7 @@ async def test_a_thousand_students_fit_in_one_call(factory: Factory) -> None:
 
 async def test_update_student_changes_only_what_is_given(factory: Factory) -> None:
     # given
-    account = await factory.account()
-    s = await factory.school(account)
-    finance = await factory.actor(account, Role.FINANCE, [s.school])
+    s, finance = await factory.school_with(Role.FINANCE)
     student = await factory.student(s.school, s.classes[0])
     # when
     await students.update_student(
@@ -436,9 +406,7 @@ async def test_update_student_refuses_blank_name_and_foreign_class(factory: Fact
 
 
 async def test_update_student_can_take_the_student_out_of_a_class(factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     student = await factory.student(s.school, s.classes[0])
     await students.update_student(
         admin.caller,
@@ -499,9 +467,7 @@ async def test_find_students_of_an_invisible_school_is_not_found(factory: Factor
 
 async def test_fee_structure_is_stored_with_items_in_order(factory: Factory) -> None:
     # given
-    account = await factory.account()
-    s = await factory.school(account)
-    finance = await factory.actor(account, Role.FINANCE, [s.school])
+    s, finance = await factory.school_with(Role.FINANCE)
     # when
     structure = await fees.create_fee_structure(
         finance.caller,
@@ -533,10 +499,7 @@ async def test_fee_structure_is_stored_with_items_in_order(factory: Factory) -> 
 
 
 async def test_fee_structure_reports_every_bad_item_and_writes_nothing(factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    sibling = await factory.school(account)
-    admin = await factory.actor(account)
+    (s, sibling), admin = await factory.schools_with_admin(2)
     before = (await FeeStructure.all().count(), await FeeItem.all().count())
     with pytest.raises(DomainError) as caught:
         await fees.create_fee_structure(
@@ -580,9 +543,7 @@ async def test_fee_structure_reports_every_bad_item_and_writes_nothing(factory: 
 
 
 async def test_fee_structure_needs_an_item_and_a_free_name(factory: Factory) -> None:
-    account = await factory.account()
-    s = await factory.school(account)
-    admin = await factory.actor(account)
+    s, admin = await factory.school_with_admin()
     with pytest.raises(DomainError) as empty:
         await fees.create_fee_structure(admin.caller, school_id=s.school.id, name="X", items=[])
     assert empty.value.problems == [

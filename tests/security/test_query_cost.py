@@ -3,14 +3,11 @@ WebSocket; a query that runs too long is stopped with a TIMEOUT error."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import websockets
 
 from api import deadline
 from api.app import create_app
@@ -20,7 +17,7 @@ from tests.client import GraphQLClient
 from tests.factories import Factory
 from tests.servers import serve_app, ws_url
 from tests.world import World
-from tests.ws_client import PROTOCOL
+from tests.ws_client import first_answer
 
 #: The query of issue 14: lists of classes nested through their school, four times.
 NESTED = (
@@ -129,20 +126,8 @@ async def base(db: str) -> AsyncIterator[str]:
         yield url
 
 
-async def _answer(base: str, token: str, query: str) -> dict[str, Any]:
-    async with websockets.connect(
-        ws_url(base), subprotocols=[websockets.Subprotocol(PROTOCOL)], open_timeout=10
-    ) as ws:
-        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
-        await ws.send(json.dumps(init))
-        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
-        answer: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), 10))
-        return answer
-
-
 async def test_the_cost_limit_holds_over_websocket(base: str, world: World) -> None:
-    answer = await _answer(base, world.owner.token, NESTED)
+    answer = await first_answer(ws_url(base), world.owner.token, NESTED)
     assert answer["type"] == "error", answer
     assert answer["payload"][0]["extensions"]["code"] == "MAX_COST_EXCEEDED"
 
@@ -151,6 +136,6 @@ async def test_the_time_limit_holds_over_websocket(
     base: str, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(deadline, "MAX_QUERY_SECONDS", 0.0)
-    answer = await _answer(base, world.owner.token, "{ schools { id } }")
+    answer = await first_answer(ws_url(base), world.owner.token, "{ schools { id } }")
     assert answer["type"] == "error", answer
     assert answer["payload"][0]["extensions"]["code"] == "TIMEOUT"
