@@ -81,7 +81,8 @@ _CHARGE_LOADERS: WeakKeyDictionary[Loaders, dict[int, DataLoader[int, list[Any]]
 
 
 def _preview_charges(info: Info, run_pk: int) -> DataLoader[int, list[Any]]:
-    """Per request and run: the preview's lines of a page of students in one query."""
+    """Per request and run: the preview's lines of a page of students in one query, by the
+    student they are priced as."""
     by_run = _CHARGE_LOADERS.setdefault(info.context.loaders, {})
     if run_pk not in by_run:
 
@@ -156,7 +157,9 @@ class PreviewLine:
     ) -> list[Annotated[InvoiceLine, strawberry.lazy("api.types.invoices")]]:
         from api.types.invoices import InvoiceLine
 
-        rows = await _preview_charges(info, self.model.run_id).load(self.model.student_id)
+        # Students priced alike share one set of lines: those of the student priced as.
+        priced_as = self.model.priced_as or self.model.student_id
+        rows = await _preview_charges(info, self.model.run_id).load(priced_as)
         return [InvoiceLine.of(r, self.currency) for r in rows]
 
     @strawberry.field(description="The invoice that makes this student ALREADY_INVOICED.")

@@ -12,9 +12,9 @@ from tortoise.transactions import in_transaction
 
 from domain import audit
 from domain.access import Caller
-from domain.billing.pricing import priced_students, pricing_params
+from domain.billing.pricing import batch_settings, write_priced
 from domain.billing.rows import get_run, lock_run
-from domain.billing.sql import amount_from_cents, cents, execute, fetch, literal
+from domain.billing.sql import amount_from_cents, cents, fetch, literal
 from domain.errors import DomainError, ErrorCode, Problems
 from domain.events import run_events
 from domain.models import BillingRun, ItemStatus, Role, RunStatus
@@ -55,29 +55,21 @@ async def confirm_billing_run(
         if locked.preview_generated_at is None:
             raise DomainError(ErrorCode.PREVIEW_REQUIRED, "Preview the run before confirming it.")
         # Freeze exactly what a fresh preview bills now, numbered into chunks by student id,
-        # with each student's priced lines: generation copies them and never prices again.
-        priced = priced_students(connection, locked)
-        params = pricing_params(locked)
+        # with the lines of each profile billed: generation copies them and never prices
+        # again. Priced afresh, not copied from the stored preview, so that PREVIEW_STALE
+        # sees every change since (priced once per profile, this costs what a preview does).
+        await batch_settings(connection)
         money = partial(amount_from_cents, connection)
-        await execute(
+        await write_priced(
             connection,
-            f"""{priced}
-            INSERT INTO billing_run_item (run_id, chunk, student_id, status, amount)
-            SELECT $1, (ROW_NUMBER() OVER (ORDER BY student_id) - 1) / $6, student_id,
-                   {literal(ItemStatus.PENDING)}, {money("gross - discount")}
+            locked,
+            students=f"""INSERT INTO billing_run_item
+                (run_id, chunk, student_id, priced_as, status, amount)
+            SELECT $1, (ROW_NUMBER() OVER (ORDER BY student_id) - 1) / {int(chunk_size)},
+                   student_id, priced_as, {literal(ItemStatus.PENDING)}, {money("gross - discount")}
             FROM eligibility WHERE reason IS NULL""",
-            [*params, chunk_size],
-        )
-        await execute(
-            connection,
-            f"""{priced}
-            INSERT INTO billing_run_line
-                (run_id, student_id, position, kind, fee_item_id, discount_id, description, amount)
-            SELECT $1, l.student_id,
-                   ROW_NUMBER() OVER (PARTITION BY l.student_id ORDER BY l.part, l.sort1, l.sort2),
-                   l.kind, l.fee_item_id, l.discount_id, l.description, {money("l.cents")}
-            FROM lines l WHERE l.reason IS NULL""",
-            params,
+            table="billing_run_item",
+            lines_to="billing_run_line",
         )
         totals = await fetch(
             connection,

@@ -28,7 +28,7 @@ from domain.billing.sql import (
 from domain.events import run_events
 from domain.models import BillingRun, InvoiceStatus, ItemStatus, RunStatus, StudentStatus
 from domain.money.credit_on_create import spend_credit_on_new_invoices
-from domain.money.previous import set_previous_balances
+from domain.money.previous import previous_balance
 from domain.observers import ChunkDone, chunk_done
 
 logger = logging.getLogger("billing.generation")
@@ -129,15 +129,17 @@ async def _generate(
             WHERE it.run_id = $1 AND it.chunk = $5 AND it.status = {pending}
         )
         INSERT INTO invoice (school_id, student_id, term_id, fee_structure_id, billing_run_id,
-                             number, invoice_date, due_date, status, total, amount_paid, created_at)
+                             number, invoice_date, due_date, status, total, amount_paid, created_at,
+                             previous_balance)
         SELECT $2, e.student_id, $3, $4, $1, {invoice_number(connection, "$6", "$7 + e.rn")},
                $8, $9,
                CASE WHEN {cents("e.amount")} = 0 THEN {literal(InvoiceStatus.PAID)}
                     ELSE {literal(InvoiceStatus.ISSUED)} END,
-               e.amount, {amount_from_cents(connection, "0")}, $10
+               e.amount, {amount_from_cents(connection, "0")}, $10,
+               {previous_balance(connection, "e.student_id")}
         FROM eligible e WHERE 1 = 1
         ON CONFLICT DO NOTHING
-        RETURNING id, number, total""",
+        RETURNING number, total""",
         [
             run_id,
             school_id,
@@ -164,10 +166,7 @@ async def _generate(
             [last + count, school_id],
         )
         await _insert_lines(connection, run, chunk)
-        ids = [int(r["id"]) for r in inserted]
-        new = (min(ids), max(ids))
-        await set_previous_balances(connection, run_id, new)
-        await spend_credit_on_new_invoices(connection, run_id, new, school_id, now)
+        await spend_credit_on_new_invoices(connection, run_id, chunk, school_id, now)
     amount = sum((Decimal(str(r["total"])) for r in inserted), Decimal("0"))
     # The item's invoice is found by (billing_run_id, student_id); linking it here would
     # cost a lookup per item.
@@ -213,7 +212,8 @@ async def _has_pending(connection: BaseDBAsyncClient, run_id: int) -> bool:
 
 
 async def _insert_lines(connection: BaseDBAsyncClient, run: BillingRun, chunk: int) -> None:
-    """Each new invoice of the chunk gets the lines its student was frozen with at confirm."""
+    """Each new invoice of the chunk gets the lines its student was frozen with at confirm
+    (those of the student priced alike that confirm froze them as)."""
     await execute(
         connection,
         f"""INSERT INTO invoice_line
@@ -222,7 +222,10 @@ async def _insert_lines(connection: BaseDBAsyncClient, run: BillingRun, chunk: i
         FROM billing_run_item it
         JOIN invoice i ON i.student_id = it.student_id AND i.fee_structure_id = $3
                       AND i.term_id = $4 AND i.status <> {literal(InvoiceStatus.CANCELLED)}
-        JOIN billing_run_line l ON l.run_id = $1 AND l.student_id = it.student_id
+        -- `+ 0` keeps the planner from reading `l.run_id = $1` into this: with no
+        -- statistics on the fresh lines it would then rescan all the run's lines for every
+        -- item; as a join on both columns, it looks each item's lines up (or hashes them).
+        JOIN billing_run_line l ON l.run_id = it.run_id + 0 AND l.student_id = it.priced_as
         WHERE it.run_id = $1 AND it.chunk = $2 AND it.status = {literal(ItemStatus.PENDING)}""",
         [run.id, chunk, run.fee_structure_id, run.term_id],
     )

@@ -13,16 +13,11 @@ from tortoise.transactions import in_transaction
 
 from domain import audit
 from domain.access import Caller
-from domain.billing.pricing import (
-    LINE_POSITION,
-    priced_students,
-    pricing_params,
-    stored_eligibility,
-)
+from domain.billing.pricing import batch_settings, write_priced
 from domain.billing.rows import check_students, get_run, lock_run, require_draft
 from domain.billing.scope import MAX_MANUAL_STUDENTS
-from domain.billing.sql import amount_from_cents, cents, execute, fetch, literal
-from domain.db import conn, is_postgres
+from domain.billing.sql import amount_from_cents, cents, fetch, literal
+from domain.db import conn
 from domain.errors import DomainError, ErrorCode
 from domain.models import (
     BillingRun,
@@ -104,42 +99,28 @@ async def preview_billing_run(
 
 
 async def store_preview(connection: BaseDBAsyncClient, run: BillingRun) -> None:
-    """Price every student in scope; store their lines, their preview rows and the totals."""
+    """Price every student in scope; store their preview rows, the lines of each profile
+    and the totals."""
     await PreviewLine.filter(run_id=run.id).delete()
     await PreviewCharge.filter(run_id=run.id).delete()
-    if is_postgres(connection):
-        # For this transaction only: the pricing's sorts and hashes fit in memory instead of
-        # spilling to disk, and no JIT compiling (~170 ms a statement) for a one-off query.
-        await connection.execute_script("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off")
+    await batch_settings(connection)
     to_bill = literal(PreviewStatus.TO_BILL)
-    priced = priced_students(connection, run)
-    params = pricing_params(run)
     money = partial(amount_from_cents, connection)
-    # Priced once: the lines are stored, then each student's row sums their stored lines.
-    await execute(
+    await write_priced(
         connection,
-        f"""{priced}
-        INSERT INTO billing_preview_charge
-            (run_id, student_id, position, kind, fee_item_id, discount_id, description, amount)
-        SELECT $1, student_id, {LINE_POSITION}, kind, fee_item_id, discount_id, description,
-               {money("cents")}
-        FROM lines""",
-        params,
-    )
-    await execute(
-        connection,
-        f"""{stored_eligibility(run, "billing_preview_charge")}
-        INSERT INTO billing_preview_line
-            (run_id, position, student_id, status, amount, gross_amount, discount_amount,
-             exclusion_reason, existing_invoice_id)
+        run,
+        students=f"""INSERT INTO billing_preview_line
+            (run_id, position, student_id, priced_as, status, amount, gross_amount,
+             discount_amount, exclusion_reason, existing_invoice_id)
         SELECT $1,
                ROW_NUMBER() OVER (ORDER BY last_name, first_name, admission_number, student_id),
-               student_id,
+               student_id, priced_as,
                CASE WHEN reason IS NULL THEN {to_bill} ELSE {literal(PreviewStatus.EXCLUDED)} END,
                {money("gross - discount")}, {money("gross")}, {money("discount")},
                reason, existing_invoice_id
         FROM eligibility""",
-        params,
+        table="billing_preview_line",
+        lines_to="billing_preview_charge",
     )
     counts = {
         "invoiced": ExclusionReason.ALREADY_INVOICED,
@@ -185,17 +166,22 @@ class PreviewTotal:
 
 
 async def preview_totals(run_id: int, kind: LineKind) -> list[PreviewTotal]:
-    """Totals of the preview's CHARGE lines by fee item, or DISCOUNT lines by discount."""
+    """Totals of the preview's CHARGE lines by fee item, or DISCOUNT lines by discount: each
+    profile's lines times the billed students priced as it."""
     ref = "fee_item_id" if kind == LineKind.CHARGE else "discount_id"
     connection = conn()
     rows = await fetch(
         connection,
-        f"""SELECT c.{ref} AS pk, COUNT(*) AS students, SUM({cents("c.amount")}) AS cents,
+        f"""SELECT c.{ref} AS pk, CAST(SUM(n.students) AS BIGINT) AS students,
+                   CAST(SUM({cents("c.amount")} * n.students) AS BIGINT) AS cents,
                    MIN(c.position) AS first
             FROM billing_preview_charge c
-            JOIN billing_preview_line l ON l.run_id = c.run_id AND l.student_id = c.student_id
-            WHERE c.run_id = $1 AND c.kind = {literal(kind)}
-              AND l.status = {literal(PreviewStatus.TO_BILL)} AND c.{ref} IS NOT NULL
+            JOIN (SELECT priced_as, COUNT(*) AS students
+                  FROM billing_preview_line
+                  WHERE run_id = $1 AND status = {literal(PreviewStatus.TO_BILL)}
+                  GROUP BY priced_as) AS n
+              ON n.priced_as = c.student_id
+            WHERE c.run_id = $1 AND c.kind = {literal(kind)} AND c.{ref} IS NOT NULL
             GROUP BY c.{ref} ORDER BY MIN(c.position), c.{ref}""",
         [run_id],
     )

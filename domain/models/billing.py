@@ -178,6 +178,9 @@ class PreviewLine(Model):
     discount_amount = money(default=0)
     exclusion_reason = fields.CharEnumField(ExclusionReason, max_length=24, null=True)
     existing_invoice_id = fields.BigIntField(null=True)
+    #: The student whose PreviewCharge lines this student's are (same grade, category,
+    #: subscriptions and discounts: same lines); null only while a preview is written.
+    priced_as = fields.IntField(null=True)
 
     class Meta:
         table = "billing_preview_line"
@@ -197,6 +200,9 @@ class BillingRunItem(Model):
     invoice_id = fields.BigIntField(null=True)
     message = fields.TextField(null=True)
     processed_at = moment()
+    #: The student whose RunLine rows this student's invoice copies (migration 0012 set the
+    #: student's own on runs confirmed before it existed).
+    priced_as = fields.IntField(null=True)
 
     class Meta:
         table = "billing_run_item"
@@ -205,7 +211,8 @@ class BillingRunItem(Model):
 
 
 class PricedLine(Model):
-    """One priced line of a student in a run: a CHARGE of a fee item or a DISCOUNT."""
+    """One priced line of a student in a run: a CHARGE of a fee item or a DISCOUNT; also the
+    line of every student priced as this one (`priced_as`)."""
 
     id = big_pk()
     run_id = fields.IntField()

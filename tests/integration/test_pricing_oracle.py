@@ -78,9 +78,9 @@ async def _check(url: str, world: World) -> None:
         # the preview: every student in scope, with reason, amounts and lines
         for i, p in enumerate(expected):
             sid = built.students[i]
-            charges = await PreviewCharge.filter(run_id=run.id, student_id=sid)
-            assert _stored(charges) == _expected_lines(built, p), (i, p)
             line = await PreviewLine.get(run_id=run.id, student_id=sid)
+            charges = await PreviewCharge.filter(run_id=run.id, student_id=line.priced_as)
+            assert _stored(charges) == _expected_lines(built, p), (i, p)
             assert (line.exclusion_reason, line.amount, line.gross_amount) == (
                 p.reason,
                 money(p.net),
@@ -105,9 +105,9 @@ async def _check(url: str, world: World) -> None:
         )
         for i in billed:
             sid = built.students[i]
-            frozen = await RunLine.filter(run_id=run.id, student_id=sid)
-            assert _stored(frozen) == _expected_lines(built, expected[i]), (i, expected[i])
             item = await BillingRunItem.get(run_id=run.id, student_id=sid)
+            frozen = await RunLine.filter(run_id=run.id, student_id=item.priced_as)
+            assert _stored(frozen) == _expected_lines(built, expected[i]), (i, expected[i])
             assert item.amount == money(expected[i].net)
         await recorder.drain()
         done = await BillingRun.get(pk=run.id)

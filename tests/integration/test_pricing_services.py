@@ -11,6 +11,7 @@ from domain.billing.preview import preview_billing_run
 from domain.errors import DomainError, ErrorCode
 from domain.models import (
     AuditEvent,
+    BillingRunItem,
     DiscountKind,
     FeeCategory,
     FeeItem,
@@ -293,7 +294,12 @@ async def test_invoices_carry_the_lines_frozen_at_confirm_whatever_changes_after
         expected_invoice_count=count,
         expected_total=total,
     )
-    frozen = await RunLine.filter(run_id=run_id).order_by("student_id", "position")
+    # each student's frozen lines: those of the student confirm priced them as
+    items = await BillingRunItem.filter(run_id=run_id)
+    lines_of: dict[int, list[RunLine]] = {}
+    for f in await RunLine.filter(run_id=run_id).order_by("position"):
+        lines_of.setdefault(f.student_id, []).append(f)
+    frozen = [(i.student_id, f) for i in items for f in lines_of[i.priced_as]]
     # when fees and discounts change before generation
     await _change_discount(world)
     await _change_category(world)
@@ -305,9 +311,9 @@ async def test_invoices_carry_the_lines_frozen_at_confirm_whatever_changes_after
         (line.invoice.student_id, line.position, line.kind, line.description, line.amount)
         for line in lines
     )
-    assert got == [
-        (f.student_id, f.position, LineKind(f.kind), f.description, f.amount) for f in frozen
-    ]
+    assert got == sorted(
+        (sid, f.position, LineKind(f.kind), f.description, f.amount) for sid, f in frozen
+    )
     invoiced = await Invoice.filter(billing_run_id=run_id)
     assert sum((i.total for i in invoiced), Decimal(0)) == total
     assert len(invoiced) == count
@@ -325,3 +331,24 @@ async def test_a_deleted_draft_leaves_no_preview_lines_behind(world: World) -> N
     await delete_billing_run(world.owner.caller, run_id)
     # then
     assert await PreviewCharge.filter(run_id=run_id).count() == 0
+
+
+async def test_students_priced_alike_share_one_set_of_preview_lines(world: World) -> None:
+    # given three students of one class, one of them given a discount
+    from domain.models import PreviewCharge, PreviewLine
+
+    same = world.students[:3]
+    await Student.filter(id__in=[st.id for st in same]).update(
+        school_class_id=world.s.classes[0].id
+    )
+    await _change_discount(world)  # students[2]
+    # when
+    run_id, _, _ = await _previewed(world)
+    # then the two alike point at one student's lines, the discounted one at its own
+    rows = {r.student_id: r for r in await PreviewLine.filter(run_id=run_id)}
+    alike = {rows[st.id].priced_as for st in same[:2]}
+    assert len(alike) == 1 and alike <= {same[0].id, same[1].id}
+    assert rows[same[2].id].priced_as == same[2].id
+    priced = {c.student_id for c in await PreviewCharge.filter(run_id=run_id)}
+    assert priced == {r.priced_as for r in rows.values()}
+    assert rows[same[0].id].amount == rows[same[1].id].amount != rows[same[2].id].amount

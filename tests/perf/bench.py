@@ -3,9 +3,11 @@
     python -m tests.perf.bench [--students 100000] [--small 10000] [--repeats 3]
                                [--sqlite-students 10000] [--skip-load] [--skip-sqlite]
                                [--load-only] [--workers N] [--load-requests N]
+                               [--pricing] [--sql-seed]
 
 On PostgreSQL + Redis: `billing serve` and a `billing worker` process bill a seeded school
-(8 grades, 4 fee items with grade amounts, 10% already invoiced, 2% inactive) via GraphQL;
+(8 grades, 4 fee items with grade amounts, 10% already invoiced, 2% inactive; students
+enrolled through createStudents, 1,000 a call, not analysed) via GraphQL;
 the run is followed over a WebSocket subscription. In this same process and database the
 set-based floor and the naive ORM path write the same invoices. Then the embedded default
 (SQLite, in-process workers) against its own SQLite floor, and an API load run. Prints a
@@ -19,11 +21,10 @@ import asyncio
 import itertools
 import json
 import os
-import statistics
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,11 @@ import httpx
 from api.ids import decode_id, encode_id
 from domain import db
 from domain.models import BillingRun, School
+from tests.perf.enrol import enrol_students
 from tests.perf.floor import floor_seconds, naive_seconds, remove_invoices
 from tests.perf.load import load_run
-from tests.perf.probe import peak_rss_mb, server_processes, statements_per_chunk
+from tests.perf.probe import explain_preview, peak_rss_mb, server_processes, statements_per_chunk
+from tests.perf.report import RunTimes, table
 from tests.perf.seed import Seeded, seed_pricing, seed_school
 from tests.servers import BillingProcesses
 from tests.services import recreate_pg_database
@@ -47,28 +50,6 @@ WATCH = """subscription($id: ID!) { billingRunUpdated(billingRunId: $id) {
 LINES = """query($id: ID!) { node(id: $id) { ... on BillingRun { preview { lines(first: 50) {
   totalCount edges { node { status exclusionReason amount { amount }
   student { fullName admissionNumber } } } } } } } }"""
-
-
-@dataclass
-class RunTimes:
-    students: int
-    invoices: int = 0
-    preview_s: list[float] = field(default_factory=list)
-    lines_page_s: list[float] = field(default_factory=list)
-    run_s: list[float] = field(default_factory=list)
-    floor_s: list[float] = field(default_factory=list)
-    naive_s: list[float] = field(default_factory=list)
-    max_update_gap_s: list[float] = field(default_factory=list)
-    confirm_to_first_update_s: list[float] = field(default_factory=list)
-
-    def medians(self) -> dict[str, float]:
-        m = {k: statistics.median(v) for k, v in asdict(self).items() if isinstance(v, list) and v}
-        m["invoices_per_s"] = self.invoices / m["run_s"]
-        m["run_over_floor"] = m["run_s"] / m["floor_s"]
-        if "naive_s" in m:
-            m["naive_over_run"] = m["naive_s"] / m["run_s"]
-        m["ms_per_invoice"] = 1000 * m["run_s"] / self.invoices
-        return m
 
 
 async def gql(http: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> dict[str, Any]:
@@ -174,10 +155,6 @@ async def bench_postgres(args: argparse.Namespace) -> dict[str, Any]:
     redis.Redis.from_url(REDIS_URL).flushdb()
     results: dict[str, Any] = {}
     sizes = {args.small} if args.load_only else {args.small, args.students}
-    schools = {n: await seed_school(n, label=f"Bench{n}") for n in sorted(sizes)}
-    if args.pricing:
-        for seeded in schools.values():
-            await seed_pricing(seeded)
     kind = "pg_priced" if args.pricing else "pg"
     env = {"BILLING_CHUNK_SIZE": str(args.chunk), "BILLING_WORKER_THREADS": "2"}
     with BillingProcesses(database_url=url, redis_url=REDIS_URL, env=env) as procs:
@@ -186,8 +163,19 @@ async def bench_postgres(args: argparse.Namespace) -> dict[str, Any]:
         worker = procs.worker("bench-worker")
         procs.wait_until(base, "/readyz")
         server_pid = procs.procs[0][1].pid
+        # The students come through createStudents, as a bursar imports them, and each
+        # school is previewed right after its import (below): the rows are fresh.
+        enrol = None if args.sql_seed else partial(enrol_students, base)
+        schools: dict[int, Seeded] = {}
+
+        async def seed(n: int) -> Seeded:
+            schools[n] = await seed_school(n, label=f"Bench{n}", enrol=enrol)
+            if args.pricing:
+                await seed_pricing(schools[n])
+            return schools[n]
+
         if args.load_only:
-            await one_run(base, schools[args.small], RunTimes(students=args.small), keep=True)
+            await one_run(base, await seed(args.small), RunTimes(students=args.small), keep=True)
             results["load"] = await load_run(
                 base,
                 schools[args.small],
@@ -198,7 +186,10 @@ async def bench_postgres(args: argparse.Namespace) -> dict[str, Any]:
             results["server_peak_rss_mb"] = peak_rss_mb(server_pid, tree=True)
             await db.close_db()
             return results
-        for n, s in schools.items():
+        for n in sorted(sizes):
+            s = await seed(n)
+            if args.explain:
+                await explain_preview(s, Path(args.explain) / f"preview-{kind}-{n}.txt")
             times = RunTimes(students=n)
             for _ in range(args.repeats):
                 await one_run(base, s, times)
@@ -247,21 +238,6 @@ async def bench_sqlite(args: argparse.Namespace) -> dict[str, Any]:
     return {f"sqlite_{args.sqlite_students}": times.medians()}
 
 
-def table(results: dict[str, Any]) -> str:
-    rows = [f"{'measure':<34}{'value':>14}"]
-    for key, value in results.items():
-        if isinstance(value, dict):
-            for sub, v in value.items():
-                rows.append(
-                    f"{key + '.' + sub:<34}{v:>14.3f}"
-                    if isinstance(v, float)
-                    else f"{key + '.' + sub:<34}{v!s:>14}"
-                )
-        else:
-            rows.append(f"{key:<34}{value!s:>14}")
-    return "\n".join(rows)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -276,6 +252,12 @@ def main() -> None:
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument(
+        "--sql-seed",
+        action="store_true",
+        help="seed students set-based and ANALYZE them (quick, but not what a user does; "
+        "the default enrols them through createStudents, 1,000 a call)",
+    )
+    parser.add_argument(
         "--pricing",
         action="store_true",
         help="price the schools like real ones: categories, optional items, discounts, "
@@ -285,6 +267,11 @@ def main() -> None:
         "--load-only",
         action="store_true",
         help="Only the API load run (seeds --small students, bills them once); no SQLite part.",
+    )
+    parser.add_argument(
+        "--explain",
+        metavar="DIR",
+        help="save EXPLAIN (ANALYZE, BUFFERS) of each school's first preview, before it is timed",
     )
     parser.add_argument("--workers", type=int, default=1, help="`billing serve --workers N`.")
     args = parser.parse_args()

@@ -14,7 +14,7 @@ from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
-from domain.billing.pricing import priced_students
+from domain.billing.pricing import BATCH_SETTINGS, priced_students
 from domain.billing.sql import amount_from_cents
 from domain.db import conn, is_postgres, sql
 from domain.models import FeeItem, FeeItemGradeAmount, Invoice, InvoiceLine, ScopeKind, Student
@@ -54,10 +54,12 @@ async def floor_seconds(s: Seeded) -> tuple[float, int]:
         INSERT INTO invoice_line
             (invoice_id, fee_item_id, kind, discount_id, position, description, amount)
         SELECT i.id, l.fee_item_id, l.kind, l.discount_id,
-               ROW_NUMBER() OVER (PARTITION BY l.student_id ORDER BY l.part, l.sort1, l.sort2),
+               ROW_NUMBER() OVER (PARTITION BY e.student_id ORDER BY l.part, l.sort1, l.sort2),
                l.description, {money("l.cents")}
-        FROM lines l
-        JOIN invoice i ON i.student_id = l.student_id AND i.school_id = $2 AND i.number LIKE $6"""
+        FROM eligibility e
+        JOIN lines l ON l.student_id = e.priced_as
+        JOIN invoice i ON i.student_id = e.student_id AND i.school_id = $2 AND i.number LIKE $6
+        WHERE e.reason IS NULL"""
     params = [0, s.school_id, s.term_id, s.fee_structure_id, None]
     now = datetime.now(UTC)
     if pg:
@@ -66,6 +68,7 @@ async def floor_seconds(s: Seeded) -> tuple[float, int]:
         try:
             started = time.perf_counter()
             async with raw.transaction():
+                await raw.execute(BATCH_SETTINGS)  # as the run's pricing has them
                 await raw.execute(invoices_sql, *params, date(2026, 1, 5), FLOOR_PREFIX, now)
                 await raw.execute(lines_sql, *params, FLOOR_PREFIX + "%")
             seconds = time.perf_counter() - started

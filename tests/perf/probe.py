@@ -80,8 +80,7 @@ def counting(client_class: type) -> Iterator[list[str]]:
             setattr(client_class, name, original)
 
 
-async def statements_per_chunk(s: Seeded) -> int:
-    """SQL statements one generation chunk sends (measured on a real chunk of a real run)."""
+async def _new_run(s: Seeded) -> tuple[Any, BillingRun]:
     caller = await authenticate(s.token)
     assert caller is not None
     run = await create_billing_run(
@@ -93,6 +92,37 @@ async def statements_per_chunk(s: Seeded) -> int:
         invoice_date=date(2026, 1, 5),
         due_date=date(2026, 2, 5),
     )
+    return caller, run
+
+
+async def explain_preview(s: Seeded, path: Path) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of the statements a preview prices with, saved to `path`
+    (PostgreSQL): run on the data as the seeding left it, before the timed preview."""
+    from domain.billing import pricing
+    from domain.billing.sql import fetch
+
+    caller, run = await _new_run(s)
+    plans: list[str] = []
+    original = pricing.execute
+
+    async def explained(connection: Any, text: str, params: list[Any]) -> int:
+        rows = await fetch(connection, "EXPLAIN (ANALYZE, BUFFERS) " + text, params)
+        plans.append("\n".join(str(r["QUERY PLAN"]) for r in rows))
+        return 0
+
+    pricing.execute = explained  # type: ignore[assignment]
+    try:
+        await preview_billing_run(caller, run.id)
+    finally:
+        pricing.execute = original  # type: ignore[assignment]
+    await BillingRun.filter(id=run.id).delete()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n\n".join(plans) + "\n")  # noqa: ASYNC240
+
+
+async def statements_per_chunk(s: Seeded) -> int:
+    """SQL statements one generation chunk sends (measured on a real chunk of a real run)."""
+    caller, run = await _new_run(s)
     await preview_billing_run(caller, run.id)
     sent: list[int] = []
 

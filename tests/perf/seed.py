@@ -1,8 +1,13 @@
-"""Set-based seeding of a benchmark school: N students in 8 grades, a 4-item fee structure
-with grade amounts, 10% already invoiced and 2% inactive."""
+"""Seeding of a benchmark school: N students in 8 grades, a 4-item fee structure with grade
+amounts, 10% already invoiced and 2% inactive.
+
+The students are enrolled by `enrol` when given (the bench passes `tests.perf.enrol`:
+createStudents over HTTP, as a bursar imports them, nothing analysed by hand), else
+written set-based and analysed (quick, for the other benches and the embedded part)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -39,6 +44,13 @@ class Seeded:
     fee_structure_id: int
     token: str
     students: int
+    #: Whether the seeding analysed its tables (False: fresh rows, as after a real import).
+    analysed: bool = True
+
+
+#: Enrols (school id, token, class ids, n) students: 'ADM<k>', class k % classes, every
+#: 50th INACTIVE, 'Last<k % 997>', k = 1..n, created in that order.
+Enrol = Callable[[int, str, list[int], int], Awaitable[None]]
 
 
 def _series(n_param: str, postgres: bool) -> str:
@@ -50,7 +62,7 @@ def _series(n_param: str, postgres: bool) -> str:
     )
 
 
-async def seed_school(students: int, *, label: str = "Bench") -> Seeded:
+async def seed_school(students: int, *, label: str = "Bench", enrol: Enrol | None = None) -> Seeded:
     account = await Account.create(name=f"{label} account")
     user = await User.create(account=account, email=f"{label.lower()}@example.org", role=Role.ADMIN)
     token = await issue_token(user)
@@ -90,23 +102,10 @@ async def seed_school(students: int, *, label: str = "Bench") -> Seeded:
             await FeeItemGradeAmount.create(fee_item=items[2], grade=grade, amount=Decimal("0.00"))
     c = conn()
     pg = is_postgres(c)
-    first_class = classes[0].id
-    # Students: class by n, 2% inactive (every 50th).
-    await c.execute_query(
-        sql(
-            c,
-            f"""INSERT INTO student (school_id, admission_number, admission_key, first_name,
-                                    last_name, status, school_class_id, guardian_name,
-                                    guardian_email, created_at)
-            SELECT $1, 'ADM' || CAST(n AS TEXT), 'adm' || CAST(n AS TEXT),
-                   'First' || CAST(n AS TEXT), 'Last' || CAST(n % 997 AS TEXT),
-                   CASE WHEN n % 50 = 0 THEN 'INACTIVE' ELSE 'ACTIVE' END,
-                   $2 + (n % {len(classes)}), 'Guardian ' || CAST(n AS TEXT),
-                   'g' || CAST(n AS TEXT) || '@example.org', $3
-            FROM ({_series("$4", pg)}) AS seq""",
-        ),
-        [school.id, first_class, datetime(2026, 1, 1, tzinfo=UTC), students],
-    )
+    if enrol is not None:
+        await enrol(school.id, token, [k.id for k in classes], students)
+    else:
+        await _insert_students(school.id, [k.id for k in classes], students)
     # 10% already invoiced for this fee structure and term (numbers 1..k of the school).
     await c.execute_query(
         sql(
@@ -124,9 +123,30 @@ async def seed_school(students: int, *, label: str = "Bench") -> Seeded:
         sql(c, "SELECT COUNT(*) AS n FROM invoice WHERE school_id = $1"), [school.id]
     )
     await School.filter(id=school.id).update(last_invoice_number=int(invoiced[0]["n"]))
-    if pg:
+    if pg and enrol is None:
         await c.execute_script("ANALYZE student; ANALYZE invoice")
-    return Seeded(school.id, term.id, fee.id, token, students)
+    return Seeded(school.id, term.id, fee.id, token, students, analysed=enrol is None)
+
+
+async def _insert_students(school_id: int, classes: list[int], students: int) -> None:
+    """The students `Enrol` describes, in one INSERT ... SELECT."""
+    c = conn()
+    # Students: class by n, 2% inactive (every 50th).
+    await c.execute_query(
+        sql(
+            c,
+            f"""INSERT INTO student (school_id, admission_number, admission_key, first_name,
+                                    last_name, status, school_class_id, guardian_name,
+                                    guardian_email, created_at)
+            SELECT $1, 'ADM' || CAST(n AS TEXT), 'adm' || CAST(n AS TEXT),
+                   'First' || CAST(n AS TEXT), 'Last' || CAST(n % 997 AS TEXT),
+                   CASE WHEN n % 50 = 0 THEN 'INACTIVE' ELSE 'ACTIVE' END,
+                   $2 + (n % {len(classes)}), 'Guardian ' || CAST(n AS TEXT),
+                   'g' || CAST(n AS TEXT) || '@example.org', $3
+            FROM ({_series("$4", is_postgres(c))}) AS seq""",
+        ),
+        [school_id, classes[0], datetime(2026, 1, 1, tzinfo=UTC), students],
+    )
 
 
 async def seed_pricing(s: Seeded) -> None:
@@ -225,7 +245,7 @@ async def seed_pricing(s: Seeded) -> None:
         ),
         [s.school_id, base, int(families[0]["id"])],
     )
-    if pg:
+    if pg and s.analysed:
         await c.execute_script(
             "ANALYZE student; ANALYZE fee_subscription; ANALYZE student_discount; ANALYZE family"
         )
