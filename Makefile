@@ -38,8 +38,11 @@ lint: $(VENV)/.installed
 schema: $(VENV)/.installed
 	$(BIN)/billing export-schema schema.graphql
 
-## The performance benchmark (PostgreSQL and Redis; not part of the tests). See README.
+## The performance benchmarks (PostgreSQL and Redis; not part of the tests). See README.
+## Billing runs, many schools at once, then accounts (statements, receivables, credit spent
+## inside a run).
 bench: $(VENV)/.installed
 	$(BIN)/python -m tests.perf.bench $(BENCH_ARGS)
 	$(BIN)/python -m tests.perf.many_schools $(MANY_ARGS)
 	$(BIN)/python -m tests.perf.documents_bench $(DOCUMENTS_BENCH_ARGS)
+	$(BIN)/python -m tests.perf.accounts_bench $(ACCOUNTS_BENCH_ARGS)

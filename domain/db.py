@@ -19,6 +19,7 @@ MODEL_MODULES = [
     "domain.models.billing",
     "domain.models.invoices",
     "domain.models.mpesa",
+    "domain.models.reversals",
     "domain.models.imports",
     "domain.models.notifications",
     "domain.models.reminders",

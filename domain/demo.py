@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 
 from domain import db, share_links
 from domain.access import issue_token
+from domain.demo_money import create_riverside_money
 from domain.demo_pricing import create_riverside_pricing
 from domain.models import (
     Account,
@@ -155,29 +156,34 @@ async def run_demo() -> str:
     share_links.secret_key()
     await db.init_db()
     try:
-        async with in_transaction():
-            account = await Account.get_or_none(name=ACCOUNT)
-            if account is None:
-                admin = await _create_account()
-            else:
-                admin = await User.get(account_id=account.id, email=ADMIN_EMAIL)
-                logger.info("demo account %r exists; issuing a new token", ACCOUNT)
-            token = await issue_token(admin)
-        students = await Student.filter(school__account__name=ACCOUNT).count()
-        logger.info(
-            "demo account %r: 2 schools, %d students; users %s (ADMIN), %s (FINANCE, %s), "
-            "%s (VIEWER, %s)",
-            ACCOUNT,
-            students,
-            ADMIN_EMAIL,
-            FINANCE_EMAIL,
-            RIVERSIDE.name,
-            VIEWER_EMAIL,
-            MSASA.name,
-        )
-        return token
+        return await fill_demo()
     finally:
         await db.close_db()
+
+
+async def fill_demo() -> str:
+    """Create the demo account if it is missing, all or nothing; a fresh ADMIN token."""
+    async with in_transaction():
+        account = await Account.get_or_none(name=ACCOUNT)
+        if account is None:
+            admin = await _create_account()
+        else:
+            admin = await User.get(account_id=account.id, email=ADMIN_EMAIL)
+            logger.info("demo account %r exists; issuing a new token", ACCOUNT)
+        token = await issue_token(admin)
+    students = await Student.filter(school__account__name=ACCOUNT).count()
+    logger.info(
+        "demo account %r: 2 schools, %d students; users %s (ADMIN), %s (FINANCE, %s), "
+        "%s (VIEWER, %s)",
+        ACCOUNT,
+        students,
+        ADMIN_EMAIL,
+        FINANCE_EMAIL,
+        RIVERSIDE.name,
+        VIEWER_EMAIL,
+        MSASA.name,
+    )
+    return token
 
 
 async def _create_account() -> User:
@@ -197,6 +203,7 @@ async def _create_account() -> User:
     )
     await SchoolGrant.create(user=bursar, school=riverside)
     await SchoolGrant.create(user=viewer, school=msasa)
+    await create_riverside_money(riverside, admin, bursar)
     return admin
 
 

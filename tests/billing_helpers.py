@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from api.ids import encode_id
+from domain.access import Caller
 from domain.billing.confirm import confirm_billing_run
 from domain.billing.generation import generate_chunk
 from domain.billing.preview import preview_billing_run
@@ -14,6 +15,9 @@ from domain.billing.runs import create_billing_run
 from domain.billing.scope import ScopeSpec
 from domain.models import BillingRun, Invoice, Role, ScopeKind
 from tests.factories import Actor, Factory, SchoolSet
+
+#: The due date of test runs unless given.
+DUE = date(2026, 2, 5)
 
 
 @dataclass
@@ -37,22 +41,32 @@ async def populate(factory: Factory, s: SchoolSet, per_class: int) -> None:
             await factory.student(s.school, klass)
 
 
-async def new_run(
-    actor: Actor,
-    s: SchoolSet,
+async def draft_run(
+    caller: Caller,
+    school_id: int,
+    term_id: int,
+    fee_structure_id: int,
     scope: ScopeSpec | None = None,
     invoice_date: date = date(2026, 1, 5),
-    due_date: date = date(2026, 2, 5),
+    due_date: date = DUE,
 ) -> BillingRun:
+    """A DRAFT run, of every student unless a scope is given, invoiced 5 January 2026."""
     return await create_billing_run(
-        actor.caller,
-        school_id=s.school.id,
-        term_id=s.term.id,
-        fee_structure_id=s.fee.id,
+        caller,
+        school_id=school_id,
+        term_id=term_id,
+        fee_structure_id=fee_structure_id,
         scope=scope or ScopeSpec(ScopeKind.ALL_STUDENTS),
         invoice_date=invoice_date,
         due_date=due_date,
     )
+
+
+async def new_run(
+    actor: Actor, s: SchoolSet, scope: ScopeSpec | None = None, due_date: date = DUE
+) -> BillingRun:
+    """A DRAFT run of the test school's Term 1 fee structure (every student by default)."""
+    return await draft_run(actor.caller, s.school.id, s.term.id, s.fee.id, scope, due_date=due_date)
 
 
 async def bill(actor: Actor, run: BillingRun, recorder: Recorder | None = None) -> BillingRun:

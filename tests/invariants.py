@@ -12,8 +12,9 @@ invoice's paid and credited sums equal its allocations and credit notes and leav
 >= 0; a payment's allocations plus its unallocated amount equal its amount (a reversed one
 has neither); an opening balance's settled part equals its allocations; a ledger's balance
 is the sum of its entries and equals what its debts and credit say; a family payment's
-allocations go to the family's students only; a family's ledger holds each family payment
-once for its whole amount, its balance is the sum of its entries and equals the sum of its
+allocations (and, once reversed, the parts it had given) go to the family's students only; a
+family's ledger holds each family payment (and its reversal) once for its whole amount, its
+balance is the sum of its entries and equals the sum of its
 students' balances less the family's credit (its unallocatedCredit); receipt and credit-note
 numbers are gap-free per school.
 
@@ -38,6 +39,7 @@ from domain.models import (
     OpeningBalance,
     Payment,
     PaymentAllocation,
+    ReversedPart,
     School,
     Student,
 )
@@ -215,6 +217,7 @@ async def _assert_ledgers(where: dict[str, int]) -> None:
     ids |= set(await Payment.filter(**where).values_list("student_id", flat=True))
     ids |= set(await OpeningBalance.filter(**where).values_list("student_id", flat=True))
     ids |= set(await PaymentAllocation.filter(**where).values_list("student_id", flat=True))
+    ids |= set(await ReversedPart.filter(**where).values_list("student_id", flat=True))
     for student in await Student.filter(id__in=[i for i in ids if i is not None]):
         ledger = await student_ledger(student)
         total = sum((e.net for e in ledger.entries), ZERO)
@@ -249,6 +252,11 @@ async def _assert_families(where: dict[str, int]) -> None:
                 await PaymentAllocation.filter(payment_id=p.id).values_list("student_id", flat=True)
             )
             assert owners <= mine, f"{p.receipt_number} paid students {owners - mine}"
+            kept = await ReversedPart.filter(payment_id=p.id)
+            if p.reversed_at is None:
+                assert kept == [], f"live {p.receipt_number} has reversed parts"
+            assert {k.student_id for k in kept} <= mine
+            assert sum((Decimal(k.amount) for k in kept), ZERO) <= Decimal(p.amount)
         ledger = await family_ledger(family)
         total = sum((e.net for e in ledger.entries), ZERO)
         assert ledger.balance == total, f"family {family.id}: {ledger.balance} != {total}"
@@ -261,10 +269,11 @@ async def _assert_families(where: dict[str, int]) -> None:
             f"family {family.id}: {ledger.balance} != students {balances} - credit {credit}"
         )
         for p in payments:
-            lines = [
-                e for e in ledger.entries if e.kind == EntryKind.PAYMENT and e.payment_id == p.id
-            ]
-            assert [e.credit for e in lines] == [Decimal(p.amount)], (
+            lines = [e for e in ledger.entries if e.payment_id == p.id]
+            expected = [(EntryKind.PAYMENT, Decimal(p.amount))]
+            if p.reversed_at is not None:
+                expected.append((EntryKind.PAYMENT_REVERSAL, Decimal(p.amount)))
+            assert [(e.kind, e.credit or e.debit) for e in lines] == expected, (
                 f"family {family.id}: {p.receipt_number} appears as {lines}"
             )
 

@@ -44,6 +44,7 @@ from domain.models.pricing import (
     FeeSubscription,
     StudentDiscount,
 )
+from domain.models.reversals import ReversedPart
 from domain.models.school import Grade, School, SchoolClass, Stream, Student, StudentStatus, Term
 
 __all__ = [
@@ -87,6 +88,7 @@ __all__ = [
     "PaymentImportLine",
     "PreviewCharge",
     "PreviewLine",
+    "ReversedPart",
     "Role",
     "RunLine",
     "RunStatus",

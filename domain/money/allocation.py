@@ -37,14 +37,9 @@ def invoice_balance(invoice: Invoice) -> Decimal:
     return Decimal(invoice.total) - Decimal(invoice.amount_paid) - Decimal(invoice.credited_amount)
 
 
-async def move_invoice_money(
-    connection: BaseDBAsyncClient,
-    invoice: Invoice,
-    *,
-    paid: Decimal = ZERO,
-    credited: Decimal = ZERO,
-) -> Invoice:
-    """Add to (or, negative, take from) an invoice's paid and credited sums; status follows."""
+def settle(invoice: Invoice, *, paid: Decimal = ZERO, credited: Decimal = ZERO) -> Invoice:
+    """Add to (or, negative, take from) an invoice's paid and credited sums in memory; its
+    status follows. Never below a balance of 0."""
     invoice.amount_paid = Decimal(invoice.amount_paid) + paid
     invoice.credited_amount = Decimal(invoice.credited_amount) + credited
     assert invoice_balance(invoice) >= 0, f"invoice {invoice.id} would be overpaid"
@@ -54,6 +49,18 @@ async def move_invoice_money(
         Decimal(invoice.credited_amount),
         sent=invoice.sent_at is not None,
     )
+    return invoice
+
+
+async def move_invoice_money(
+    connection: BaseDBAsyncClient,
+    invoice: Invoice,
+    *,
+    paid: Decimal = ZERO,
+    credited: Decimal = ZERO,
+) -> Invoice:
+    """Add to (or, negative, take from) an invoice's paid and credited sums; status follows."""
+    settle(invoice, paid=paid, credited=credited)
     await (
         Invoice.filter(id=invoice.id)
         .using_db(connection)
@@ -83,40 +90,33 @@ async def allocate(connection: BaseDBAsyncClient, source: Source, amount: Decima
     )
 
 
-async def pay_debts(
-    connection: BaseDBAsyncClient,
-    school_id: int,
-    payment_id: int | None,
-    student_ids: list[int],
-    amount: Decimal,
-) -> Decimal:
-    """Pay the students' debts together from `amount`: their opening balances first (by day,
-    then student; only a payment pays them, not credit), then all their invoices by due date
-    then number. Each part is allocated to the debt's student. Returns what is left (never
-    below 0). The caller holds the school's money lock."""
-    left = amount
-    if not student_ids or left <= 0:
-        return max(left, ZERO)
-    if payment_id is not None:
+@dataclass
+class Debt:
+    """Something a student owes: their opening balance or one live invoice, and how much."""
+
+    student_id: int
+    owed: Decimal
+    invoice: Invoice | None = None
+    opening: OpeningBalance | None = None
+
+
+async def open_debts(
+    connection: BaseDBAsyncClient, student_ids: list[int], *, with_opening: bool
+) -> list[Debt]:
+    """The students' debts together, in the order money pays them: their opening balances
+    first (by day, then student; only a payment pays them, not credit), then all their
+    invoices by due date then number."""
+    debts: list[Debt] = []
+    if with_opening:
         openings = (
             await OpeningBalance.filter(student_id__in=student_ids)
             .using_db(connection)
             .order_by("as_of", "student_id")
         )
-        for opening in openings:
-            owed = Decimal(opening.amount) - Decimal(opening.allocated)
-            if owed <= 0 or left <= 0:
-                continue
-            take = min(owed, left)
-            await _allocation(connection, school_id, payment_id, opening.student_id, None, take)
-            await (
-                OpeningBalance.filter(id=opening.id)
-                .using_db(connection)
-                .update(allocated=Decimal(opening.allocated) + take)
-            )
-            left -= take
-    if left <= 0:
-        return left
+        for ob in openings:
+            owed = Decimal(ob.amount) - Decimal(ob.allocated)
+            if owed > 0:
+                debts.append(Debt(ob.student_id, owed, opening=ob))
     invoices = (
         await Invoice.filter(student_id__in=student_ids)
         .exclude(status=InvoiceStatus.CANCELLED)
@@ -125,14 +125,53 @@ async def pay_debts(
     )
     for invoice in invoices:
         owed = invoice_balance(invoice)
-        if owed <= 0:
-            continue
-        take = min(owed, left)
-        await _allocation(connection, school_id, payment_id, invoice.student_id, invoice.id, take)
-        await move_invoice_money(connection, invoice, paid=take)
-        left -= take
+        if owed > 0:
+            debts.append(Debt(invoice.student_id, owed, invoice=invoice))
+    return debts
+
+
+def spread(amount: Decimal, debts: list[Debt]) -> tuple[list[tuple[Debt, Decimal]], Decimal]:
+    """Pay debts in their order from `amount` (each debt's `owed` goes down by what it took);
+    what each took, and what is left."""
+    takes: list[tuple[Debt, Decimal]] = []
+    left = amount
+    for debt in debts:
         if left <= 0:
             break
+        take = min(debt.owed, left)
+        if take <= 0:
+            continue
+        debt.owed -= take
+        left -= take
+        takes.append((debt, take))
+    return takes, left
+
+
+async def pay_debts(
+    connection: BaseDBAsyncClient,
+    school_id: int,
+    payment_id: int | None,
+    student_ids: list[int],
+    amount: Decimal,
+) -> Decimal:
+    """Pay the students' debts together from `amount`, in `open_debts` order; each part is
+    allocated to the debt's student. Returns what is left (never below 0). The caller holds
+    the school's money lock."""
+    if not student_ids or amount <= 0:
+        return max(amount, ZERO)
+    debts = await open_debts(connection, student_ids, with_opening=payment_id is not None)
+    takes, left = spread(amount, debts)
+    for debt, take in takes:
+        invoice_id = debt.invoice.id if debt.invoice is not None else None
+        await _allocation(connection, school_id, payment_id, debt.student_id, invoice_id, take)
+        if debt.invoice is not None:
+            await move_invoice_money(connection, debt.invoice, paid=take)
+        elif debt.opening is not None:
+            await (
+                OpeningBalance.filter(id=debt.opening.id)
+                .using_db(connection)
+                .update(allocated=Decimal(debt.opening.allocated) + take)
+            )
     return left
 
 

@@ -63,43 +63,36 @@ async def spend_credit_on_new_invoices(
     family = await _spend_family_credit(connection, run_id, chunk, school_id, now)
     if not (own or family):
         return  # no credit paid anything: the balances below are unchanged
-    spent = f"""SELECT a.{{col}}, SUM({cents("a.amount")}) AS c FROM payment_allocation a
-        WHERE a.invoice_id IN {NEW} {{extra}} GROUP BY a.{{col}}"""
+    # Each sum joined once (UPDATE ... FROM), not a correlated subquery per row: PostgreSQL
+    # ran that one per payment updated, over the whole chunk's allocations (40 of a 49-second
+    # run of 30,000 students with credit).
+    spent = f"""(SELECT a.{{col}} AS k, SUM({cents("a.amount")}) AS c FROM payment_allocation a
+        WHERE a.invoice_id IN {NEW} {{extra}} GROUP BY a.{{col}}) AS s"""
+    on_payments = spent.format(col="payment_id", extra="AND a.payment_id IS NOT NULL")
     await execute(
         connection,
         f"""UPDATE payment SET unallocated_amount = {
-            amount_from_cents(
-                connection,
-                f"{cents('unallocated_amount')} - (SELECT s.c FROM ("
-                + spent.format(col="payment_id", extra="AND a.payment_id IS NOT NULL")
-                + ") s WHERE s.payment_id = payment.id)",
-            )
+            amount_from_cents(connection, f"{cents('payment.unallocated_amount')} - s.c")
         }
-        WHERE id IN (SELECT a.payment_id FROM payment_allocation a WHERE a.invoice_id IN {NEW})""",
+        FROM {on_payments} WHERE payment.id = s.k""",
         [run_id, chunk],
     )
+    on_openings = spent.format(col="student_id", extra="AND a.payment_id IS NULL")
     await execute(
         connection,
         f"""UPDATE opening_balance SET allocated = {
-            amount_from_cents(
-                connection,
-                f"{cents('allocated')} + (SELECT s.c FROM ("
-                + spent.format(col="student_id", extra="AND a.payment_id IS NULL")
-                + ") s WHERE s.student_id = opening_balance.student_id)",
-            )
+            amount_from_cents(connection, f"{cents('opening_balance.allocated')} + s.c")
         }
-        WHERE student_id IN (SELECT a.student_id FROM payment_allocation a
-                             WHERE a.payment_id IS NULL AND a.invoice_id IN {NEW})""",
+        FROM {on_openings} WHERE opening_balance.student_id = s.k""",
         [run_id, chunk],
     )
-    paid = f"""(SELECT SUM({cents("a.amount")}) FROM payment_allocation a
-                WHERE a.invoice_id = invoice.id)"""
+    # A new invoice's only allocations are this chunk's.
     await execute(
         connection,
-        f"""UPDATE invoice SET amount_paid = {amount_from_cents(connection, paid)},
-               status = CASE WHEN {paid} = {cents("total")} THEN '{InvoiceStatus.PAID.value}'
+        f"""UPDATE invoice SET amount_paid = {amount_from_cents(connection, "s.c")},
+               status = CASE WHEN s.c = {cents("invoice.total")} THEN '{InvoiceStatus.PAID.value}'
                              ELSE '{InvoiceStatus.PARTIALLY_PAID.value}' END
-        WHERE id IN (SELECT a.invoice_id FROM payment_allocation a WHERE a.invoice_id IN {NEW})""",
+        FROM {spent.format(col="invoice_id", extra="")} WHERE invoice.id = s.k""",
         [run_id, chunk],
     )
 

@@ -16,11 +16,12 @@ from domain.models import (
     Family,
     Payment,
     PaymentAllocation,
+    ReversedPart,
     Student,
 )
 from domain.models.audit import AuditAction
 from domain.money.allocation import ZERO, pay_debts
-from domain.money.ledger import Entries, EntryKind, Ledger, student_ledger
+from domain.money.ledger import Entries, Ledger, student_ledger
 from domain.money.numbers import lock_school_money
 from domain.money.payment_input import PaymentIn, PaymentTerms
 from domain.money.payments import audit_payment, create_payment, paid_for
@@ -52,6 +53,23 @@ async def apply_family_credit(connection: BaseDBAsyncClient, family_id: int) -> 
         await Payment.filter(id=payment.id).using_db(connection).update(unallocated_amount=left)
         if left > 0:
             break
+
+
+async def keep_reversed_parts(connection: BaseDBAsyncClient, payment: Payment) -> None:
+    """Before a family payment's allocations are removed, keep each student's part of it:
+    their ledgers go on showing the part paid, and its reversal."""
+    parts: dict[int, Decimal] = {}
+    for a in await PaymentAllocation.filter(payment_id=payment.id).using_db(connection):
+        parts[a.student_id] = parts.get(a.student_id, ZERO) + Decimal(a.amount)
+    await ReversedPart.bulk_create(
+        [
+            ReversedPart(
+                school_id=payment.school_id, payment_id=payment.id, student_id=s, amount=amount
+            )
+            for s, amount in parts.items()
+        ],
+        using_db=connection,
+    )
 
 
 async def receive_for_family(
@@ -101,8 +119,8 @@ async def family_ledger(family: Family, on: date | None = None) -> Ledger:
     book = Entries()
     for lg in ledgers:
         for e in lg.entries:
-            if e.kind == EntryKind.PAYMENT and e.payment_id in family_payments:
-                continue  # a family payment's part: the whole payment is added below
+            if e.payment_id in family_payments:
+                continue  # a family payment's part (or its reversal): the whole is added below
             book.add(e)
     default_student = students[0].id if students else 0
     for p in payments:

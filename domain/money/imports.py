@@ -17,17 +17,15 @@ from domain.models import (
     ImportFormat,
     ImportLineStatus,
     ImportStatus,
-    PaymentChannel,
     PaymentImport,
     PaymentImportLine,
     Role,
     Student,
 )
 from domain.models.audit import AuditAction
+from domain.money.import_confirm import pay_matched_lines
 from domain.money.import_lines import classify, insert_lines, key, known_references, matcher
 from domain.money.numbers import lock_school_money
-from domain.money.payment_input import PaymentIn
-from domain.money.payments import receive_for_student
 from domain.money.statement import Row, UnreadableFile, read_rows
 
 IMPORT_ROLE = Role.FINANCE
@@ -152,47 +150,7 @@ async def confirm_import(caller: Caller, import_id: int | None) -> PaymentImport
         )
         if not claimed:
             return await PaymentImport.get(id=imp.id)
-        known = await known_references(imp.school_id)
-        lines = (
-            await PaymentImportLine.filter(
-                payment_import_id=imp.id, status=ImportLineStatus.MATCHED
-            )
-            .using_db(connection)
-            .order_by("row_number")
-        )
-        late_duplicates = 0
-        for line in lines:
-            assert line.student_id is not None and line.amount is not None
-            assert line.paid_on is not None
-            if key(line.transaction_reference) in known:  # recorded since the preview
-                late_duplicates += 1
-                await (
-                    PaymentImportLine.filter(id=line.id)
-                    .using_db(connection)
-                    .update(
-                        status=ImportLineStatus.DUPLICATE, message="Recorded since the preview."
-                    )
-                )
-                continue
-            known.add(key(line.transaction_reference))
-            payment = await receive_for_student(
-                connection,
-                imp.school_id,
-                line.student_id,
-                PaymentIn(
-                    amount=Decimal(line.amount),
-                    paid_on=line.paid_on,
-                    method="Imported statement",
-                    reference=line.transaction_reference,
-                    channel=PaymentChannel.IMPORT,
-                ),
-                user_id=caller.user_id,
-            )
-            await (
-                PaymentImportLine.filter(id=line.id)
-                .using_db(connection)
-                .update(payment_id=payment.id)
-            )
+        paid, late_duplicates = await pay_matched_lines(connection, imp, caller.user_id)
         if late_duplicates:
             await (
                 PaymentImport.filter(id=imp.id)
@@ -208,7 +166,7 @@ async def confirm_import(caller: Caller, import_id: int | None) -> PaymentImport
             AuditAction.CONFIRMED_PAYMENT_IMPORT,
             imp,
             school_id=imp.school_id,
-            payments=len(lines) - late_duplicates,
+            payments=paid,
         )
     return await PaymentImport.get(id=imp.id)
 

@@ -17,6 +17,7 @@ from domain.models import (
     OpeningBalance,
     Payment,
     PaymentAllocation,
+    ReversedPart,
     Student,
 )
 from domain.money.allocation import ZERO, invoice_balance
@@ -87,14 +88,16 @@ class Entries:
         credit = Entry(p.paid_on, EntryKind.PAYMENT, p.receipt_number, description, student_id)
         self.add(replace(credit, credit=amount, payment_id=p.id, created=p.recorded_at))
 
-    def add_reversal(self, p: Payment, student_id: int) -> None:
-        """A reversed payment's PAYMENT_REVERSAL debit, on the day it was reversed."""
+    def add_reversal(self, p: Payment, student_id: int, amount: Decimal | None = None) -> None:
+        """A reversed payment's PAYMENT_REVERSAL debit (of `amount`, a family payment's part,
+        or of the whole payment), on the day it was reversed."""
         if p.reversed_at is None:
             return
         reason = f"Reversed: {p.reversal_reason or ''}".strip()
         day = p.reversed_at.astimezone(UTC).date()
         debit = Entry(day, EntryKind.PAYMENT_REVERSAL, p.receipt_number, reason, student_id)
-        self.add(replace(debit, debit=Decimal(p.amount), payment_id=p.id, created=p.reversed_at))
+        whole = Decimal(p.amount) if amount is None else amount
+        self.add(replace(debit, debit=whole, payment_id=p.id, created=p.reversed_at))
 
     def balanced(self) -> tuple[list[Entry], Decimal]:
         """The entries in order with their running balances, and the balance after them."""
@@ -133,15 +136,18 @@ async def student_ledger(student: Student, on: date | None = None) -> Ledger:
     for p in payments:
         book.add_payment(p, student.id, f"Payment ({p.method})", Decimal(p.amount))
         book.add_reversal(p, student.id)
-    # A family payment appears for the part allocated to this student.
+    # A family payment appears for the part allocated to this student (kept when reversed).
     parts: dict[int, Decimal] = {}
     for a in await PaymentAllocation.filter(
         student_id=student.id, payment__family_id__isnull=False
     ):
         assert a.payment_id is not None
         parts[a.payment_id] = parts.get(a.payment_id, ZERO) + Decimal(a.amount)
+    for r in await ReversedPart.filter(student_id=student.id):
+        parts[r.payment_id] = parts.get(r.payment_id, ZERO) + Decimal(r.amount)
     for p in await Payment.filter(id__in=list(parts)) if parts else []:
         book.add_payment(p, student.id, f"Family payment ({p.method})", parts[p.id])
+        book.add_reversal(p, student.id, parts[p.id])
     for n in notes:
         note = Entry(n.issued_on, EntryKind.CREDIT_NOTE, n.number, n.reason, student.id)
         book.add(

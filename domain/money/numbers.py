@@ -22,18 +22,29 @@ async def lock_school_money(connection: BaseDBAsyncClient, school_id: int) -> No
         )
 
 
-async def next_number(
-    connection: BaseDBAsyncClient, school_id: int, counter: Counter, prefix: str, on: date
-) -> str:
-    """The next number of a school's sequence, bumped in the caller's transaction (so a
-    rollback gives it back and numbers stay gap-free): <prefix>-<year>-<6 digits>."""
+async def reserve_numbers(
+    connection: BaseDBAsyncClient, school_id: int, counter: Counter, count: int
+) -> int:
+    """Take the next `count` numbers of a school's sequence in the caller's transaction (a
+    rollback gives them back, so numbers stay gap-free); the first of them."""
     # UPDATE first (it takes the row's lock), then read it back in the same transaction.
     await connection.execute_query(
-        sql(connection, f"UPDATE school SET {counter} = {counter} + 1 WHERE id = $1"),
-        [school_id],
+        sql(connection, f"UPDATE school SET {counter} = {counter} + $2 WHERE id = $1"),
+        [school_id, count],
     )
     _, rows = await connection.execute_query(
         sql(connection, f"SELECT {counter} AS n FROM school WHERE id = $1"), [school_id]
     )
-    n = int(dict(rows[0])["n"])
+    return int(dict(rows[0])["n"]) - count + 1
+
+
+def format_number(prefix: str, on: date, n: int) -> str:
+    """<prefix>-<year>-<6 digits>: RCT-2026-000042."""
     return f"{prefix}-{on.year}-{n:06d}"
+
+
+async def next_number(
+    connection: BaseDBAsyncClient, school_id: int, counter: Counter, prefix: str, on: date
+) -> str:
+    """The next number of a school's sequence, bumped in the caller's transaction."""
+    return format_number(prefix, on, await reserve_numbers(connection, school_id, counter, 1))

@@ -202,6 +202,11 @@ async def reverse_payment(caller: Caller, payment_id: int | None, *, reason: str
         locked = await Payment.filter(id=payment.id).using_db(connection).get()
         if locked.reversed_at is not None:
             raise DomainError(ErrorCode.INVALID_STATE, "The payment is already reversed.")
+        # The family module builds on this one: imported here, not at the top.
+        from domain.money.family import apply_family_credit, keep_reversed_parts
+
+        if locked.family_id is not None:
+            await keep_reversed_parts(connection, locked)
         await undo_allocations(connection, locked)
         await (
             Payment.filter(id=locked.id)
@@ -216,8 +221,6 @@ async def reverse_payment(caller: Caller, payment_id: int | None, *, reason: str
         if locked.student_id is not None:
             await apply_credit(connection, locked.school_id, locked.student_id)
         if locked.family_id is not None:
-            from domain.money.family import apply_family_credit
-
             await apply_family_credit(connection, locked.family_id)
         await audit.record(
             caller,

@@ -101,6 +101,31 @@ async def test_a_partial_family_payment_leaves_the_family_owing_and_reversal_res
     await assert_money_exact()
 
 
+async def test_a_reversed_family_payment_stays_in_each_students_ledger_with_its_reversal(
+    factory: Factory,
+) -> None:
+    # given 500.00 owed by two siblings, 300.00 of it paid by the family (250.00 + 50.00)
+    family, actor = await _family_owing_500(factory)
+    elder, younger = await Student.filter(family_id=family.id).order_by("id")
+    payment = await _pay_family(actor, family, "300.00")
+    # when it bounces
+    await payments.reverse_payment(actor.caller, payment.id, reason="Bounced")
+    # then each student's ledger still shows its part, and that part's reversal
+    for student, part in ((elder, D("250.00")), (younger, D("50.00"))):
+        account = await ledger.student_ledger(student)
+        moves = [(e.kind, e.debit, e.credit) for e in account.entries if e.payment_id]
+        assert moves == [("PAYMENT", None, part), ("PAYMENT_REVERSAL", part, None)]
+        assert account.balance == D("250.00")
+        period = ledger.statement(account, date(2026, 1, 1), account.entries[-1].date)
+        assert (period.total_paid, period.closing_balance) == (D("0.00"), D("250.00"))
+    # and the family's ledger holds the payment and its reversal once, for the whole amount
+    whole = await family_money.family_ledger(family)
+    moves = [(e.kind, e.debit, e.credit) for e in whole.entries if e.payment_id]
+    assert moves == [("PAYMENT", None, D("300.00")), ("PAYMENT_REVERSAL", D("300.00"), None)]
+    assert whole.balance == D("500.00")
+    await assert_money_exact()
+
+
 async def test_a_foreign_family_is_not_found_and_nothing_is_written(factory: Factory) -> None:
     # given a family of another account
     _, family, _, _, _ = await _family(factory)
