@@ -21,7 +21,6 @@ from api.http_errors import answers_domain_errors, error_response, not_found, un
 from api.ids import decode_any, decode_id, encode_id
 from domain import invoice_documents, receipt_documents, share_links, statement_documents
 from domain.access import Caller, authenticate, bearer
-from domain.errors import DomainError
 from domain.invoice_documents import InvoiceRenderer
 from domain.invoice_search import today
 from domain.settings import get_settings
@@ -168,12 +167,11 @@ async def statement_pdf(request: Request) -> Response:
     account = await statement_documents.visible_account(caller, kind, pk)
     params = request.query_params
     start, end = statement_documents.parse_period(params.get("from"), params.get("to"))
+    # The ledger's statement first, outside the renderer's guard: a period it refuses is
+    # answered with its code (by answers_domain_errors), not as a rendering fault.
+    sheet = await statement_documents.statement_sheet(account, start, end, today())
     try:
-        body = await statement_documents.statement_pdf(
-            request.app.state.invoice_renderer, account, start, end, today()
-        )
-    except DomainError:  # the period refused by the ledger's statement: answered as such
-        raise
+        body = await request.app.state.invoice_renderer.render_statement(sheet)
     except Exception:
         return _render_failed(f"statement of {kind} {pk}")
     return _pdf(body, f"statement-{start.isoformat()}-{end.isoformat()}.pdf")

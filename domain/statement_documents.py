@@ -158,10 +158,3 @@ async def statement_sheet(account: Account, start: date, end: date, today: date)
         total_credited=write.money(period.total_credited),
         closing_balance=write.money(period.closing_balance),
     )
-
-
-async def statement_pdf(
-    renderer: StatementRenderer, account: Account, start: date, end: date, today: date
-) -> bytes:
-    """The PDF of an account's statement (already checked visible to whoever asks)."""
-    return await renderer.render_statement(await statement_sheet(account, start, end, today))
