@@ -17,10 +17,17 @@ from urllib.parse import urlencode
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response, StreamingResponse
 
-from api.http_errors import answers_domain_errors, error_response, not_found, unauthenticated
+from api.http_errors import (
+    answers_domain_errors,
+    error_response,
+    for_caller,
+    not_found,
+    request_caller,
+    unauthenticated,
+)
 from api.ids import decode_any, decode_id, encode_id
 from domain import invoice_documents, receipt_documents, share_links, statement_documents
-from domain.access import Caller, authenticate, bearer
+from domain.access import Caller
 from domain.invoice_documents import InvoiceRenderer
 from domain.invoice_search import today
 from domain.settings import get_settings
@@ -46,11 +53,6 @@ def _render_failed(what: str) -> Response:
     )
     response.headers["Retry-After"] = str(RETRY_AFTER)
     return response
-
-
-async def _caller(request: Request) -> Caller | None:
-    token = bearer(request.headers.get("authorization"))
-    return await authenticate(token) if token else None
 
 
 def _renderer(request: Request) -> InvoiceRenderer:
@@ -89,7 +91,7 @@ async def invoice_pdf(request: Request) -> Response:
         if invoice is None:
             return not_found("Invoice")
     else:
-        caller = await _caller(request)
+        caller = await request_caller(request)
         if caller is None:
             return unauthenticated()
         invoice = await invoice_documents.visible_invoice(caller, pk)
@@ -113,12 +115,9 @@ async def short_link_pdf(request: Request) -> Response:
     return _pdf(body, f"{invoice.number}.pdf")
 
 
-@answers_domain_errors
-async def billing_run_pdf(request: Request) -> Response:
+@for_caller
+async def billing_run_pdf(request: Request, caller: Caller) -> Response:
     """Every live invoice of a run in number order, built in batches into a temporary file."""
-    caller = await _caller(request)
-    if caller is None:
-        return unauthenticated()
     pk = decode_id(request.path_params["run_id"], "BillingRun")
     run = await invoice_documents.visible_run(caller, pk)
     # On disk, not in memory: a run of 100,000 invoices is a large file.
@@ -141,12 +140,9 @@ async def billing_run_pdf(request: Request) -> Response:
     return StreamingResponse(_chunks(spool), media_type=PDF, headers=headers)
 
 
-@answers_domain_errors
-async def receipt_pdf(request: Request) -> Response:
+@for_caller
+async def receipt_pdf(request: Request, caller: Caller) -> Response:
     """A payment's receipt: its amounts, payer, channel, allocations and any reversal."""
-    caller = await _caller(request)
-    if caller is None:
-        return unauthenticated()
     pk = decode_id(request.path_params["payment_id"], "Payment")
     payment = await receipt_documents.visible_payment(caller, pk)
     try:
@@ -156,13 +152,10 @@ async def receipt_pdf(request: Request) -> Response:
     return _pdf(body, f"{payment.receipt_number}.pdf")
 
 
-@answers_domain_errors
-async def statement_pdf(request: Request) -> Response:
+@for_caller
+async def statement_pdf(request: Request, caller: Caller) -> Response:
     """A student's or family's statement from `from` to `to` (both days, YYYY-MM-DD); a bad
     period is 400 with its code (INVALID_INPUT, INVALID_DATE_RANGE), as in the API."""
-    caller = await _caller(request)
-    if caller is None:
-        return unauthenticated()
     kind, pk = decode_any(request.path_params["account_id"]) or ("", None)
     account = await statement_documents.visible_account(caller, kind, pk)
     params = request.query_params

@@ -12,10 +12,10 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from tortoise.queryset import QuerySet
 
-from api.http_errors import answers_domain_errors, error_response, unauthenticated
+from api.http_errors import error_response, for_caller
 from api.ids import decode_id, decode_ref
 from domain import invoice_search
-from domain.access import Caller, authenticate, bearer, get_school
+from domain.access import Caller, get_school
 from domain.invoice_search import balance_of
 from domain.models import Invoice, InvoiceStatus, SchoolClass, Student
 
@@ -134,13 +134,9 @@ def _iso(value: date) -> str:
     return value.isoformat()
 
 
-@answers_domain_errors
-async def invoices_csv(request: Request) -> Response:
+@for_caller
+async def invoices_csv(request: Request, caller: Caller) -> Response:
     """The invoices the `invoices` query would list, as CSV; bearer auth as for /graphql."""
-    token = bearer(request.headers.get("authorization"))
-    caller: Caller | None = await authenticate(token) if token else None
-    if caller is None:
-        return unauthenticated()
     school_param = request.query_params.get("schoolId")
     if not school_param:
         return error_response(400, "INVALID_INPUT", "schoolId is required.")

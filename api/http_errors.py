@@ -12,9 +12,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from domain.access import Caller, authenticate, bearer
 from domain.errors import DomainError, ErrorCode
 
 Route = Callable[[Request], Awaitable[Response]]
+CallerRoute = Callable[[Request, Caller], Awaitable[Response]]
 
 UNAUTHENTICATED_MESSAGE = "Missing, unknown, expired or revoked token."
 
@@ -57,3 +59,23 @@ def answers_domain_errors(route: Route) -> Route:
             return error_response(status, problem.code.value, problem.message, field)
 
     return answered
+
+
+async def request_caller(request: Request) -> Caller | None:
+    """The caller of the request's bearer token; None without a good one."""
+    token = bearer(request.headers.get("authorization"))
+    return await authenticate(token) if token else None
+
+
+def for_caller(route: CallerRoute) -> Route:
+    """A route for the caller of a bearer token, as /graphql has (401 without a good one),
+    with its domain refusals answered by `answers_domain_errors`."""
+
+    @functools.wraps(route)
+    async def authenticated(request: Request) -> Response:
+        caller = await request_caller(request)
+        if caller is None:
+            return unauthenticated()
+        return await route(request, caller)
+
+    return answers_domain_errors(authenticated)

@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 
-from api.ids import decode_id, encode_id
+from api.ids import decode_id
 from domain import db
 from domain.models import BillingRun, PreviewCharge, PreviewLine, School
 from tests.perf.enrol import enrol_students
@@ -69,16 +69,7 @@ async def one_run(base: str, s: Seeded, times: RunTimes, *, keep: bool = False) 
             http,
             """mutation($i: CreateBillingRunInput!) { createBillingRun(input: $i) {
             billingRun { id } errors { code message } } }""",
-            {
-                "i": {
-                    "schoolId": encode_id("School", s.school_id),
-                    "termId": encode_id("Term", s.term_id),
-                    "feeStructureId": encode_id("FeeStructure", s.fee_structure_id),
-                    "scope": {"kind": "ALL_STUDENTS"},
-                    "invoiceDate": "2026-01-05",
-                    "dueDate": "2026-02-05",
-                }
-            },
+            {"i": s.run_input()},
         )
         run_id = data["createBillingRun"]["billingRun"]["id"]
         started = time.perf_counter()

@@ -34,10 +34,11 @@ from typing import Any
 
 import httpx
 
-from api.ids import decode_id, encode_id
+from api.ids import decode_id
 from domain import db
 from domain.models import BillingRun, Invoice
 from domain.models.billing import RunStatus
+from tests.perf.bench import gql as bench_gql
 from tests.perf.floor import floor_seconds, remove_invoices
 from tests.perf.probe import peak_rss_mb
 from tests.perf.seed import Seeded, seed_school
@@ -69,12 +70,8 @@ class SchoolRun:
 
 
 async def gql(http: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    response = await http.post("/graphql", json={"query": query, "variables": variables})
-    response.raise_for_status()
-    body: dict[str, Any] = response.json()
-    if body.get("errors"):
-        raise RuntimeError(body["errors"])
-    data: dict[str, Any] = body["data"]
+    """The bench's request, and a refusal in the mutation's payload raised too."""
+    data = await bench_gql(http, query, variables)
     payload = next(iter(data.values()))
     if payload.get("errors"):
         raise RuntimeError(payload["errors"])
@@ -94,16 +91,7 @@ async def prepare(base: str, r: SchoolRun) -> None:
         data = await gql(
             http,
             CREATE,
-            {
-                "i": {
-                    "schoolId": encode_id("School", s.school_id),
-                    "termId": encode_id("Term", s.term_id),
-                    "feeStructureId": encode_id("FeeStructure", s.fee_structure_id),
-                    "scope": {"kind": "ALL_STUDENTS"},
-                    "invoiceDate": "2026-01-05",
-                    "dueDate": "2026-02-05",
-                }
-            },
+            {"i": s.run_input()},
         )
         r.run_id = data["createBillingRun"]["billingRun"]["id"]
         data = await gql(http, PREVIEW, {"i": {"billingRunId": r.run_id}})

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from api.ids import encode_id
 from domain.access import issue_token
 from domain.db import conn, is_postgres, sql
 from domain.models import (
@@ -46,6 +47,17 @@ class Seeded:
     students: int
     #: Whether the seeding analysed its tables (False: fresh rows, as after a real import).
     analysed: bool = True
+
+    def run_input(self) -> dict[str, object]:
+        """createBillingRun's input: the whole school, its term and fee structure."""
+        return {
+            "schoolId": encode_id("School", self.school_id),
+            "termId": encode_id("Term", self.term_id),
+            "feeStructureId": encode_id("FeeStructure", self.fee_structure_id),
+            "scope": {"kind": "ALL_STUDENTS"},
+            "invoiceDate": "2026-01-05",
+            "dueDate": "2026-02-05",
+        }
 
 
 #: Enrols (school id, token, class ids, n) students: 'ADM<k>', class k % classes, every
